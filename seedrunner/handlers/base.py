@@ -1,0 +1,88 @@
+"""The handler protocol: open once per dataset step, write batches, close with the outcome.
+
+Every handler, built in or plugin, is a class with a ``name``, an ``Options`` pydantic
+model (so a typo in a target's options is a located error at validate time and
+``seedrunner handlers`` can list them) and three methods.  ``close(error)`` is where a
+handler commits (error is None) or rolls back, so a failed step leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from seedrunner.generate.rows import Batch
+from seedrunner.models.shape import ModelShape
+
+T = TypeVar("T")
+
+
+class HandlerOptions(BaseModel):
+    """Options shared by every handler; each handler extends this."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    handler: str = Field(description="Which handler this target uses.")
+    protected: bool = Field(
+        default=False,
+        description="Refuse to write unless apply is given --allow-protected.",
+    )
+
+
+class ResourcePool:
+    """Run-scoped shared resources (engines, clients), created once and closed at run end."""
+
+    def __init__(self) -> None:
+        self._items: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+
+    def get(self, key: str, factory: Callable[[], T], close: Callable[[T], None] | None = None) -> T:
+        if key not in self._items:
+            item = factory()
+            self._items[key] = item
+            if close is not None:
+                self._closers.append(lambda: close(item))
+        return self._items[key]  # type: ignore[no-any-return]
+
+    def close_all(self) -> None:
+        while self._closers:
+            self._closers.pop()()
+        self._items.clear()
+
+
+@dataclass
+class HandlerContext:
+    """What a handler is told before the first batch of a dataset step."""
+
+    dataset: str
+    target: str  # the target's name in the manifest (or "<inline n>")
+    model: ModelShape
+    fields: list[str]  # the columns every batch carries, in order
+    batch_size: int
+    total_rows: int
+    run_id: str
+    seed: int
+    base_dir: Path  # the manifest's folder: relative paths resolve against it
+    resources: ResourcePool = field(default_factory=ResourcePool)
+
+
+@runtime_checkable
+class Handler(Protocol):
+    """What the executor calls; implement it with a class taking its Options."""
+
+    name: ClassVar[str]
+    Options: ClassVar[type[HandlerOptions]]
+
+    def open(self, ctx: HandlerContext) -> None: ...
+
+    def write(self, batch: Batch) -> Batch | None:
+        """Persist a batch; may return the rows as written (database defaults filled in)."""
+        ...
+
+    def close(self, error: BaseException | None) -> None:
+        """Commit when ``error`` is None, otherwise roll back; called exactly once."""
+        ...

@@ -1,0 +1,77 @@
+"""The one place that masks secrets: URL passwords, auth headers and secret-looking options."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+MASK = "***"
+
+_SECRET_KEY = re.compile(
+    r"(pass(word|wd)?|secret|token|api[_-]?key|auth(orization)?|credential|cookie|private)",
+    re.IGNORECASE,
+)
+# scheme://user:password@host  -- the password may itself contain ':' or '/' or '@'.
+_URL_PASSWORD = re.compile(r"(?P<head>[A-Za-z][A-Za-z0-9+.\-]*://[^:/@\s]*:)(?P<pw>[^\s]*)@")
+
+
+def redact_url(text: str) -> str:
+    """Mask the password of every URL in ``text`` (keeps user, host, port and path)."""
+
+    def repl(m: re.Match[str]) -> str:
+        pw = m.group("pw")
+        # The password runs to the *last* '@' before the host; the regex is greedy already.
+        return f"{m.group('head')}{MASK}@" if pw else m.group(0)
+
+    return _URL_PASSWORD.sub(repl, text)
+
+
+def is_secret_key(key: str) -> bool:
+    return bool(_SECRET_KEY.search(key))
+
+
+def redact_value(key: str, value: Any) -> Any:
+    """Redact one option value given its key name (recursing into mappings and lists)."""
+    if isinstance(value, Mapping):
+        return {k: redact_value(str(k), v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(key, v) for v in value]
+    if isinstance(value, str):
+        if is_secret_key(key):
+            return MASK
+        return redact_url(value)
+    return value
+
+
+def redact_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: redact_value(k, v) for k, v in options.items()}
+
+
+class SecretRegistry:
+    """Literal secret strings seen while rendering (env values put into secret options).
+
+    Errors from drivers may echo a password in forms no regex anticipates; every
+    known secret is replaced wherever it appears.
+    """
+
+    def __init__(self) -> None:
+        self._secrets: set[str] = set()
+
+    def add(self, secret: str) -> None:
+        if len(secret) >= 4:
+            self._secrets.add(secret)
+
+    def scrub(self, text: str) -> str:
+        text = redact_url(text)
+        for s in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(s, MASK)
+        return text
+
+
+SECRETS = SecretRegistry()
+
+
+def scrub(text: str) -> str:
+    """Redact URL passwords and every registered secret from ``text``."""
+    return SECRETS.scrub(text)
