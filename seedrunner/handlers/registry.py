@@ -1,0 +1,175 @@
+"""Handler names -> handler classes: built-ins, then entry points, then ``package.module:Class``.
+
+Resolving a dotted path imports the module, which runs its import-time code: a manifest is
+code, like ``conftest.py``.  What this module guarantees is that the object it hands back is
+a class implementing the handler protocol, checked *before* anything is called, so
+``handler: os:system`` is refused rather than run.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import inspect
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from seedrunner.errors import SeedrunnerError
+from seedrunner.handlers.base import HandlerOptions
+from seedrunner.handlers.files import CsvHandler, JsonHandler, JsonlHandler
+from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler
+from seedrunner.handlers.stdout import StdoutHandler
+
+ENTRY_POINT_GROUP = "seedrunner.handlers"
+
+BUILTIN: dict[str, type] = {
+    cls.name: cls
+    for cls in (SqlAlchemyHandler, JsonlHandler, JsonHandler, CsvHandler, StdoutHandler)
+}
+
+_PROTOCOL_METHODS = ("open", "write", "close")
+
+
+class UnknownHandlerError(SeedrunnerError):
+    """A ``handler:`` value names nothing usable; a manifest error (exit 2)."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message} (hint: {hint})")
+
+
+def resolve_handler(name: str, *, base_dir: Path | None = None) -> type:
+    """The handler class for ``name``; ``base_dir`` is searched first for dotted-path modules."""
+    if name in BUILTIN:
+        return BUILTIN[name]
+    plugin = _entry_point(name)
+    if plugin is not None:
+        return plugin
+    if ":" in name:
+        return _dotted(name, base_dir)
+    raise UnknownHandlerError(f"unknown handler {name!r}", _suggest(name))
+
+
+def _suggest(name: str) -> str:
+    known = sorted(BUILTIN) + sorted(_entry_point_names())
+    close = difflib.get_close_matches(name, known, n=1)
+    maybe = f"did you mean {close[0]!r}? " if close else ""
+    return f"{maybe}built-ins: {', '.join(BUILTIN)}; or a 'package.module:Class' path"
+
+
+def _entry_point_names() -> list[str]:
+    return [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
+
+
+def _entry_point(name: str) -> type | None:
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name != name:
+            continue
+        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a plugin's import-time failure, reported, not raised raw
+            raise UnknownHandlerError(
+                f"handler plugin {name!r} ({ep.value}, from {dist}) failed to import: "
+                f"{type(exc).__name__}: {exc}",
+                "fix or uninstall the plugin distribution",
+            ) from None
+        _check_handler_class(obj, f"{name} ({ep.value})")
+        return obj  # type: ignore[no-any-return]
+    return None
+
+
+def _dotted(path: str, base_dir: Path | None) -> type:
+    module_name, _, attr = path.partition(":")
+    if not module_name or not attr or not all(p.isidentifier() for p in attr.split(".")):
+        raise UnknownHandlerError(
+            f"handler path {path!r} is malformed", "write it as 'package.module:Class'"
+        )
+    try:
+        with _search_path(base_dir):
+            module = importlib.import_module(module_name)
+    except ImportError as exc:
+        where = f" (searched {base_dir} and sys.path)" if base_dir else ""
+        raise UnknownHandlerError(
+            f"cannot import {module_name!r} for handler {path!r} ({exc}){where}",
+            "check the module name and python_path",
+        ) from None
+    obj: object = module
+    for part in attr.split("."):
+        if not hasattr(obj, part):
+            names = [n for n in dir(obj) if not n.startswith("_")]
+            close = difflib.get_close_matches(part, names, n=1)
+            hint = f"did you mean {close[0]!r}?" if close else None
+            raise UnknownHandlerError(f"{module_name!r} has no attribute {attr!r}", hint)
+        obj = getattr(obj, part)
+    _check_handler_class(obj, path)
+    return obj  # type: ignore[return-value]
+
+
+@contextmanager
+def _search_path(base_dir: Path | None) -> Iterator[None]:
+    """Put the manifest folder first on sys.path for the import, then take it off again."""
+    entry = str(base_dir) if base_dir is not None else None
+    added = entry is not None and entry not in sys.path
+    if added:
+        sys.path.insert(0, str(entry))
+    try:
+        yield
+    finally:
+        if added and str(entry) in sys.path:
+            sys.path.remove(str(entry))
+
+
+def _check_handler_class(obj: object, label: str) -> None:
+    """Refuse anything that is not a handler class, without calling it."""
+    if not inspect.isclass(obj):
+        if hasattr(obj, "save_many"):
+            raise UnknownHandlerError(
+                f"{label!r} is a save_many-style persistence object; those are not supported yet",
+                "wrap it in a class with Options, open, write and close",
+            )
+        kind = "function" if inspect.isroutine(obj) else type(obj).__name__
+        raise UnknownHandlerError(
+            f"{label!r} is not a handler class (it is a {kind})",
+            "a handler is a class with Options, open(ctx), write(batch) and close(error)",
+        )
+    missing = [m for m in _PROTOCOL_METHODS if not callable(inspect.getattr_static(obj, m, None))]
+    if missing:
+        raise UnknownHandlerError(
+            f"{label!r} is not a handler class (missing {', '.join(missing)})",
+            "a handler is a class with Options, open(ctx), write(batch) and close(error)",
+        )
+    options = inspect.getattr_static(obj, "Options", None)
+    if not (inspect.isclass(options) and issubclass(options, HandlerOptions)):
+        raise UnknownHandlerError(
+            f"{label!r} is not a handler class (no Options model extending HandlerOptions)",
+            "give it `Options: ClassVar[type[HandlerOptions]] = MyOptions`",
+        )
+
+
+def options_of(cls: type) -> type[HandlerOptions]:
+    """The Options model of a resolved handler class."""
+    options: type[HandlerOptions] = inspect.getattr_static(cls, "Options")
+    return options
+
+
+def handler_options_schema(
+    *, include_plugins: bool = False
+) -> list[tuple[str, type[HandlerOptions]]]:
+    """(name, Options class) of each handler, for ``seedrunner handlers``.
+
+    Plugins are only listed when asked for, because listing them imports them.
+    """
+    rows = [(n, options_of(cls)) for n, cls in BUILTIN.items()]
+    if include_plugins:
+        for name in sorted(set(_entry_point_names()) - set(BUILTIN)):
+            cls = _entry_point(name)
+            if cls is not None:
+                rows.append((name, options_of(cls)))
+    return rows
