@@ -1,0 +1,50 @@
+"""TypedDict (typing or typing_extensions) -> ModelShape.
+
+Which keys are required is read from explicit ``Required``/``NotRequired`` wrappers first,
+then from ``__required_keys__``: under ``from __future__ import annotations`` Python 3.11
+computes ``__required_keys__`` without seeing the (string) wrappers.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any, get_args, get_origin
+
+import typing_extensions
+
+from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.models.types import annotation_shape
+
+
+def supports(obj: object) -> bool:
+    return isinstance(obj, type) and typing_extensions.is_typeddict(obj)
+
+
+def shape(obj: Any, *, stack: tuple[type, ...] = ()) -> ModelShape:
+    """Shape a TypedDict; ``stack`` holds the enclosing models (recursion guard)."""
+    inner = (*stack, obj)
+    fields = []
+    for name, (annotation, required) in keys(obj).items():
+        type_shape, optional = annotation_shape(annotation, stack=inner)
+        fields.append(FieldShape(name=name, type=type_shape, optional=optional, required=required))
+    return ModelShape(name=obj.__name__, kind="typeddict", fields=fields, model=obj)
+
+
+def keys(td: Any) -> dict[str, tuple[Any, bool]]:
+    """key -> (annotation without Required/NotRequired, required)."""
+    hints = typing.get_type_hints(td, include_extras=True)
+    required_keys: frozenset[str] = getattr(td, "__required_keys__", frozenset())
+    result: dict[str, tuple[Any, bool]] = {}
+    for name, hint in hints.items():
+        required = name in required_keys
+        annotation = hint
+        while get_origin(annotation) in (
+            typing.Required,
+            typing.NotRequired,
+            typing_extensions.ReadOnly,
+        ):
+            if get_origin(annotation) is not typing_extensions.ReadOnly:
+                required = get_origin(annotation) is typing.Required
+            annotation = get_args(annotation)[0]
+        result[name] = (annotation, required)
+    return result
