@@ -1,0 +1,79 @@
+"""Build one batch of a dataset: every column for rows [start, start+n), then templates.
+
+Columns come first (each from its own stream), then ``ref`` values from the KeyStore, then
+templates in dependency order, since they read the row's other fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from seedrunner.errors import GenerationError
+from seedrunner.execute.keys import KeyStore
+from seedrunner.generate.rows import Batch
+from seedrunner.plan.steps import DatasetPlan, FieldPlan
+
+
+class BatchBuilder:
+    def __init__(self, plan: DatasetPlan, keys: KeyStore, variables: Mapping[str, Any],
+                 now: Any) -> None:
+        self.plan = plan
+        self.keys = keys
+        self.base = {"vars": variables, "now": now}
+
+    def build(self, index: int, start: int, n: int) -> Batch:
+        cols: dict[str, list[Any]] = {}
+        parent_rows: list[int] | None = None
+        if self.plan.count.per is not None:
+            parent_rows = self.plan.count.parent_of(range(start, start + n))
+        for f in self.plan.fields:
+            if f.kind == "column":
+                assert f.column is not None
+                cols[f.name] = f.column.values(start, n)
+            elif f.kind == "ref":
+                cols[f.name] = self._ref(f, start, n, parent_rows)
+        templates = [f for f in self.plan.fields if f.kind == "template"]
+        if templates:
+            self._templates(templates, cols, start, n, parent_rows)
+        ordered = {name: cols[name] for name in self.plan.output if name in cols}
+        return Batch(self.plan.name, index, start, n, ordered)
+
+    def _ref(self, f: FieldPlan, start: int, n: int, parent_rows: list[int] | None) -> list[Any]:
+        ref = f.ref
+        assert ref is not None
+        source = self.keys.column(ref.dataset, ref.field)
+        if ref.via_parent:
+            assert parent_rows is not None
+            values = [source[p] for p in parent_rows]
+        else:
+            if not source:
+                raise GenerationError(
+                    f"{self.plan.name}.{f.name}: ref {ref.dataset}.{ref.field} has no rows to "
+                    f"pick from (dataset '{ref.dataset}' generated none)"
+                )
+            assert f.column is not None
+            size = len(source)
+            values = [source[int(u * size)] for u in f.column.values(start, n)]
+        if f.null_column is not None:
+            p = f.null_probability
+            mask = f.null_column.values(start, n)
+            values = [None if u < p else v for v, u in zip(values, mask, strict=True)]
+        return values
+
+    def _templates(self, templates: list[FieldPlan], cols: dict[str, list[Any]], start: int,
+                   n: int, parent_rows: list[int] | None) -> None:
+        parents = None
+        for f in templates:
+            t = f.template
+            assert t is not None
+            if parent_rows is not None and t.parent_attrs and self.plan.count.per:
+                per = self.plan.count.per
+                pcols = {a: self.keys.column(per, a) for a in t.parent_attrs}
+                parents = [{a: c[p] for a, c in pcols.items()} for p in parent_rows]
+            names = list(cols)
+            rows = [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(),
+                                                                          strict=True)]
+            if not names:
+                rows = [{} for _ in range(n)]
+            cols[f.name] = t.render(rows, start, self.base, parents)

@@ -1,0 +1,217 @@
+"""apply: stream a Plan's batches through generate -> transforms -> the handler chain.
+
+Datasets run in plan order; within a dataset every batch goes through all steps before the
+next batch is generated, so memory holds one batch (plus the parent keys children need).
+Handlers are closed with the outcome: a failed or interrupted step rolls back what the
+step wrote, and nothing after it starts.
+"""
+
+from __future__ import annotations
+
+import resource
+import sys
+import time
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from seedrunner.errors import GenerationError, RunError, SeedrunnerError
+from seedrunner.execute.batches import BatchBuilder
+from seedrunner.execute.events import NullObserver, Observer
+from seedrunner.execute.keys import KeyStore
+from seedrunner.execute.report import ApplyReport, StepResult
+from seedrunner.generate.rows import Batch
+from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.plan.steps import DatasetPlan, Plan, Step
+from seedrunner.redact import scrub
+from seedrunner.transforms import TransformContext, apply_transform
+
+
+class ApplyInterrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) during apply; ``report`` says what was committed."""
+
+    def __init__(self, report: ApplyReport) -> None:
+        super().__init__("interrupted")
+        self.report = report
+
+
+class ProtectedTargetError(SeedrunnerError):
+    exit_code = 2
+
+
+def peak_rss_mb() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (1024 * 1024) if sys.platform == "darwin" else rss / 1024
+
+
+class _DatasetRun:
+    """One dataset: its step results, open handlers and the batch loop."""
+
+    def __init__(self, run: _Run, dp: DatasetPlan) -> None:
+        self.run, self.dp = run, dp
+        self.steps = [(s, StepResult(s.dataset, s.kind, s.name, dp.count.total))
+                      for s in dp.steps()]
+        self.results = {s: r for s, r in self.steps}
+        run.report.steps += [r for _, r in self.steps]
+        self.handlers: list[tuple[Step, Any]] = []
+
+    def execute(self) -> None:
+        dp, run = self.dp, self.run
+        builder = BatchBuilder(dp, run.keys, run.variables, run.plan.now)
+        tctx = TransformContext(dp.name, {}, run.variables, dp.seed)
+        persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
+        if not run.dry_run:
+            self._open(persist_steps)
+        gen_step = self.steps[0][0]
+        for index, start in enumerate(range(0, dp.count.total, dp.batch_size)):
+            n = min(dp.batch_size, dp.count.total - start)
+            self.current = (gen_step, index, start, n)
+            generated = self._timed(gen_step, lambda: self._generate(builder, index, start, n))
+            batch = generated
+            for t, step in zip(dp.transforms, [s for s, _ in self.steps if s.kind == "transform"],
+                               strict=True):
+                self.current = (step, index, start, n)
+                tctx.options = t.args if isinstance(t.args, Mapping) else {}
+                batch = self._timed(step, lambda t=t, b=batch: apply_transform(t, b, tctx))
+            for step, handler in self.handlers:
+                self.current = (step, index, start, n)
+                out = self._timed(step, lambda h=handler, b=batch: h.write(b))
+                batch = out if isinstance(out, Batch) else batch
+            if dp.keep:
+                run.keys.record(dp.name, dp.keep, batch, generated)
+        for step, handler in self.handlers:
+            self.current = (step, -1, 0, 0)
+            self._timed(step, lambda h=handler: h.close(None), count=False)
+        self.handlers = []
+        for _, r in self.steps:
+            r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
+            run.observer.step_finished(r)
+
+    def _open(self, persist_steps: list[Step]) -> None:
+        for step, target in zip(persist_steps, self.dp.targets, strict=True):
+            self.current = (step, -1, 0, 0)
+            handler = target.handler_cls(target.options)
+            ctx = HandlerContext(
+                dataset=self.dp.name, target=target.name, model=self.dp.shape,
+                fields=list(self.dp.output), batch_size=self.dp.batch_size,
+                total_rows=self.dp.count.total, run_id=self.run.report.run_id,
+                seed=self.dp.seed, base_dir=self.run.base_dir, resources=self.run.resources,
+            )
+            self._timed(step, lambda h=handler, c=ctx: h.open(c), count=False)
+            self.handlers.append((step, handler))
+
+    def _generate(self, builder: BatchBuilder, index: int, start: int, n: int) -> Batch:
+        batch = builder.build(index, start, n)
+        validator = self.dp.validator
+        if validator is not None:
+            problems = [p for p in validator.validate(batch.records())
+                        if p.field not in self.dp.skip_validation]
+            if problems:
+                first = problems[0]
+                raise GenerationError(
+                    f"generated row {start + first.row} of '{self.dp.name}' does not validate "
+                    f"against {self.dp.shape.name}: {first.field}: {first.message}"
+                    + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
+                    + "; check the field's spec"
+                )
+        return batch
+
+    def _timed(self, step: Step, fn: Any, count: bool = True) -> Any:
+        t0 = time.perf_counter()
+        out = fn()
+        r = self.results[step]
+        r.seconds += time.perf_counter() - t0
+        if count:
+            _, _, _, n = self.current
+            r.rows += n
+            r.batches += 1
+            self.run.observer.step_progress(step, n, r.total)
+        return out
+
+    def abort(self, error: BaseException) -> None:
+        """Roll back every open handler; the first step still running is marked failed."""
+        for _, handler in reversed(self.handlers):
+            try:
+                handler.close(error)
+            except Exception:  # noqa: S110 - the original error is what the user needs
+                pass
+        self.handlers = []
+
+
+class _Run:
+    def __init__(self, plan: Plan, observer: Observer, dry_run: bool,
+                 variables: Mapping[str, Any], base_dir: Path) -> None:
+        self.plan, self.observer, self.dry_run = plan, observer, dry_run
+        self.variables = variables
+        self.base_dir = base_dir
+        self.keys = KeyStore()
+        self.resources = ResourcePool()
+        self.report = ApplyReport(plan.manifest, uuid.uuid4().hex[:12], dry_run)
+
+    def execute(self) -> ApplyReport:
+        t0 = time.perf_counter()
+        self.observer.run_started(self.plan, self.dry_run)
+        pending = [_DatasetRun(self, dp) for dp in self.plan.datasets]
+        try:
+            for ds in pending:
+                try:
+                    ds.execute()
+                except BaseException as exc:
+                    ds.abort(exc)
+                    self._failed(ds, exc)
+                    if isinstance(exc, KeyboardInterrupt):
+                        raise ApplyInterrupted(self.report) from None
+                    if not isinstance(exc, Exception):
+                        raise
+                    break
+        finally:
+            self.resources.close_all()
+            self.report.seconds = time.perf_counter() - t0
+            self.report.peak_rss_mb = round(peak_rss_mb(), 1)
+            self.observer.run_finished(self.report)
+        return self.report
+
+    def _failed(self, ds: _DatasetRun, exc: BaseException) -> None:
+        step, index, start, n = ds.current
+        if isinstance(exc, KeyboardInterrupt):
+            self.report.interrupted = True
+            ds.results[step].status = "interrupted"
+            return
+        where = f"{step.label} (step {step.kind}"
+        where += f", batch {index}, rows {start}..{start + n - 1})" if index >= 0 else ")"
+        cause = exc if isinstance(exc, SeedrunnerError) else f"{type(exc).__name__}: {exc}"
+        self.report.error = scrub(f"{where}: {cause}")
+        self.report.failed_step = step.label
+        ds.results[step].status = "failed"
+        for s, r in ds.steps:
+            if r.status == "not started" and r.rows and s != step:
+                r.status = "failed"  # rolled back with the dataset
+
+
+def apply(
+    plan: Plan,
+    *,
+    observer: Observer | None = None,
+    dry_run: bool = False,
+    allow_protected: bool = False,
+) -> ApplyReport:
+    """Run a plan; returns the report (``report.ok`` False when a step failed).
+
+    ``dry_run`` generates, validates and transforms every batch but calls no handler.
+    Ctrl-C rolls back the step in flight and raises ``ApplyInterrupted`` carrying the
+    report.  Protected targets are refused unless ``allow_protected``.
+    """
+    if not dry_run and not allow_protected:
+        protected = sorted({t.name for d in plan.datasets for t in d.targets
+                            if t.options.protected})
+        if protected:
+            raise ProtectedTargetError(
+                f"target(s) {', '.join(protected)} are protected: apply refuses to write to "
+                "them; pass --allow-protected (allow_protected=True) if you mean it"
+            )
+    run = _Run(plan, observer or NullObserver(), dry_run, plan.variables, plan.base_dir)
+    return run.execute()
+
+
+__all__ = ["ApplyInterrupted", "ProtectedTargetError", "RunError", "apply"]

@@ -1,0 +1,281 @@
+"""build_plan: a loaded manifest -> a Plan (datasets in dependency order, compiled fields).
+
+Planning imports models and checks everything that can be checked without a connection:
+names, edges, cycles, Faker providers, templates, unique capacity and handler options.
+Nothing is written and no target is contacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import graphlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from seedrunner.errors import PlanError, Problem, ProblemCollector
+from seedrunner.generate.locales import FakerPool
+from seedrunner.generate.streams import Stream, derive_seed, wall_clock
+from seedrunner.manifest import schema as S
+from seedrunner.manifest.loader import Manifest
+from seedrunner.manifest.locate import did_you_mean
+from seedrunner.manifest.source import dotted
+from seedrunner.models import ModelReferenceError, RowValidator, import_object, schemaless_shape
+from seedrunner.models import shape_of
+from seedrunner.models.shape import ModelShape
+from seedrunner.plan.fields import DatasetContext, compile_fields
+from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
+from seedrunner.plan.targets import compile_targets, compile_transforms
+
+
+@dataclass(frozen=True)
+class Edge:
+    parent: str
+    child: str
+    why: str
+    path: tuple[str | int, ...]
+
+
+class _Planner:
+    def __init__(self, m: Manifest, seed: int | None, now: dt.datetime | None,
+                 batch_size: int | None) -> None:
+        self.m = m
+        self.spec = m.spec
+        self.seed = self.spec.seed if seed is None else seed
+        self.now = now or self.spec.now or wall_clock()
+        if self.now.tzinfo is None:
+            self.now = self.now.replace(tzinfo=dt.UTC)
+        self.batch_size = batch_size
+        self.out = ProblemCollector()
+        self.fakers = FakerPool()
+        self.shapes: dict[str, ModelShape] = {}
+        self.warnings: list[str] = []
+
+    def problem(self, message: str, path: tuple[str | int, ...], hint: str | None = None,
+                code: str = "SR-E030") -> None:
+        self.out.extend([Problem(message, location=self.m.source.locate(path), path=dotted(path),
+                                 hint=hint, code=code)])
+
+    # ------------------------------------------------------------------ shapes
+    def load_shapes(self) -> None:
+        python_path = [(self.m.base_dir / p).resolve() for p in self.spec.python_path]
+        for name, ds in self.spec.datasets.items():
+            if ds.model:
+                try:
+                    obj = import_object(ds.model, base_dir=self.m.base_dir, python_path=python_path)
+                    self.shapes[name] = shape_of(obj, ds.model)
+                except ModelReferenceError as exc:
+                    self.problem(exc.message, ("datasets", name, "model"), exc.hint, "SR-E020")
+                    self.shapes[name] = schemaless_shape(name, list(ds.fields))
+            elif ds.table:
+                self.problem(
+                    f"dataset '{name}' reads table '{ds.table}', but reading tables from a "
+                    "database is not available in this version",
+                    ("datasets", name, "table"),
+                    "declare the model (model: pkg.module:Class) or every field",
+                    "SR-E020",
+                )
+                self.shapes[name] = schemaless_shape(name, list(ds.fields))
+            else:
+                self.shapes[name] = schemaless_shape(name, list(ds.fields))
+
+    @property
+    def tables(self) -> dict[str, str]:
+        return {s.table_name: n for n, s in self.shapes.items() if s.table_name}
+
+    # ------------------------------------------------------------------ edges and order
+    def edges(self) -> list[Edge]:
+        edges: list[Edge] = []
+        names = list(self.spec.datasets)
+        for child, ds in self.spec.datasets.items():
+            base = ("datasets", child)
+            for fname, fspec in ds.fields.items():
+                if isinstance(fspec, S.RefSpec):
+                    parent = fspec.ref.split(".", 1)[0]
+                    if parent in self.spec.datasets:
+                        edges.append(Edge(parent, child, f"{child}.{fname} ref {fspec.ref}",
+                                          (*base, "fields", fname)))
+            for f in self.shapes[child].fields:
+                if f.foreign_key and f.name not in ds.fields and f.name not in ds.exclude:
+                    parent = self.tables.get(f.foreign_key.table)
+                    if parent and parent != child:
+                        edges.append(Edge(parent, child, f"{child}.{f.name} foreign key -> "
+                                          f"{f.foreign_key.table}.{f.foreign_key.column}",
+                                          (*base, "model")))
+            for i, dep in enumerate(ds.depends_on):
+                if dep in self.spec.datasets:
+                    edges.append(Edge(dep, child, f"{child} depends_on {dep}",
+                                      (*base, "depends_on", i)))
+                else:
+                    self.problem(f"unknown dataset '{dep}' in depends_on (defined datasets: "
+                                 f"{', '.join(names)})", (*base, "depends_on", i),
+                                 did_you_mean(dep, names))
+            if isinstance(ds.count, S.CountPerSpec):
+                per = ds.count.per
+                if per in self.spec.datasets:
+                    edges.append(Edge(per, child, f"{child} count per {per}",
+                                      (*base, "count", "per")))
+                else:
+                    self.problem(f"unknown dataset '{per}' in count.per (defined datasets: "
+                                 f"{', '.join(names)})", (*base, "count", "per"),
+                                 did_you_mean(per, names))
+        return edges
+
+    def order(self, edges: list[Edge]) -> list[str]:
+        names = list(self.spec.datasets)
+        rank = {n: i for i, n in enumerate(names)}
+        graph: dict[str, set[str]] = {n: set() for n in names}
+        for e in edges:
+            graph[e.child].add(e.parent)
+        sorter = graphlib.TopologicalSorter(graph)
+        try:
+            sorter.prepare()
+        except graphlib.CycleError as exc:
+            self.cycle(list(exc.args[1]), edges)
+            return names
+        ordered: list[str] = []
+        while sorter.is_active():
+            ready = sorted(sorter.get_ready(), key=rank.__getitem__)
+            ordered += ready
+            sorter.done(*ready)
+        return ordered
+
+    def cycle(self, nodes: list[str], edges: list[Edge]) -> None:
+        parts = []
+        first_path: tuple[str | int, ...] = ("datasets",)
+        for child, parent in zip(nodes, nodes[1:], strict=False):
+            edge = next((e for e in edges if e.child == child and e.parent == parent), None)
+            if edge is None:
+                continue
+            loc = self.m.source.locate(edge.path)
+            parts.append(f"{edge.why} ({loc})" if loc else edge.why)
+            first_path = first_path if len(first_path) > 1 else edge.path
+        self.problem(
+            f"dependency cycle: {' -> '.join(reversed(nodes))}; edges: " + "; ".join(parts),
+            first_path,
+            "break the cycle: make one reference nullable and leave it out, or drop a depends_on",
+            "SR-E031",
+        )
+
+    # ------------------------------------------------------------------ counts
+    def count(self, name: str, ds: S.DatasetSpec, totals: dict[str, int], base_seed: int,
+              parent_plans: dict[str, CountPlan]) -> CountPlan:
+        if isinstance(ds.count, int):
+            return CountPlan(ds.count)
+        per = ds.count.per
+        lo, hi = ds.count.bounds
+        parents = totals.get(per, 0)
+        stream = Stream(derive_seed(base_seed, name, "__count__"))
+
+        def draw(rng: Any, k: int) -> list[int]:
+            return [rng.randint(lo, hi) for _ in range(k)]
+
+        counts = stream.take(0, parents, draw) if lo != hi else [lo] * parents
+        cumulative: list[int] = []
+        total = 0
+        for c in counts:
+            total += c
+            cumulative.append(total)
+        return CountPlan(total, per=per, cumulative=cumulative)
+
+    # ------------------------------------------------------------------ datasets
+    def dataset(self, name: str, totals: dict[str, int], counts: dict[str, CountPlan],
+                parents: list[str]) -> DatasetPlan:
+        ds = self.spec.datasets[name]
+        base_seed = ds.seed if ds.seed is not None else self.seed
+        count = self.count(name, ds, totals, base_seed, counts)
+        per = ds.count.per if isinstance(ds.count, S.CountPerSpec) else None
+        ctx = DatasetContext(
+            name=name, spec=ds, shape=self.shapes[name], total=count.total, base_seed=base_seed,
+            now=self.now, manifest=self.spec, source=self.m.source, fakers=self.fakers,
+            shapes=self.shapes, tables=self.tables, per=per, var_names=list(self.m.vars),
+            out=self.out, warnings=self.warnings,
+        )
+        fields, output, skipped = compile_fields(ctx)
+        batch_size = self.batch_size or ds.batch_size or self.spec.defaults.batch_size
+        shape = self.shapes[name]
+        return DatasetPlan(
+            name=name, shape=shape, count=count, batch_size=batch_size, seed=base_seed,
+            locale=ctx.locales(None), fields=fields, output=output,
+            transforms=compile_transforms(self.m, name, ds, self.out),
+            targets=compile_targets(self.m, name, ds, self.out),
+            parents=parents, skip_validation=skipped,
+            validator=None if shape.kind == "schemaless" else RowValidator(shape),
+        )
+
+    def build(self, only: Sequence[str] | None) -> Plan:
+        self.load_shapes()
+        edges = self.edges()
+        self.out.raise_if_any(PlanError)
+        order = self.order(edges)
+        self.out.raise_if_any(PlanError)
+        selected = self.select(only, edges)
+        totals: dict[str, int] = {}
+        counts: dict[str, CountPlan] = {}
+        plans: list[DatasetPlan] = []
+        for name in order:
+            parents = sorted({e.parent for e in edges if e.child == name})
+            dp = self.dataset(name, totals, counts, parents)
+            dp.edges = {e.parent: e.why for e in edges if e.child == name}
+            if name not in selected:
+                dp.targets = []
+                dp.transforms = []
+            totals[name], counts[name] = dp.count.total, dp.count
+            plans.append(dp)
+        self.out.raise_if_any(PlanError)
+        by_name = {p.name: p for p in plans}
+        for p in plans:
+            for f in p.fields:
+                if f.ref is not None:
+                    by_name[f.ref.dataset].keep.add(f.ref.field)
+                if f.template is not None and p.count.per:
+                    by_name[p.count.per].keep |= f.template.parent_attrs
+            if not p.targets and p.name in selected:
+                self.warnings.append(f"dataset '{p.name}' has no persist targets: its rows are "
+                                     "generated and dropped")
+        needed = selected | {a for n in selected for a in self.ancestors(n, edges)}
+        plans = [p for p in plans if p.name in needed]
+        return Plan(self.m.name, self.m.display, self.seed, self.now, plans, self.warnings,
+                    variables=dict(self.m.vars), base_dir=self.m.base_dir)
+
+    def ancestors(self, name: str, edges: list[Edge]) -> set[str]:
+        found: set[str] = set()
+        todo = [name]
+        while todo:
+            n = todo.pop()
+            for e in edges:
+                if e.child == n and e.parent not in found:
+                    found.add(e.parent)
+                    todo.append(e.parent)
+        return found
+
+    def select(self, only: Sequence[str] | None, edges: list[Edge]) -> set[str]:
+        names = list(self.spec.datasets)
+        if not only:
+            return set(names)
+        for n in only:
+            if n not in self.spec.datasets:
+                self.out.add(f"--only names unknown dataset '{n}' (defined datasets: "
+                             f"{', '.join(names)})", hint=did_you_mean(n, names), code="SR-E030")
+        self.out.raise_if_any(PlanError)
+        return set(only)
+
+
+def build_plan(
+    manifest: Manifest,
+    *,
+    seed: int | None = None,
+    now: dt.datetime | None = None,
+    only: Sequence[str] | None = None,
+    batch_size: int | None = None,
+) -> Plan:
+    """Resolve a manifest into a Plan; raises PlanError (exit 2) listing every problem.
+
+    ``only`` persists just the named datasets; their ancestors are still generated (rows
+    are deterministic, so children get the very keys a full run would give them) but not
+    persisted.
+    """
+    return _Planner(manifest, seed, now, batch_size).build(only)
+
+
+__all__ = ["build_plan"]

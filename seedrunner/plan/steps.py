@@ -1,0 +1,141 @@
+"""The plan as data: datasets in dependency order, each a chain of steps.
+
+A Plan holds everything apply needs and nothing that touches the outside world: compiled
+column generators, resolved counts, validated handler options.  ``seedrunner plan``
+renders it; ``apply`` executes it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from seedrunner.generate.columns import Column
+from seedrunner.generate.templates import TemplateField
+from seedrunner.handlers.base import HandlerOptions
+from seedrunner.models.shape import ModelShape
+from seedrunner.redact import redact_options
+
+
+@dataclass(frozen=True)
+class RefPlan:
+    """A value taken from another dataset's rows."""
+
+    dataset: str
+    field: str
+    via_parent: bool  # the count.per parent's row; else a seeded pick over all parent rows
+
+
+@dataclass
+class FieldPlan:
+    name: str
+    kind: Literal["column", "template", "ref"]
+    source: str  # how the value is made, for `plan` output ("faker email", "by name", ...)
+    column: Column | None = None  # for "column", and the row picker for a "ref"
+    template: TemplateField | None = None
+    ref: RefPlan | None = None
+    null_probability: float = 0.0
+    null_column: Column | None = None  # the null mask stream for refs and templates
+
+
+@dataclass
+class CountPlan:
+    """How many rows, and for ``count.per`` which parent row each child belongs to."""
+
+    total: int
+    per: str | None = None
+    cumulative: list[int] | None = None  # children of parents 0..p, summed
+
+    def parent_of(self, rows: range) -> list[int]:
+        assert self.cumulative is not None
+        cum = self.cumulative
+        return [bisect_right(cum, r) for r in rows]
+
+
+@dataclass
+class TargetPlan:
+    name: str  # target name, or "persist[i]" for an inline spec
+    handler: str
+    handler_cls: type[Any]
+    options: HandlerOptions
+
+    def display_options(self) -> dict[str, Any]:
+        opts = self.options.model_dump(exclude={"handler"}, exclude_defaults=True)
+        return redact_options(opts)
+
+
+@dataclass
+class TransformPlan:
+    name: str  # "drop", "rename", or the dotted path
+    kind: Literal["drop", "rename", "call"]
+    fn: Any = None
+    args: Any = None
+
+
+@dataclass
+class DatasetPlan:
+    name: str
+    shape: ModelShape
+    count: CountPlan
+    batch_size: int
+    seed: int
+    locale: list[str]
+    fields: list[FieldPlan]  # in evaluation order (columns and refs first, then templates)
+    output: list[str]  # field names in the order rows carry them
+    transforms: list[TransformPlan] = field(default_factory=list)
+    targets: list[TargetPlan] = field(default_factory=list)
+    parents: list[str] = field(default_factory=list)  # datasets this one depends on
+    keep: set[str] = field(default_factory=set)  # fields children read (kept for refs)
+    skip_validation: set[str] = field(default_factory=set)  # skipped or excluded fields
+    validator: Any = None  # seedrunner.models.RowValidator, or None for schemaless
+    edges: dict[str, str] = field(default_factory=dict)  # parent -> why ("ref users.id", ...)
+
+    @property
+    def batches(self) -> int:
+        return -(-self.count.total // self.batch_size) if self.count.total else 0
+
+    def steps(self) -> list[Step]:
+        out = [Step(self.name, "generate", "generate")]
+        out += [Step(self.name, "transform", t.name) for t in self.transforms]
+        out += [Step(self.name, "persist", t.name) for t in self.targets]
+        return out
+
+
+@dataclass(frozen=True)
+class Step:
+    dataset: str
+    kind: Literal["generate", "transform", "persist"]
+    name: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.dataset} → {self.name}" if self.kind != "generate" else self.dataset
+
+
+@dataclass
+class Plan:
+    manifest: str  # the manifest's name
+    file: str  # its display path
+    seed: int
+    now: dt.datetime
+    datasets: list[DatasetPlan]  # in dependency order
+    warnings: list[str] = field(default_factory=list)
+    variables: dict[str, Any] = field(default_factory=dict)  # rendered manifest vars
+    base_dir: Path = field(default_factory=Path.cwd)  # relative target paths resolve here
+
+    @property
+    def steps(self) -> list[Step]:
+        return [s for d in self.datasets for s in d.steps()]
+
+    def dataset(self, name: str) -> DatasetPlan:
+        for d in self.datasets:
+            if d.name == name:
+                return d
+        raise KeyError(name)
+
+    @property
+    def total_rows(self) -> int:
+        return sum(d.count.total for d in self.datasets)
