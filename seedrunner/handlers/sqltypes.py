@@ -110,7 +110,7 @@ def _column(f: FieldShape, schema: str | None) -> sa.Column[Any]:
         primary_key=f.primary_key,
         nullable=f.optional and not f.primary_key,
         unique=f.unique and not f.primary_key,
-        autoincrement=f.autoincrement if f.primary_key else "auto",
+        autoincrement=True if f.autoincrement and f.primary_key else "auto",
     )
 
 
