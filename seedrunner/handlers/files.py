@@ -112,7 +112,11 @@ class _FileHandler:
             self._discard()
             raise self._os_error("cannot open", path, exc) from None
         self.path = path
-        self._guard(self._start)
+        try:
+            self._guard(self._start)
+        except BaseException:  # the executor only closes handlers that opened
+            self._discard()
+            raise
 
     def write(self, batch: Batch) -> Batch | None:
         self._guard(lambda: self._rows(batch))

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
+from typing import Any
 
 from seedrunner.errors import SeedrunnerError
 from seedrunner.handlers.base import HandlerOptions
@@ -25,7 +26,7 @@ from seedrunner.handlers.stdout import StdoutHandler
 
 ENTRY_POINT_GROUP = "seedrunner.handlers"
 
-BUILTIN: dict[str, type] = {
+BUILTIN: dict[str, type[Any]] = {
     cls.name: cls
     for cls in (SqlAlchemyHandler, JsonlHandler, JsonHandler, CsvHandler, StdoutHandler)
 }
@@ -44,7 +45,7 @@ class UnknownHandlerError(SeedrunnerError):
         super().__init__(message if hint is None else f"{message} (hint: {hint})")
 
 
-def resolve_handler(name: str, *, base_dir: Path | None = None) -> type:
+def resolve_handler(name: str, *, base_dir: Path | None = None) -> type[Any]:
     """The handler class for ``name``; ``base_dir`` is searched first for dotted-path modules."""
     if name in BUILTIN:
         return BUILTIN[name]
@@ -67,7 +68,7 @@ def _entry_point_names() -> list[str]:
     return [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
 
 
-def _entry_point(name: str) -> type | None:
+def _entry_point(name: str) -> type[Any] | None:
     for ep in entry_points(group=ENTRY_POINT_GROUP):
         if ep.name != name:
             continue
@@ -85,7 +86,7 @@ def _entry_point(name: str) -> type | None:
     return None
 
 
-def _dotted(path: str, base_dir: Path | None) -> type:
+def _dotted(path: str, base_dir: Path | None) -> type[Any]:
     module_name, _, attr = path.partition(":")
     if not module_name or not attr or not all(p.isidentifier() for p in attr.split(".")):
         raise UnknownHandlerError(
@@ -153,7 +154,7 @@ def _check_handler_class(obj: object, label: str) -> None:
         )
 
 
-def options_of(cls: type) -> type[HandlerOptions]:
+def options_of(cls: type[Any]) -> type[HandlerOptions]:
     """The Options model of a resolved handler class."""
     options: type[HandlerOptions] = inspect.getattr_static(cls, "Options")
     return options

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, ClassVar, Literal
 
 import sqlalchemy as sa
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy import event, exc
 from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
 
@@ -61,6 +61,10 @@ class SqlAlchemyOptions(HandlerOptions):
         "('run' currently commits per dataset step).",
     )
     echo: bool = Field(default=False, description="Log SQL statements (never their parameters).")
+
+    # 'schema' would shadow BaseModel.schema, so the field is schema_ with alias 'schema';
+    # dumps (plan display, JSON) use the alias, as the manifest does.
+    model_config = ConfigDict(serialize_by_alias=True)
 
     def __repr_args__(self) -> Any:
         for key, value in super().__repr_args__():
@@ -175,10 +179,14 @@ class SqlAlchemyHandler:
         self.table = self._table_for(ctx)
         self._renames = _attribute_columns(ctx.model)
         self._conn = self._run("connect to the database", self._engine.connect)
-        if self.options.create_tables:
-            self._run(f"create table {self._label}", self._create_table)
-        if self.options.transaction != "batch":
-            self._trans = self._run("begin a transaction", self._conn.begin)
+        try:
+            if self.options.create_tables:
+                self._run("create the table", self._create_table)
+            if self.options.transaction != "batch":
+                self._trans = self._run("begin a transaction", self.conn.begin)
+        except BaseException as e:  # the executor only closes handlers that opened
+            self.close(e)
+            raise
 
     def write(self, batch: Batch) -> Batch | None:
         if self._lost:
@@ -295,7 +303,7 @@ class SqlAlchemyHandler:
 
     def _error(self, what: str, e: BaseException, transient: bool) -> HandlerError:
         cls = TransientHandlerError if transient else HandlerError
-        return cls(f"cannot {what} of dataset '{self._dataset}' into {self._label}: {describe(e)}")
+        return cls(f"dataset '{self._dataset}' -> {self._label}: cannot {what}: {describe(e)}")
 
 
 def _model_table(shape: ModelShape) -> sa.Table | None:

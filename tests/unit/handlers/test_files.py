@@ -168,3 +168,14 @@ def test_placeholders_do_not_allow_format_attribute_access(tmp_path):
 def test_options_forbid_unknown_keys():
     with pytest.raises(ValueError, match="pth"):
         JsonlOptions.model_validate({"handler": "jsonl", "path": "x", "pth": "y"})
+
+
+def test_failure_to_replace_is_a_handler_error_and_cleans_up(tmp_path):
+    (tmp_path / "taken").mkdir()
+    h = JsonlHandler(JsonlOptions(path="taken"))
+    h.open(make_ctx(tmp_path))
+    h.write(user_batches(1)[0])
+    with pytest.raises(HandlerError, match="taken"):
+        h.close(None)
+    assert leftovers(tmp_path) == []
+    h.close(RuntimeError("again"))  # a second close (the executor's abort) is harmless

@@ -135,7 +135,19 @@ def test_transaction_batch_commits_each_batch(tmp_path, pool):
         h.write(dup)
     h.write(second)  # the failed batch rolled back; the connection is still usable
     h.close(None)
+    assert [r[:2] for r in rows(db, "users")][2] == (3, "u3@example.test")  # not "new@x"
     assert [r[0] for r in rows(db, "users")] == [1, 2, 3, 4]
+
+
+def test_failed_open_returns_its_connection(tmp_path, pool):
+    db = tmp_path / "ro.db"
+    sa.create_engine(f"sqlite:///{db}").dispose()
+    db.touch()
+    h = handler(f"sqlite:///file:{db}?mode=ro&uri=true", create_tables=True)
+    with pytest.raises(HandlerError, match=r"table 'users': cannot create the table: .*readonly"):
+        h.open(make_ctx(tmp_path, resources=pool))
+    assert h._engine is not None
+    assert h._engine.pool.checkedout() == 0
 
 
 def test_integrity_error_message_has_no_values(tmp_path, pool):
