@@ -10,10 +10,11 @@ Choices worth knowing:
 * A union of several non-None types takes the first one (``int | str`` -> int).
 * ``tuple[X, ...]`` and homogeneous tuples keep ``X`` as the item; mixed tuples get ``any``.
 * Unknown classes map to ``any``.
-* Recursion: a model nested inside itself is expanded ``MAX_RECURSION`` times; below that
-  the field gets ``TypeShape("model", nested=None)``. Such a field can only be satisfied
-  by None, an empty container or its default (an unconditional self-reference could never
-  be built), so generators must treat ``nested=None`` as "stop here".
+* Recursion: a model appears at most ``MAX_RECURSION`` times along one path of nesting
+  (the top level included); the next occurrence gets ``TypeShape("model", nested=None)``.
+  Such a field can only be satisfied by None, an empty container or its default (an
+  unconditional self-reference could never be built), so generators must treat
+  ``nested=None`` as "stop here".
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ import re
 import types
 import typing
 import uuid
+from collections import abc
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from enum import Enum
@@ -61,6 +63,8 @@ _FORMATS: list[tuple[Any, TypeKind, str | None]] = [
     (pydantic.EmailStr, "str", "email"),
     (pydantic.NameEmail, "str", "name_email"),
     (pydantic.AnyUrl, "str", "url"),
+    # DSNs with several hosts (PostgresDsn, MongoDsn ...) share only this private base.
+    (getattr(pydantic.networks, "_BaseMultiHostUrl", pydantic.AnyUrl), "str", "url"),
     (pydantic.SecretStr, "str", None),
     (pydantic.SecretBytes, "bytes", None),
     (pydantic.IPvAnyAddress, "str", "ip"),
@@ -75,9 +79,10 @@ _FORMATS: list[tuple[Any, TypeKind, str | None]] = [
     (pathlib.PurePath, "str", "path"),
 ]
 
-_LIST_ORIGINS: set[Any] = {list, Sequence, typing.MutableSequence, Iterable, typing.Iterator}
-_SET_ORIGINS: set[Any] = {set, frozenset, typing.AbstractSet, typing.MutableSet}
-_DICT_ORIGINS: set[Any] = {dict, typing.Mapping, typing.MutableMapping}
+# get_origin() of typing.Sequence[X] etc. is the collections.abc class.
+_LIST_ORIGINS: set[Any] = {list, abc.Sequence, abc.MutableSequence, abc.Iterable, abc.Iterator}
+_SET_ORIGINS: set[Any] = {set, frozenset, abc.Set, abc.MutableSet}
+_DICT_ORIGINS: set[Any] = {dict, abc.Mapping, abc.MutableMapping}
 _WRAPPERS: set[Any] = {
     typing.Required,
     typing.NotRequired,

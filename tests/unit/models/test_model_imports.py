@@ -27,9 +27,7 @@ def test_file_inside_python_path_is_the_same_module():
 
 
 def test_file_in_a_package_can_import_its_siblings():
-    item = import_object(
-        "shopkit/catalog.py:Item", base_dir=FIXTURES, python_path=[FIXTURES]
-    )
+    item = import_object("shopkit/catalog.py:Item", base_dir=FIXTURES, python_path=[FIXTURES])
     assert item.__module__ == "shopkit.catalog"
     assert item(name="pen", price={"amount": 3}).price.currency == "EUR"
 
