@@ -322,3 +322,12 @@ def test_schemaless_shape():
     s = schemaless_shape("events", ["id", "payload"])
     assert (s.kind, s.name, s.field_names) == ("schemaless", "events", ["id", "payload"])
     assert all(f.type.kind == "any" for f in s.fields)
+
+
+def test_email_str_field_when_email_validator_is_installed(tmp_path):
+    pytest.importorskip("email_validator")
+    (tmp_path / "em.py").write_text(
+        "from pydantic import BaseModel, EmailStr\nclass Contact(BaseModel):\n    email: EmailStr\n"
+    )
+    contact = import_object("em.py:Contact", base_dir=tmp_path, python_path=[])
+    assert shape_of(contact, "em.py:Contact").field("email").type.format == "email"
