@@ -16,8 +16,9 @@ from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
 
 class BatchBuilder:
-    def __init__(self, plan: DatasetPlan, keys: KeyStore, variables: Mapping[str, Any],
-                 now: Any) -> None:
+    def __init__(
+        self, plan: DatasetPlan, keys: KeyStore, variables: Mapping[str, Any], now: Any
+    ) -> None:
         self.plan = plan
         self.keys = keys
         self.base = {"vars": variables, "now": now}
@@ -61,8 +62,14 @@ class BatchBuilder:
             values = [None if u < p else v for v, u in zip(values, mask, strict=True)]
         return values
 
-    def _templates(self, templates: list[FieldPlan], cols: dict[str, list[Any]], start: int,
-                   n: int, parent_rows: list[int] | None) -> None:
+    def _templates(
+        self,
+        templates: list[FieldPlan],
+        cols: dict[str, list[Any]],
+        start: int,
+        n: int,
+        parent_rows: list[int] | None,
+    ) -> None:
         parents = None
         for f in templates:
             t = f.template
@@ -72,8 +79,17 @@ class BatchBuilder:
                 pcols = {a: self.keys.column(per, a) for a in t.parent_attrs}
                 parents = [{a: c[p] for a, c in pcols.items()} for p in parent_rows]
             names = list(cols)
-            rows = [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(),
-                                                                          strict=True)]
+            rows = [
+                dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)
+            ]
             if not names:
                 rows = [{} for _ in range(n)]
-            cols[f.name] = t.render(rows, start, self.base, parents)
+            cols[f.name] = t.render(rows, start, self.base, parents, self._child_index(
+                start, parent_rows))
+
+    def _child_index(self, start: int, parent_rows: list[int] | None) -> list[int] | None:
+        """Each child's position among its parent's children (0, 1, ...)."""
+        cum = self.plan.count.cumulative
+        if parent_rows is None or cum is None:
+            return None
+        return [start + i - (cum[p - 1] if p else 0) for i, p in enumerate(parent_rows)]

@@ -12,9 +12,9 @@ import resource
 import sys
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from seedrunner.errors import GenerationError, RunError, SeedrunnerError
 from seedrunner.execute.batches import BatchBuilder
@@ -26,6 +26,9 @@ from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
 from seedrunner.transforms import TransformContext, apply_transform
+
+
+T = TypeVar("T")
 
 
 class ApplyInterrupted(KeyboardInterrupt):
@@ -50,9 +53,10 @@ class _DatasetRun:
 
     def __init__(self, run: _Run, dp: DatasetPlan) -> None:
         self.run, self.dp = run, dp
-        self.steps = [(s, StepResult(s.dataset, s.kind, s.name, dp.count.total))
-                      for s in dp.steps()]
-        self.results = {s: r for s, r in self.steps}
+        self.steps = [
+            (s, StepResult(s.dataset, s.kind, s.name, dp.count.total)) for s in dp.steps()
+        ]
+        self.results = dict(self.steps)
         run.report.steps += [r for _, r in self.steps]
         self.handlers: list[tuple[Step, Any]] = []
 
@@ -67,23 +71,24 @@ class _DatasetRun:
         for index, start in enumerate(range(0, dp.count.total, dp.batch_size)):
             n = min(dp.batch_size, dp.count.total - start)
             self.current = (gen_step, index, start, n)
-            generated = self._timed(gen_step, lambda: self._generate(builder, index, start, n))
+            generated = self._timed(gen_step, self._generate, builder, index, start, n)
             batch = generated
-            for t, step in zip(dp.transforms, [s for s, _ in self.steps if s.kind == "transform"],
-                               strict=True):
+            for t, step in zip(
+                dp.transforms, [s for s, _ in self.steps if s.kind == "transform"], strict=True
+            ):
                 self.current = (step, index, start, n)
                 tctx.options = t.args if isinstance(t.args, Mapping) else {}
-                batch = self._timed(step, lambda t=t, b=batch: apply_transform(t, b, tctx))
+                batch = self._timed(step, apply_transform, t, batch, tctx)
             for step, handler in self.handlers:
                 self.current = (step, index, start, n)
-                out = self._timed(step, lambda h=handler, b=batch: h.write(b))
+                out = self._timed(step, handler.write, batch)
                 batch = out if isinstance(out, Batch) else batch
             if dp.keep:
                 run.keys.record(dp.name, dp.keep, batch, generated)
-        for step, handler in self.handlers:
+        while self.handlers:  # commit in chain order; a failed commit aborts the rest
+            step, handler = self.handlers.pop(0)
             self.current = (step, -1, 0, 0)
-            self._timed(step, lambda h=handler: h.close(None), count=False)
-        self.handlers = []
+            self._timed_once(step, handler.close, None)
         for _, r in self.steps:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)
@@ -93,20 +98,29 @@ class _DatasetRun:
             self.current = (step, -1, 0, 0)
             handler = target.handler_cls(target.options)
             ctx = HandlerContext(
-                dataset=self.dp.name, target=target.name, model=self.dp.shape,
-                fields=list(self.dp.output), batch_size=self.dp.batch_size,
-                total_rows=self.dp.count.total, run_id=self.run.report.run_id,
-                seed=self.dp.seed, base_dir=self.run.base_dir, resources=self.run.resources,
+                dataset=self.dp.name,
+                target=target.name,
+                model=self.dp.shape,
+                fields=list(self.dp.output),
+                batch_size=self.dp.batch_size,
+                total_rows=self.dp.count.total,
+                run_id=self.run.report.run_id,
+                seed=self.dp.seed,
+                base_dir=self.run.base_dir,
+                resources=self.run.resources,
             )
-            self._timed(step, lambda h=handler, c=ctx: h.open(c), count=False)
+            self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))
 
     def _generate(self, builder: BatchBuilder, index: int, start: int, n: int) -> Batch:
         batch = builder.build(index, start, n)
         validator = self.dp.validator
         if validator is not None:
-            problems = [p for p in validator.validate(batch.records())
-                        if p.field not in self.dp.skip_validation]
+            problems = [
+                p
+                for p in validator.validate(batch.records())
+                if p.field not in self.dp.skip_validation
+            ]
             if problems:
                 first = problems[0]
                 raise GenerationError(
@@ -117,31 +131,42 @@ class _DatasetRun:
                 )
         return batch
 
-    def _timed(self, step: Step, fn: Any, count: bool = True) -> Any:
-        t0 = time.perf_counter()
-        out = fn()
+    def _timed(self, step: Step, fn: Callable[..., T], *args: Any) -> T:
+        """Run one batch through ``fn``, adding its time and rows to ``step``."""
+        out = self._timed_once(step, fn, *args)
         r = self.results[step]
-        r.seconds += time.perf_counter() - t0
-        if count:
-            _, _, _, n = self.current
-            r.rows += n
-            r.batches += 1
-            self.run.observer.step_progress(step, n, r.total)
+        n = self.current[3]
+        r.rows += n
+        r.batches += 1
+        self.run.observer.step_progress(step, n, r.total)
         return out
+
+    def _timed_once(self, step: Step, fn: Callable[..., T], *args: Any) -> T:
+        t0 = time.perf_counter()
+        try:
+            return fn(*args)
+        finally:
+            self.results[step].seconds += time.perf_counter() - t0
 
     def abort(self, error: BaseException) -> None:
         """Roll back every open handler; the first step still running is marked failed."""
         for _, handler in reversed(self.handlers):
             try:
                 handler.close(error)
-            except Exception:  # noqa: S110 - the original error is what the user needs
+            except Exception:
                 pass
         self.handlers = []
 
 
 class _Run:
-    def __init__(self, plan: Plan, observer: Observer, dry_run: bool,
-                 variables: Mapping[str, Any], base_dir: Path) -> None:
+    def __init__(
+        self,
+        plan: Plan,
+        observer: Observer,
+        dry_run: bool,
+        variables: Mapping[str, Any],
+        base_dir: Path,
+    ) -> None:
         self.plan, self.observer, self.dry_run = plan, observer, dry_run
         self.variables = variables
         self.base_dir = base_dir
@@ -203,8 +228,9 @@ def apply(
     report.  Protected targets are refused unless ``allow_protected``.
     """
     if not dry_run and not allow_protected:
-        protected = sorted({t.name for d in plan.datasets for t in d.targets
-                            if t.options.protected})
+        protected = sorted(
+            {t.name for d in plan.datasets for t in d.targets if t.options.protected}
+        )
         if protected:
             raise ProtectedTargetError(
                 f"target(s) {', '.join(protected)} are protected: apply refuses to write to "

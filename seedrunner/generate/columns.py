@@ -190,6 +190,9 @@ class UniqueColumn(Column):
         self.capacity = inner.capacity
 
     def values(self, start: int, n: int) -> list[Any]:
+        if start == 0:  # a new pass over the dataset (preview, then apply)
+            self.seen.clear()
+            self.next_row = 0
         if start != self.next_row:
             raise GenerationError(
                 f"{self.label}: unique values must be generated in row order "

@@ -72,10 +72,18 @@ def resolve_point(value: Any, now: dt.datetime) -> dt.datetime:
         "epoch": dt.datetime(1970, 1, 1, tzinfo=dt.UTC),
         "year": now.replace(month=1, day=1, hour=0, minute=0, second=0, microsecond=0),
         "month": now.replace(day=1, hour=0, minute=0, second=0, microsecond=0),
-        "decade": now.replace(year=now.year - now.year % 10, month=1, day=1, hour=0, minute=0,
-                              second=0, microsecond=0),
-        "century": now.replace(year=now.year - now.year % 100, month=1, day=1, hour=0, minute=0,
-                               second=0, microsecond=0),
+        "decade": now.replace(
+            year=now.year - now.year % 10, month=1, day=1, hour=0, minute=0, second=0, microsecond=0
+        ),
+        "century": now.replace(
+            year=now.year - now.year % 100,
+            month=1,
+            day=1,
+            hour=0,
+            minute=0,
+            second=0,
+            microsecond=0,
+        ),
     }
     if text in named:
         return named[text]
@@ -121,11 +129,15 @@ def pinned_call(
     tz = kwargs.get("tzinfo")
     post: Callable[[Any], Any] | None = None
     if tz is None:
+
         def post(v: Any) -> Any:  # naive UTC, as Faker returns without tzinfo
             return v.replace(tzinfo=None) if isinstance(v, dt.datetime) else v
-    return "date_time_between_dates", {
-        "datetime_start": start, "datetime_end": end, "tzinfo": dt.UTC
-    }, post
+
+    return (
+        "date_time_between_dates",
+        {"datetime_start": start, "datetime_end": end, "tzinfo": dt.UTC},
+        post,
+    )
 
 
 def check_provider(fake: Faker, provider: str, kwargs: dict[str, Any], locale: str) -> None:

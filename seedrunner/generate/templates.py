@@ -24,7 +24,7 @@ from seedrunner.models.shape import TypeShape
 from seedrunner.sandbox import new_environment, render_guarded
 
 ENV = new_environment()
-CONTEXT_NAMES = ("row", "fake", "vars", "index", "parent", "now")
+CONTEXT_NAMES = ("row", "fake", "vars", "index", "parent", "child_index", "now")
 
 
 class TemplateCheckError(ValueError):
@@ -40,18 +40,20 @@ def _suggest(word: str, candidates: Sequence[str]) -> str | None:
 
 
 def _attrs_of(ast: nodes.Template, name: str) -> list[tuple[str, int]]:
-    out = []
-    for node in ast.find_all(nodes.Getattr):
-        if isinstance(node.node, nodes.Name) and node.node.name == name:
-            out.append((node.attr, node.lineno))
-    for node in ast.find_all(nodes.Getitem):
-        if (
-            isinstance(node.node, nodes.Name)
-            and node.node.name == name
-            and isinstance(node.arg, nodes.Const)
-            and isinstance(node.arg.value, str)
-        ):
-            out.append((node.arg.value, node.lineno))
+    """``name.attr`` and ``name['attr']`` uses in a template, with their lines."""
+    out = [
+        (node.attr, node.lineno)
+        for node in ast.find_all(nodes.Getattr)
+        if isinstance(node.node, nodes.Name) and node.node.name == name
+    ]
+    out += [
+        (node.arg.value, node.lineno)
+        for node in ast.find_all(nodes.Getitem)
+        if isinstance(node.node, nodes.Name)
+        and node.node.name == name
+        and isinstance(node.arg, nodes.Const)
+        and isinstance(node.arg.value, str)
+    ]
     return out
 
 
@@ -75,6 +77,7 @@ class TemplateField:
         start: int,
         base: Mapping[str, Any],
         parents: Sequence[Mapping[str, Any]] | None,
+        child_index: Sequence[int] | None = None,
     ) -> list[Any]:
         out: list[Any] = []
         ctx = dict(base)
@@ -84,10 +87,14 @@ class TemplateField:
             ctx["index"] = start + i
             if parents is not None:
                 ctx["parent"] = parents[i]
+            if child_index is not None:
+                ctx["child_index"] = child_index[i]
             if self.uses_fake:
                 rng = random.Random(derive_seed(self.seed, start + i))
-                fake = self.fakers[(start + i) % len(self.fakers)] if len(self.fakers) > 1 else (
-                    self.fakers[0]
+                fake = (
+                    self.fakers[(start + i) % len(self.fakers)]
+                    if len(self.fakers) > 1
+                    else (self.fakers[0])
                 )
                 fake.random = rng
                 ctx["fake"] = fake
@@ -113,19 +120,18 @@ def compile_template(
     allowed = set(fields) | set(CONTEXT_NAMES) | set(ENV.globals)
     for n in sorted(names):
         if n not in allowed:
-            if n == "parent":
-                continue
             hint = _suggest(n, sorted(allowed - {"range"}))
-            available = ", ".join(["row", "fake", "vars", "index", "parent", "now", *fields])
+            available = ", ".join([*CONTEXT_NAMES, *fields])
             raise TemplateCheckError(
                 f"template uses undefined name '{n}' (available: {available})",
                 hint=hint,
             )
-    if "parent" in names and parent_fields is None:
-        raise TemplateCheckError(
-            "template uses 'parent' but the dataset has no count.per parent",
-            hint="use count: {per: PARENT, min: .., max: ..}",
-        )
+    for name_ in ("parent", "child_index"):
+        if name_ in names and parent_fields is None:
+            raise TemplateCheckError(
+                f"template uses '{name_}' but the dataset has no count.per parent",
+                hint="use count: {per: PARENT, min: .., max: ..}",
+            )
     for attr, lineno in _attrs_of(ast, "row"):
         if attr not in fields:
             raise TemplateCheckError(
@@ -136,7 +142,8 @@ def compile_template(
         for attr, lineno in _attrs_of(ast, "parent"):
             if attr not in parent_fields:
                 raise TemplateCheckError(
-                    f"parent has no field '{attr}'", hint=_suggest(attr, parent_fields),
+                    f"parent has no field '{attr}'",
+                    hint=_suggest(attr, parent_fields),
                     lineno=lineno,
                 )
             parent_attrs.add(attr)

@@ -40,7 +40,9 @@ class ResourcePool:
         self._items: dict[str, Any] = {}
         self._closers: list[Callable[[], None]] = []
 
-    def get(self, key: str, factory: Callable[[], T], close: Callable[[T], None] | None = None) -> T:
+    def get(
+        self, key: str, factory: Callable[[], T], close: Callable[[T], None] | None = None
+    ) -> T:
         if key not in self._items:
             item = factory()
             self._items[key] = item

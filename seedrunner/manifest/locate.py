@@ -36,10 +36,9 @@ def _walk(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, list[int | str]]
     rest: list[int | str] = []
     node = data
     for el in loc:
-        if isinstance(node, dict) and not isinstance(el, int) and el in node:
-            node = node[el]
-            path.append(el)
-        elif isinstance(node, list) and isinstance(el, int) and 0 <= el < len(node):
+        if (isinstance(node, dict) and not isinstance(el, int) and el in node) or (
+            isinstance(node, list) and isinstance(el, int) and 0 <= el < len(node)
+        ):
             node = node[el]
             path.append(el)
         else:
@@ -142,8 +141,15 @@ _TYPE_WORDS = {
 
 
 def _type_name(v: Any) -> str:
-    return {bool: "boolean", int: "integer", float: "number", str: "string", dict: "mapping",
-            list: "list", type(None): "null"}.get(type(v), type(v).__name__)
+    return {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        dict: "mapping",
+        list: "list",
+        type(None): "null",
+    }.get(type(v), type(v).__name__)
 
 
 def _problem(err: ErrorDetails, data: Any, source: SourceMap) -> Problem:

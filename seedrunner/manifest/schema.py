@@ -219,7 +219,9 @@ class TargetSpec(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    handler: str = Field(description="Built-in handler name, entry point, or `package.module:Class`.")
+    handler: str = Field(
+        description="Built-in handler name, entry point, or `package.module:Class`."
+    )
 
     @property
     def options(self) -> dict[str, Any]:

@@ -19,7 +19,12 @@ from seedrunner.errors import Problem, ProblemCollector
 from seedrunner.generate import columns as C
 from seedrunner.generate.fakercalls import FakerCallError, check_provider, pinned_call
 from seedrunner.generate.infer import infer_column
-from seedrunner.generate.locales import FakerPool, is_known_locale, resolve_locale, unknown_locale_hint
+from seedrunner.generate.locales import (
+    FakerPool,
+    is_known_locale,
+    resolve_locale,
+    unknown_locale_hint,
+)
 from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.templates import TemplateCheckError, compile_template
 from seedrunner.manifest import schema as S
@@ -59,11 +64,26 @@ class DatasetContext:
     def path(self, *parts: str | int) -> tuple[str | int, ...]:
         return ("datasets", self.name, *parts)
 
-    def problem(self, message: str, *parts: str | int, hint: str | None = None,
-                code: str = "SR-E030", prefer_key: bool = False) -> None:
+    def problem(
+        self,
+        message: str,
+        *parts: str | int,
+        hint: str | None = None,
+        code: str = "SR-E030",
+        prefer_key: bool = False,
+    ) -> None:
         p = self.path(*parts)
-        self.out.extend([Problem(message, location=self.source.locate(p, prefer_key=prefer_key),
-                                 path=dotted(p), hint=hint, code=code)])
+        self.out.extend(
+            [
+                Problem(
+                    message,
+                    location=self.source.locate(p, prefer_key=prefer_key),
+                    path=dotted(p),
+                    hint=hint,
+                    code=code,
+                )
+            ]
+        )
 
     def locales(self, fname: str | None, own: str | list[str] | None = None) -> list[str]:
         return resolve_locale(
@@ -83,16 +103,24 @@ def compile_fields(ctx: DatasetContext) -> tuple[list[FieldPlan], list[str], set
     known = shape.field_names
     for fname in spec.fields:
         if not schemaless and fname not in known:
-            ctx.problem(f"model {shape.name} has no field '{fname}'", "fields", fname,
-                        hint=did_you_mean(fname, known) or f"fields: {', '.join(known)}",
-                        code="SR-E021", prefer_key=True)
+            ctx.problem(
+                f"model {shape.name} has no field '{fname}'",
+                "fields",
+                fname,
+                hint=did_you_mean(fname, known) or f"fields: {', '.join(known)}",
+                code="SR-E021",
+                prefer_key=True,
+            )
     for i, fname in enumerate(spec.exclude):
         if fname not in known:
-            ctx.problem(f"exclude names '{fname}', which model {shape.name} does not have",
-                        "exclude", i, hint=did_you_mean(fname, known), code="SR-E021")
-    skipped = set(spec.exclude) | {
-        n for n, s in spec.fields.items() if isinstance(s, S.SkipSpec)
-    }
+            ctx.problem(
+                f"exclude names '{fname}', which model {shape.name} does not have",
+                "exclude",
+                i,
+                hint=did_you_mean(fname, known),
+                code="SR-E021",
+            )
+    skipped = set(spec.exclude) | {n for n, s in spec.fields.items() if isinstance(s, S.SkipSpec)}
     output = [n for n in known if n not in skipped]
     plans: list[FieldPlan] = []
     templates: dict[str, Any] = {}
@@ -116,8 +144,9 @@ def _is_template(value: Any) -> bool:
     return isinstance(value, S.TemplateSpec) or ("{{" in value or "{%" in value)
 
 
-def _modifiers(ctx: DatasetContext, fname: str, col: C.Column, spec: S.Modifiers,
-               unique: bool) -> C.Column:
+def _modifiers(
+    ctx: DatasetContext, fname: str, col: C.Column, spec: S.Modifiers, unique: bool
+) -> C.Column:
     if spec.null_probability > 0:
         col = C.NullableColumn(ctx.seed(fname, "null"), col, spec.null_probability)
     if unique or spec.unique:
@@ -131,7 +160,9 @@ def _unique(ctx: DatasetContext, fname: str, col: C.Column) -> C.Column:
         ctx.problem(
             f"{ctx.name}.{fname}: {ctx.total} unique values requested but the generator can "
             f"produce at most {cap}",
-            "fields", fname, hint="drop `unique`, lower `count`, or widen the values",
+            "fields",
+            fname,
+            hint="drop `unique`, lower `count`, or widen the values",
             code="SR-E042",
         )
     if isinstance(col, C.SequenceColumn | C.UuidColumn):
@@ -144,8 +175,13 @@ def _constant(ctx: DatasetContext, fname: str, value: Any, fshape: FieldShape | 
     if fshape is not None and fshape.type.kind in STR_KINDS and not isinstance(value, str):
         surprise = describe_surprise(info, value) if info is not None else None
         if surprise:
-            ctx.problem(f"{fname} {surprise}", "fields", fname, code="SR-E003",
-                        hint=f'write it in quotes: {fname}: "{info.raw if info else value}"')
+            ctx.problem(
+                f"{fname} {surprise}",
+                "fields",
+                fname,
+                code="SR-E003",
+                hint=f'write it in quotes: {fname}: "{info.raw if info else value}"',
+            )
     if isinstance(value, dict | list):
         return _CopyingConstant(value)
     return C.ConstantColumn(value)
@@ -163,21 +199,32 @@ class _CopyingConstant(C.Column):
         return [copy.deepcopy(self.value) for _ in range(n)]
 
 
-def _from_spec(ctx: DatasetContext, fname: str, value: Any,
-               fshape: FieldShape | None) -> FieldPlan | None:
+def _from_spec(
+    ctx: DatasetContext, fname: str, value: Any, fshape: FieldShape | None
+) -> FieldPlan | None:
     unique_model = bool(fshape and fshape.unique)
     if isinstance(value, S.ValueSpec):
-        return FieldPlan(fname, "column", "value", column=_constant(ctx, fname, value.value, fshape))
+        return FieldPlan(
+            fname, "column", "value", column=_constant(ctx, fname, value.value, fshape)
+        )
     if isinstance(value, S.FakerSpec):
         col = _faker(ctx, fname, value)
         if col is None:
             return None
-        return FieldPlan(fname, "column", f"faker {value.faker}",
-                         column=_modifiers(ctx, fname, col, value, unique_model))
+        return FieldPlan(
+            fname,
+            "column",
+            f"faker {value.faker}",
+            column=_modifiers(ctx, fname, col, value, unique_model),
+        )
     if isinstance(value, S.ChoiceSpec):
         col = C.ChoiceColumn(ctx.seed(fname), value.choice, value.weights)
-        return FieldPlan(fname, "column", f"choice of {len(value.choice)}",
-                         column=_modifiers(ctx, fname, col, value, unique_model))
+        return FieldPlan(
+            fname,
+            "column",
+            f"choice of {len(value.choice)}",
+            column=_modifiers(ctx, fname, col, value, unique_model),
+        )
     if isinstance(value, S.SequenceSpec):
         col = C.SequenceColumn(value.sequence, value.start, value.step)
         label = f"sequence {value.sequence or 'n'} from {value.start}"
@@ -192,8 +239,13 @@ def _faker(ctx: DatasetContext, fname: str, spec: S.FakerSpec) -> C.Column | Non
     locales = ctx.locales(fname, spec.locale)
     bad = [loc for loc in locales if not is_known_locale(loc)]
     if bad:
-        ctx.problem(f"unknown locale '{bad[0]}'", "fields", fname, hint=unknown_locale_hint(bad[0]),
-                    code="SR-E040")
+        ctx.problem(
+            f"unknown locale '{bad[0]}'",
+            "fields",
+            fname,
+            hint=unknown_locale_hint(bad[0]),
+            code="SR-E040",
+        )
         return None
     fakers = ctx.fakers.many(locales)
     try:
@@ -207,22 +259,40 @@ def _faker(ctx: DatasetContext, fname: str, spec: S.FakerSpec) -> C.Column | Non
     return C.FakerColumn(ctx.seed(fname), fakers, provider, kwargs, post)
 
 
-def _ref(ctx: DatasetContext, fname: str, dataset: str, target: str, null_p: float,
-         where: tuple[str | int, ...]) -> FieldPlan | None:
+def _ref(
+    ctx: DatasetContext,
+    fname: str,
+    dataset: str,
+    target: str,
+    null_p: float,
+    where: tuple[str | int, ...],
+) -> FieldPlan | None:
     if dataset not in ctx.shapes:
-        ctx.problem(f"unknown dataset '{dataset}' in ref (defined datasets: "
-                    f"{', '.join(ctx.shapes)})", *where, hint=did_you_mean(dataset, list(ctx.shapes)))
+        ctx.problem(
+            f"unknown dataset '{dataset}' in ref (defined datasets: {', '.join(ctx.shapes)})",
+            *where,
+            hint=did_you_mean(dataset, list(ctx.shapes)),
+        )
         return None
     parent = ctx.shapes[dataset]
     if parent.kind != "schemaless" and target not in parent.field_names:
-        ctx.problem(f"dataset '{dataset}' has no field '{target}' (ref {dataset}.{target})", *where,
-                    hint=did_you_mean(target, parent.field_names), code="SR-E021")
+        ctx.problem(
+            f"dataset '{dataset}' has no field '{target}' (ref {dataset}.{target})",
+            *where,
+            hint=did_you_mean(target, parent.field_names),
+            code="SR-E021",
+        )
         return None
     via_parent = ctx.per == dataset
     picker = None if via_parent else C.FunctionColumn(ctx.seed(fname, "ref"), _uniform)
-    plan = FieldPlan(fname, "ref", f"ref {dataset}.{target}" + (" (parent)" if via_parent else ""),
-                     column=picker, ref=RefPlan(dataset, target, via_parent),
-                     null_probability=null_p)
+    plan = FieldPlan(
+        fname,
+        "ref",
+        f"ref {dataset}.{target}" + (" (parent)" if via_parent else ""),
+        column=picker,
+        ref=RefPlan(dataset, target, via_parent),
+        null_probability=null_p,
+    )
     if null_p > 0:
         plan.null_column = C.FunctionColumn(ctx.seed(fname, "null"), _uniform)
     return plan
@@ -234,8 +304,12 @@ def _uniform(rng: Any) -> float:
 
 def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> FieldPlan | None:
     if fshape is None:
-        ctx.problem(f"field '{fname}' has no spec and the dataset has no model", "fields",
-                    hint="give every field a spec, or a model:", code="SR-E021")
+        ctx.problem(
+            f"field '{fname}' has no spec and the dataset has no model",
+            "fields",
+            hint="give every field a spec, or a model:",
+            code="SR-E021",
+        )
         return None
     fk = fshape.foreign_key
     if fk is not None:
@@ -244,13 +318,17 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
             return _ref(ctx, fname, dataset, fk.column, 0.0, ())
         if fshape.optional:
             if dataset != ctx.name:
-                ctx.warnings.append(f"{ctx.name}.{fname} references table {fk.table}, which no "
-                                    "dataset seeds: left null")
+                ctx.warnings.append(
+                    f"{ctx.name}.{fname} references table {fk.table}, which no "
+                    "dataset seeds: left null"
+                )
             return FieldPlan(fname, "column", "null (foreign key)", column=C.ConstantColumn(None))
         if dataset != ctx.name:
-            ctx.problem(f"{ctx.name}.{fname} references table '{fk.table}', which no dataset "
-                        "seeds", hint=f"add a dataset with model or table '{fk.table}', or give "
-                        f"{fname} a spec", code="SR-E030")
+            ctx.problem(
+                f"{ctx.name}.{fname} references table '{fk.table}', which no dataset seeds",
+                hint=f"add a dataset with model or table '{fk.table}', or give {fname} a spec",
+                code="SR-E030",
+            )
             return None
     locales = ctx.locales(fname)
     collections = ctx.manifest.defaults.collections
@@ -267,7 +345,9 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
     return FieldPlan(fname, "column", "inferred", column=col)
 
 
-def _templates(ctx: DatasetContext, templates: dict[str, Any], output: list[str]) -> list[FieldPlan]:
+def _templates(
+    ctx: DatasetContext, templates: dict[str, Any], output: list[str]
+) -> list[FieldPlan]:
     compiled = {}
     parent_fields = ctx.shapes[ctx.per].field_names if ctx.per in ctx.shapes else None
     for fname, value in templates.items():
@@ -279,22 +359,32 @@ def _templates(ctx: DatasetContext, templates: dict[str, Any], output: list[str]
             where = (*where, "template")
         try:
             compiled[fname] = compile_template(
-                fname, text, fields=output, parent_fields=parent_fields,
-                var_names=ctx.var_names, seed=ctx.seed(fname),
-                fakers=ctx.fakers.many(locales), type_shape=fshape.type if fshape else None,
+                fname,
+                text,
+                fields=output,
+                parent_fields=parent_fields,
+                var_names=ctx.var_names,
+                seed=ctx.seed(fname),
+                fakers=ctx.fakers.many(locales),
+                type_shape=fshape.type if fshape else None,
             )
         except (TemplateSyntaxError, TemplateCheckError) as exc:
             prob = template_problem(exc, where, ctx.source)
             if isinstance(exc, TemplateCheckError):
-                prob = Problem(str(exc), location=prob.location, path=prob.path,
-                               hint=exc.hint, code="SR-E041")
+                prob = Problem(
+                    str(exc), location=prob.location, path=prob.path, hint=exc.hint, code="SR-E041"
+                )
             ctx.out.extend([prob])
     order = graphlib.TopologicalSorter({n: t.deps & set(compiled) for n, t in compiled.items()})
     try:
         names = list(order.static_order())
     except graphlib.CycleError as exc:
         cycle = " -> ".join(exc.args[1])
-        ctx.problem(f"templates read each other in a cycle: {cycle}", "fields",
-                    hint="one of them must not use the other", code="SR-E031")
+        ctx.problem(
+            f"templates read each other in a cycle: {cycle}",
+            "fields",
+            hint="one of them must not use the other",
+            code="SR-E031",
+        )
         return []
     return [FieldPlan(n, "template", "template", template=compiled[n]) for n in names]

@@ -20,8 +20,13 @@ from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import dotted
-from seedrunner.models import ModelReferenceError, RowValidator, import_object, schemaless_shape
-from seedrunner.models import shape_of
+from seedrunner.models import (
+    ModelReferenceError,
+    RowValidator,
+    import_object,
+    schemaless_shape,
+    shape_of,
+)
 from seedrunner.models.shape import ModelShape
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
@@ -37,8 +42,9 @@ class Edge:
 
 
 class _Planner:
-    def __init__(self, m: Manifest, seed: int | None, now: dt.datetime | None,
-                 batch_size: int | None) -> None:
+    def __init__(
+        self, m: Manifest, seed: int | None, now: dt.datetime | None, batch_size: int | None
+    ) -> None:
         self.m = m
         self.spec = m.spec
         self.seed = self.spec.seed if seed is None else seed
@@ -51,10 +57,24 @@ class _Planner:
         self.shapes: dict[str, ModelShape] = {}
         self.warnings: list[str] = []
 
-    def problem(self, message: str, path: tuple[str | int, ...], hint: str | None = None,
-                code: str = "SR-E030") -> None:
-        self.out.extend([Problem(message, location=self.m.source.locate(path), path=dotted(path),
-                                 hint=hint, code=code)])
+    def problem(
+        self,
+        message: str,
+        path: tuple[str | int, ...],
+        hint: str | None = None,
+        code: str = "SR-E030",
+    ) -> None:
+        self.out.extend(
+            [
+                Problem(
+                    message,
+                    location=self.m.source.locate(path),
+                    path=dotted(path),
+                    hint=hint,
+                    code=code,
+                )
+            ]
+        )
 
     # ------------------------------------------------------------------ shapes
     def load_shapes(self) -> None:
@@ -93,32 +113,52 @@ class _Planner:
                 if isinstance(fspec, S.RefSpec):
                     parent = fspec.ref.split(".", 1)[0]
                     if parent in self.spec.datasets:
-                        edges.append(Edge(parent, child, f"{child}.{fname} ref {fspec.ref}",
-                                          (*base, "fields", fname)))
+                        edges.append(
+                            Edge(
+                                parent,
+                                child,
+                                f"{child}.{fname} ref {fspec.ref}",
+                                (*base, "fields", fname),
+                            )
+                        )
             for f in self.shapes[child].fields:
                 if f.foreign_key and f.name not in ds.fields and f.name not in ds.exclude:
                     parent = self.tables.get(f.foreign_key.table)
                     if parent and parent != child:
-                        edges.append(Edge(parent, child, f"{child}.{f.name} foreign key -> "
-                                          f"{f.foreign_key.table}.{f.foreign_key.column}",
-                                          (*base, "model")))
+                        edges.append(
+                            Edge(
+                                parent,
+                                child,
+                                f"{child}.{f.name} foreign key -> "
+                                f"{f.foreign_key.table}.{f.foreign_key.column}",
+                                (*base, "model"),
+                            )
+                        )
             for i, dep in enumerate(ds.depends_on):
                 if dep in self.spec.datasets:
-                    edges.append(Edge(dep, child, f"{child} depends_on {dep}",
-                                      (*base, "depends_on", i)))
+                    edges.append(
+                        Edge(dep, child, f"{child} depends_on {dep}", (*base, "depends_on", i))
+                    )
                 else:
-                    self.problem(f"unknown dataset '{dep}' in depends_on (defined datasets: "
-                                 f"{', '.join(names)})", (*base, "depends_on", i),
-                                 did_you_mean(dep, names))
+                    self.problem(
+                        f"unknown dataset '{dep}' in depends_on (defined datasets: "
+                        f"{', '.join(names)})",
+                        (*base, "depends_on", i),
+                        did_you_mean(dep, names),
+                    )
             if isinstance(ds.count, S.CountPerSpec):
                 per = ds.count.per
                 if per in self.spec.datasets:
-                    edges.append(Edge(per, child, f"{child} count per {per}",
-                                      (*base, "count", "per")))
+                    edges.append(
+                        Edge(per, child, f"{child} count per {per}", (*base, "count", "per"))
+                    )
                 else:
-                    self.problem(f"unknown dataset '{per}' in count.per (defined datasets: "
-                                 f"{', '.join(names)})", (*base, "count", "per"),
-                                 did_you_mean(per, names))
+                    self.problem(
+                        f"unknown dataset '{per}' in count.per (defined datasets: "
+                        f"{', '.join(names)})",
+                        (*base, "count", "per"),
+                        did_you_mean(per, names),
+                    )
         return edges
 
     def order(self, edges: list[Edge]) -> list[str]:
@@ -158,8 +198,14 @@ class _Planner:
         )
 
     # ------------------------------------------------------------------ counts
-    def count(self, name: str, ds: S.DatasetSpec, totals: dict[str, int], base_seed: int,
-              parent_plans: dict[str, CountPlan]) -> CountPlan:
+    def count(
+        self,
+        name: str,
+        ds: S.DatasetSpec,
+        totals: dict[str, int],
+        base_seed: int,
+        parent_plans: dict[str, CountPlan],
+    ) -> CountPlan:
         if isinstance(ds.count, int):
             return CountPlan(ds.count)
         per = ds.count.per
@@ -179,27 +225,46 @@ class _Planner:
         return CountPlan(total, per=per, cumulative=cumulative)
 
     # ------------------------------------------------------------------ datasets
-    def dataset(self, name: str, totals: dict[str, int], counts: dict[str, CountPlan],
-                parents: list[str]) -> DatasetPlan:
+    def dataset(
+        self, name: str, totals: dict[str, int], counts: dict[str, CountPlan], parents: list[str]
+    ) -> DatasetPlan:
         ds = self.spec.datasets[name]
         base_seed = ds.seed if ds.seed is not None else self.seed
         count = self.count(name, ds, totals, base_seed, counts)
         per = ds.count.per if isinstance(ds.count, S.CountPerSpec) else None
         ctx = DatasetContext(
-            name=name, spec=ds, shape=self.shapes[name], total=count.total, base_seed=base_seed,
-            now=self.now, manifest=self.spec, source=self.m.source, fakers=self.fakers,
-            shapes=self.shapes, tables=self.tables, per=per, var_names=list(self.m.vars),
-            out=self.out, warnings=self.warnings,
+            name=name,
+            spec=ds,
+            shape=self.shapes[name],
+            total=count.total,
+            base_seed=base_seed,
+            now=self.now,
+            manifest=self.spec,
+            source=self.m.source,
+            fakers=self.fakers,
+            shapes=self.shapes,
+            tables=self.tables,
+            per=per,
+            var_names=list(self.m.vars),
+            out=self.out,
+            warnings=self.warnings,
         )
         fields, output, skipped = compile_fields(ctx)
         batch_size = self.batch_size or ds.batch_size or self.spec.defaults.batch_size
         shape = self.shapes[name]
         return DatasetPlan(
-            name=name, shape=shape, count=count, batch_size=batch_size, seed=base_seed,
-            locale=ctx.locales(None), fields=fields, output=output,
+            name=name,
+            shape=shape,
+            count=count,
+            batch_size=batch_size,
+            seed=base_seed,
+            locale=ctx.locales(None),
+            fields=fields,
+            output=output,
             transforms=compile_transforms(self.m, name, ds, self.out),
             targets=compile_targets(self.m, name, ds, self.out),
-            parents=parents, skip_validation=skipped,
+            parents=parents,
+            skip_validation=skipped,
             validator=None if shape.kind == "schemaless" else RowValidator(shape),
         )
 
@@ -231,12 +296,21 @@ class _Planner:
                 if f.template is not None and p.count.per:
                     by_name[p.count.per].keep |= f.template.parent_attrs
             if not p.targets and p.name in selected:
-                self.warnings.append(f"dataset '{p.name}' has no persist targets: its rows are "
-                                     "generated and dropped")
+                self.warnings.append(
+                    f"dataset '{p.name}' has no persist targets: its rows are generated and dropped"
+                )
         needed = selected | {a for n in selected for a in self.ancestors(n, edges)}
         plans = [p for p in plans if p.name in needed]
-        return Plan(self.m.name, self.m.display, self.seed, self.now, plans, self.warnings,
-                    variables=dict(self.m.vars), base_dir=self.m.base_dir)
+        return Plan(
+            self.m.name,
+            self.m.display,
+            self.seed,
+            self.now,
+            plans,
+            self.warnings,
+            variables=dict(self.m.vars),
+            base_dir=self.m.base_dir,
+        )
 
     def ancestors(self, name: str, edges: list[Edge]) -> set[str]:
         found: set[str] = set()
@@ -255,8 +329,11 @@ class _Planner:
             return set(names)
         for n in only:
             if n not in self.spec.datasets:
-                self.out.add(f"--only names unknown dataset '{n}' (defined datasets: "
-                             f"{', '.join(names)})", hint=did_you_mean(n, names), code="SR-E030")
+                self.out.add(
+                    f"--only names unknown dataset '{n}' (defined datasets: {', '.join(names)})",
+                    hint=did_you_mean(n, names),
+                    code="SR-E030",
+                )
         self.out.raise_if_any(PlanError)
         return set(only)
 

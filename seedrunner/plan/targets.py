@@ -17,32 +17,67 @@ from seedrunner.plan.steps import TargetPlan, TransformPlan
 from seedrunner.redact import is_secret_key
 
 
-def _add(m: Manifest, out: ProblemCollector, message: str, path: Path, hint: str | None,
-         code: str = "SR-E060", prefer_key: bool = False) -> None:
-    out.extend([Problem(message, location=m.source.locate(path, prefer_key=prefer_key),
-                        path=dotted(path), hint=hint, code=code)])
+def _add(
+    m: Manifest,
+    out: ProblemCollector,
+    message: str,
+    path: Path,
+    hint: str | None,
+    code: str = "SR-E060",
+    prefer_key: bool = False,
+) -> None:
+    out.extend(
+        [
+            Problem(
+                message,
+                location=m.source.locate(path, prefer_key=prefer_key),
+                path=dotted(path),
+                hint=hint,
+                code=code,
+            )
+        ]
+    )
 
 
-def option_problems(m: Manifest, out: ProblemCollector, label: str, handler: str,
-                    cls: type[Any], exc: ValidationError, path: Path) -> None:
+def option_problems(
+    m: Manifest,
+    out: ProblemCollector,
+    label: str,
+    handler: str,
+    cls: type[Any],
+    exc: ValidationError,
+    path: Path,
+) -> None:
     fields = [n for n in cls.Options.model_fields if n != "handler"]
     for err in exc.errors():
         loc = tuple(err["loc"])
         key = str(loc[0]) if loc else "options"
         where = (*path, *loc)
         if err["type"] == "extra_forbidden":
-            _add(m, out, f"unknown option '{key}' for handler '{handler}' in {label}", where,
-                 did_you_mean(key, fields) or f"options: {', '.join(fields)}", prefer_key=True)
+            _add(
+                m,
+                out,
+                f"unknown option '{key}' for handler '{handler}' in {label}",
+                where,
+                did_you_mean(key, fields) or f"options: {', '.join(fields)}",
+                prefer_key=True,
+            )
         elif err["type"] == "missing":
-            _add(m, out, f"{label} (handler {handler}) needs option '{key}'", path,
-                 f"add `{key}:` to the target")
+            _add(
+                m,
+                out,
+                f"{label} (handler {handler}) needs option '{key}'",
+                path,
+                f"add `{key}:` to the target",
+            )
         else:
             shown = "***" if is_secret_key(key) else repr(err.get("input"))[:60]
             _add(m, out, f"option '{key}' of {label}: {err['msg']} (got {shown})", where, None)
 
 
-def _resolve(m: Manifest, out: ProblemCollector, label: str, options: dict[str, Any],
-             path: Path) -> TargetPlan | None:
+def _resolve(
+    m: Manifest, out: ProblemCollector, label: str, options: dict[str, Any], path: Path
+) -> TargetPlan | None:
     handler = str(options.get("handler"))
     try:
         cls = resolve_handler(handler, base_dir=m.base_dir)
@@ -57,24 +92,35 @@ def _resolve(m: Manifest, out: ProblemCollector, label: str, options: dict[str, 
     return TargetPlan(label, handler, cls, opts)
 
 
-def compile_targets(m: Manifest, dataset: str, ds: S.DatasetSpec,
-                    out: ProblemCollector) -> list[TargetPlan]:
+def compile_targets(
+    m: Manifest, dataset: str, ds: S.DatasetSpec, out: ProblemCollector
+) -> list[TargetPlan]:
     plans: list[TargetPlan] = []
     names = list(m.targets)
     for i, entry in enumerate(ds.persist):
         if isinstance(entry, str):
             if entry not in m.targets:
-                _add(m, out, f"unknown target '{entry}' in persist of dataset '{dataset}'"
-                     f" (defined targets: {', '.join(names) or 'none'})",
-                     ("datasets", dataset, "persist", i),
-                     did_you_mean(entry, names) or "define it under targets:", code="SR-E030")
+                _add(
+                    m,
+                    out,
+                    f"unknown target '{entry}' in persist of dataset '{dataset}'"
+                    f" (defined targets: {', '.join(names) or 'none'})",
+                    ("datasets", dataset, "persist", i),
+                    did_you_mean(entry, names) or "define it under targets:",
+                    code="SR-E030",
+                )
                 continue
             plan = _resolve(m, out, f"target '{entry}'", m.targets[entry], ("targets", entry))
             if plan is not None:
                 plan.name = entry
         else:
-            plan = _resolve(m, out, f"persist[{i}] of dataset '{dataset}'",
-                            m.inline_targets[(dataset, i)], ("datasets", dataset, "persist", i))
+            plan = _resolve(
+                m,
+                out,
+                f"persist[{i}] of dataset '{dataset}'",
+                m.inline_targets[(dataset, i)],
+                ("datasets", dataset, "persist", i),
+            )
             if plan is not None:
                 plan.name = f"{plan.handler}[{i}]"
         if plan is not None:
@@ -82,8 +128,9 @@ def compile_targets(m: Manifest, dataset: str, ds: S.DatasetSpec,
     return plans
 
 
-def compile_transforms(m: Manifest, dataset: str, ds: S.DatasetSpec,
-                       out: ProblemCollector) -> list[TransformPlan]:
+def compile_transforms(
+    m: Manifest, dataset: str, ds: S.DatasetSpec, out: ProblemCollector
+) -> list[TransformPlan]:
     plans: list[TransformPlan] = []
     python_path = [(m.base_dir / p).resolve() for p in m.spec.python_path]
     for i, entry in enumerate(ds.transforms):
@@ -98,12 +145,24 @@ def compile_transforms(m: Manifest, dataset: str, ds: S.DatasetSpec,
             try:
                 fn = import_object(ref, base_dir=m.base_dir, python_path=python_path)
             except ModelReferenceError as exc:
-                _add(m, out, exc.message.replace("model", "transform"), path, exc.hint,
-                     code="SR-E020")
+                _add(
+                    m,
+                    out,
+                    exc.message.replace("model", "transform"),
+                    path,
+                    exc.hint,
+                    code="SR-E020",
+                )
                 continue
             if not callable(fn) or isinstance(fn, type):
-                _add(m, out, f"transform '{ref}' is not a function taking (batch, ctx)", path,
-                     None, code="SR-E020")
+                _add(
+                    m,
+                    out,
+                    f"transform '{ref}' is not a function taking (batch, ctx)",
+                    path,
+                    None,
+                    code="SR-E020",
+                )
                 continue
             plans.append(TransformPlan(ref, "call", fn=fn, args=args))
     return plans

@@ -1,0 +1,314 @@
+"""The seedrunner command line: a thin layer over load_manifest, build_plan and apply.
+
+This module (with render.py and progress.py) is the only code that prints or exits.
+Exit codes: 0 done, 1 a step failed, 2 the manifest or the command line is wrong,
+130/143 interrupted by SIGINT/SIGTERM.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from rich.console import Console
+
+from seedrunner import __version__
+from seedrunner.cli import render
+from seedrunner.cli.progress import PlainProgress, QuietProgress, RichProgress
+from seedrunner.errors import ManifestError, Problem, SeedrunnerError
+from seedrunner.execute.events import Observer
+from seedrunner.execute.runner import ApplyInterrupted, apply
+from seedrunner.handlers.registry import handler_options_schema
+from seedrunner.manifest.jsonschema import manifest_json_schema_text
+from seedrunner.manifest.loader import load_manifest
+from seedrunner.plan.planner import build_plan
+from seedrunner.plan.steps import Plan
+from seedrunner.preview import preview_rows
+from seedrunner.redact import scrub
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Declarative data seeding: YAML manifest -> plan -> batches into your targets.",
+)
+
+T = TypeVar("T")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so `finally` blocks (rollbacks) run."""
+
+
+class _State:
+    debug = False
+    json_errors = False
+
+
+def _stdout() -> Console:
+    return Console(highlight=False, soft_wrap=False)
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False)
+
+
+def _fail(problems: list[Problem]) -> NoReturn:
+    if _State.json_errors:
+        sys.stderr.write(render.problems_json(problems) + "\n")
+    else:
+        render.print_problems(_stderr(), problems)
+    raise typer.Exit(2)
+
+
+def _guard(fn: Callable[[], T]) -> T:
+    """Run a command body: user errors become messages and exit codes, never tracebacks."""
+    try:
+        return fn()
+    except ManifestError as exc:
+        if _State.debug:
+            traceback.print_exc()
+        _fail(exc.problems)
+    except SeedrunnerError as exc:
+        if _State.debug:
+            traceback.print_exc()
+        _stderr().print(f"[bold red]error:[/] {scrub(str(exc))}", markup=True, highlight=False)
+        raise typer.Exit(exc.exit_code) from None
+    except (typer.Exit, typer.Abort, KeyboardInterrupt):
+        raise
+    except Exception as exc:
+        if _State.debug:
+            traceback.print_exc()
+        _stderr().print(
+            f"[bold red]internal error:[/] {scrub(f'{type(exc).__name__}: {exc}')}\n"
+            "  run again with --debug for a traceback, and report it",
+            highlight=False,
+        )
+        raise typer.Exit(1) from None
+
+
+def _parse_now(now: str | None) -> dt.datetime | None:
+    if now is None:
+        return None
+    try:
+        parsed = dt.datetime.fromisoformat(now)
+    except ValueError:
+        _fail(
+            [
+                Problem(
+                    f"--now must be ISO 8601 (e.g. 2026-01-01T00:00:00Z), got {now!r}",
+                    path="--now",
+                    code="SR-E011",
+                )
+            ]
+        )
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+ManifestArg = Annotated[
+    Path | None, typer.Argument(help="Manifest file (default: discovered).", show_default=False)
+]
+SeedOpt = Annotated[int | None, typer.Option("--seed", help="Override the manifest seed.")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="Pin the clock (ISO 8601).")]
+SetOpt = Annotated[
+    list[str] | None, typer.Option("--set", help="Override one key: KEY.PATH=VALUE (repeatable).")
+]
+OnlyOpt = Annotated[
+    list[str] | None, typer.Option("--only", help="Persist only this dataset (repeatable).")
+]
+BatchOpt = Annotated[int | None, typer.Option("--batch-size", min=1, help="Rows per batch.")]
+
+
+def _plan(
+    manifest: Path | None,
+    seed: int | None,
+    now: str | None,
+    sets: list[str] | None,
+    only: list[str] | None,
+    batch_size: int | None,
+) -> Plan:
+    m = load_manifest(manifest, overrides=sets or ())
+    return build_plan(m, seed=seed, now=_parse_now(now), only=only, batch_size=batch_size)
+
+
+@app.callback()
+def _main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    json_errors: Annotated[
+        bool, typer.Option("--json-errors", help="Print problems as JSON on stderr.")
+    ] = False,
+) -> None:
+    _State.debug = debug
+    _State.json_errors = json_errors
+
+
+@app.command()
+def plan(
+    manifest: ManifestArg = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+    preview: Annotated[int, typer.Option("--preview", min=0, help="Show N rows per dataset.")] = 0,
+    seed: SeedOpt = None,
+    now: NowOpt = None,
+    sets: SetOpt = None,
+    only: OnlyOpt = None,
+    batch_size: BatchOpt = None,
+) -> None:
+    """Show what apply would do, without touching any target."""
+
+    def body() -> None:
+        p = _plan(manifest, seed, now, sets, only, batch_size)
+        rows = preview_rows(p, preview) if preview else None
+        if as_json:
+            data = render.plan_json(p)
+            if rows is not None:
+                data["preview"] = json.loads(json.dumps(rows, default=str))
+            sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
+            return
+        out = _stdout()
+        out.print(render.plan_tree(p))
+        for w in p.warnings:
+            out.print(f"[yellow]warning:[/] {scrub(w)}", highlight=False)
+        if rows is not None:
+            out.print(render.preview_tables(rows))
+
+    _guard(body)
+
+
+def _observer(quiet: bool) -> Observer:
+    if quiet:
+        return QuietProgress(sys.stdout)
+    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        return RichProgress(_stdout())
+    return PlainProgress(sys.stdout)
+
+
+@app.command(name="apply")
+def apply_cmd(
+    manifest: ManifestArg = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Generate and batch, call no handler.")
+    ] = False,
+    only: OnlyOpt = None,
+    batch_size: BatchOpt = None,
+    seed: SeedOpt = None,
+    now: NowOpt = None,
+    sets: SetOpt = None,
+    allow_protected: Annotated[
+        bool, typer.Option("--allow-protected", help="Write to protected targets.")
+    ] = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Generate the datasets and persist them through their handler chains."""
+
+    def body() -> int:
+        p = _plan(manifest, seed, now, sets, only, batch_size)
+        for w in p.warnings:
+            _stderr().print(f"[yellow]warning:[/] {scrub(w)}", highlight=False)
+        previous = signal.getsignal(signal.SIGTERM)
+        signal.signal(signal.SIGTERM, _on_sigterm)
+        try:
+            report = apply(
+                p,
+                observer=_observer(quiet or as_json),
+                dry_run=dry_run,
+                allow_protected=allow_protected,
+            )
+        except ApplyInterrupted as exc:
+            report = exc.report
+            _report(report, as_json, quiet)
+            return 143 if isinstance(exc.__context__, Terminated) else 130
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        _report(report, as_json, quiet)
+        return 0 if report.ok else 1
+
+    code = _guard(body)
+    raise typer.Exit(code)
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise Terminated()
+
+
+def _report(report: Any, as_json: bool, quiet: bool) -> None:
+    if as_json:
+        sys.stdout.write(scrub(json.dumps(report.to_json(), indent=2)) + "\n")
+        return
+    out = _stdout()
+    if not quiet:
+        out.print(render.summary_table(report))
+    line = render.summary_line(report)
+    if report.ok:
+        out.print(line, highlight=False)
+    else:
+        _stderr().print(
+            f"[bold red]{'interrupted' if report.interrupted else 'error'}:[/] {scrub(line)}",
+            highlight=False,
+        )
+
+
+@app.command()
+def validate(
+    manifests: Annotated[list[Path], typer.Argument(help="Manifest files to check.")],
+    sets: SetOpt = None,
+) -> None:
+    """Check manifests completely (models, names, templates, options) without writing."""
+
+    def body() -> None:
+        problems: list[Problem] = []
+        for path in manifests:
+            try:
+                build_plan(load_manifest(path, overrides=sets or ()))
+                _stdout().print(f"{path}: [green]ok[/]", highlight=False)
+            except ManifestError as exc:
+                problems += exc.problems
+        if problems:
+            _fail(problems)
+
+    _guard(body)
+
+
+@app.command()
+def schema() -> None:
+    """Print the manifest's JSON Schema."""
+    sys.stdout.write(manifest_json_schema_text())
+
+
+@app.command()
+def handlers(
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False,
+) -> None:
+    """List the built-in handlers and their options."""
+    entries = handler_options_schema()
+    if as_json:
+        data = {name: opts.model_json_schema() for name, opts in entries}
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+        return
+    _stdout().print(render.options_table(entries))
+
+
+@app.command()
+def version() -> None:
+    """Print the versions that decide generated rows (seedrunner, Faker, Python)."""
+    import faker
+
+    sys.stdout.write(
+        f"seedrunner {__version__} (Faker {faker.VERSION}, Python {sys.version.split()[0]})\n"
+    )
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("interrupted\n")
+        sys.exit(130)

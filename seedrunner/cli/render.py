@@ -1,0 +1,240 @@
+"""Rich renderings of plans, previews, reports and problems (the CLI's only view code)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from rich.console import Console, Group
+from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from seedrunner.errors import Problem
+from seedrunner.execute.report import ApplyReport
+from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.redact import redact_options, scrub
+
+
+def _count_text(d: DatasetPlan) -> str:
+    c = d.count
+    text = f"{c.total:,} rows"
+    if c.per:
+        text += f" ({c.per} × per-parent count)"
+    batches = d.batches
+    text += f" · {batches:,} batch{'es' if batches != 1 else ''} of ≤{d.batch_size:,}"
+    return text
+
+
+def _target_text(t: Any) -> str:
+    opts = t.display_options()
+    shown = ", ".join(f"{k}={v}" for k, v in opts.items() if k != "protected")
+    prot = " [protected]" if t.options.protected else ""
+    return f"{t.name} ({t.handler}{': ' + shown if shown else ''}){prot}"
+
+
+def plan_tree(plan: Plan) -> Tree:
+    head = Text.assemble(
+        ("Plan ", "bold"),
+        (plan.manifest, "bold cyan"),
+        f" ({plan.file}) · seed {plan.seed} · "
+        f"now {plan.now.isoformat()} · {plan.total_rows:,} rows",
+    )
+    tree = Tree(head)
+    for d in plan.datasets:
+        model = f"{d.shape.kind} {d.shape.name}" if d.shape.kind != "schemaless" else "no model"
+        node = tree.add(Text.assemble((d.name, "bold green"), f"  {_count_text(d)} · {model}"))
+        if d.parents:
+            node.add(
+                Text(
+                    "after " + ", ".join(f"{p} ({d.edges.get(p, '')})" for p in d.parents),
+                    style="dim",
+                )
+            )
+        fields = ", ".join(f.name for f in d.fields)
+        node.add(
+            Text(
+                f"generate  {len(d.output)} fields: {fields}", style="dim" if not d.targets else ""
+            )
+        )
+        for t in d.transforms:
+            node.add(f"transform {escape(t.name)}")
+        for t in d.targets:
+            node.add(Text.assemble(("persist → ", "bold"), _target_text(t)))
+        if not d.targets:
+            node.add(
+                Text(
+                    "not persisted (generated for its children's keys)"
+                    if plan.warnings is not None
+                    else "",
+                    style="yellow",
+                )
+            )
+    return tree
+
+
+def plan_json(plan: Plan) -> dict[str, Any]:
+    return {
+        "manifest": plan.manifest,
+        "file": plan.file,
+        "seed": plan.seed,
+        "now": plan.now.isoformat(),
+        "rows": plan.total_rows,
+        "warnings": [scrub(w) for w in plan.warnings],
+        "datasets": [
+            {
+                "name": d.name,
+                "model": None if d.shape.kind == "schemaless" else d.shape.name,
+                "rows": d.count.total,
+                "per": d.count.per,
+                "batch_size": d.batch_size,
+                "batches": d.batches,
+                "depends_on": d.parents,
+                "fields": {f.name: f.source for f in d.fields},
+                "steps": [{"kind": s.kind, "name": s.name} for s in d.steps()],
+                "targets": [
+                    {"name": t.name, "handler": t.handler, "options": t.display_options()}
+                    for t in d.targets
+                ],
+            }
+            for d in plan.datasets
+        ],
+    }
+
+
+def _cell(v: Any) -> str:
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, decimal.Decimal | uuid.UUID):
+        return str(v)
+    if v is None:
+        return "∅"
+    text = str(v)
+    return text if len(text) <= 40 else text[:37] + "…"
+
+
+def preview_tables(rows: dict[str, list[dict[str, Any]]]) -> Group:
+    tables = []
+    for name, records in rows.items():
+        table = Table(title=f"{name} (first {len(records)})", title_justify="left")
+        columns = list(records[0]) if records else []
+        for c in columns:
+            table.add_column(c, overflow="fold")
+        for r in records:
+            table.add_row(*(escape(_cell(r.get(c))) for c in columns))
+        tables.append(table)
+    return Group(*tables)
+
+
+def summary_table(report: ApplyReport) -> Table:
+    title = "Dry run (no handler called)" if report.dry_run else "Applied"
+    table = Table(title=f"{title}: {report.manifest} · run {report.run_id}", title_justify="left")
+    for col, justify in (
+        ("dataset", "left"),
+        ("step", "left"),
+        ("rows", "right"),
+        ("batches", "right"),
+        ("seconds", "right"),
+        ("rows/s", "right"),
+        ("status", "left"),
+    ):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    styles = {
+        "done": "green",
+        "failed": "bold red",
+        "interrupted": "yellow",
+        "not started": "dim",
+        "dry run": "cyan",
+    }
+    for s in report.steps:
+        table.add_row(
+            s.dataset,
+            s.name if s.kind != "generate" else "generate",
+            f"{s.rows:,}",
+            f"{s.batches:,}",
+            f"{s.seconds:.2f}",
+            f"{s.rows_per_second:,.0f}",
+            Text(s.status, style=styles[s.status]),
+        )
+    return table
+
+
+def summary_line(report: ApplyReport) -> str:
+    rate = report.rows / report.seconds if report.seconds else 0.0
+    verb = "generated" if report.dry_run else "applied"
+    if report.interrupted:
+        return (
+            f"interrupted: {report.rows:,} of {report.planned_rows:,} rows generated; the "
+            "step in flight was rolled back; run apply again to start over"
+        )
+    if not report.ok:
+        return f"failed: {report.error}"
+    return (
+        f"{verb} {report.rows:,} rows in {report.seconds:.2f} s ({rate:,.0f} rows/s), "
+        f"peak memory {report.peak_rss_mb or 0:.0f} MB"
+    )
+
+
+def print_problems(console: Console, problems: Sequence[Problem]) -> None:
+    for p in problems:
+        loc = f"{p.location}: " if p.location else ""
+        console.print(
+            Text.assemble(
+                (loc, "bold"),
+                ("error ", "bold red"),
+                (p.code, "red"),
+                ": ",
+                scrub(p.message),
+                (f" (at {p.path})" if p.path else "", "dim"),
+            )
+        )
+        if p.hint:
+            console.print(Text.assemble("  ", ("hint: ", "cyan"), scrub(p.hint)))
+    n = len(problems)
+    console.print(Text(f"{n} problem{'s' if n != 1 else ''}; nothing was written.", style="bold"))
+
+
+def problems_json(problems: Sequence[Problem]) -> str:
+    return json.dumps(
+        {"errors": [json.loads(scrub(json.dumps(p.to_json()))) for p in problems]}, indent=2
+    )
+
+
+def options_table(entries: list[tuple[str, type[Any]]]) -> Table:
+    table = Table(title="Handlers", title_justify="left")
+    table.add_column("handler", style="bold")
+    table.add_column("option")
+    table.add_column("type")
+    table.add_column("default")
+    table.add_column("description")
+    for name, options in entries:
+        first = True
+        for key, f in options.model_fields.items():
+            if key == "handler":
+                continue
+            default = (
+                "required" if f.is_required() else repr(f.get_default(call_default_factory=True))
+            )
+            table.add_row(
+                name if first else "",
+                key,
+                _type_name(f.annotation),
+                escape(default),
+                escape(f.description or ""),
+            )
+            first = False
+    return table
+
+
+def _type_name(annotation: Any) -> str:
+    text = getattr(annotation, "__name__", None) or str(annotation)
+    return text.replace("typing.", "")
+
+
+def redacted_options(options: dict[str, Any]) -> dict[str, Any]:
+    return redact_options(options)

@@ -1,0 +1,1 @@
+"""A small shop application's models, seeded by seeds/staging.yaml."""
