@@ -25,7 +25,7 @@ def _count_text(d: DatasetPlan) -> str:
     c = d.count
     text = f"{c.total:,} rows"
     if c.per:
-        text += f" ({c.per} × per-parent count)"
+        text += f" (children of each {c.per} row)"
     batches = d.batches
     text += f" · {batches:,} batch{'es' if batches != 1 else ''} of ≤{d.batch_size:,}"
     return text
@@ -62,19 +62,12 @@ def plan_tree(plan: Plan) -> Tree:
                 f"generate  {len(d.output)} fields: {fields}", style="dim" if not d.targets else ""
             )
         )
-        for t in d.transforms:
-            node.add(f"transform {escape(t.name)}")
+        for tr in d.transforms:
+            node.add(f"transform {escape(tr.name)}")
         for t in d.targets:
             node.add(Text.assemble(("persist → ", "bold"), _target_text(t)))
         if not d.targets:
-            node.add(
-                Text(
-                    "not persisted (generated for its children's keys)"
-                    if plan.warnings is not None
-                    else "",
-                    style="yellow",
-                )
-            )
+            node.add(Text("not persisted", style="yellow"))
     return tree
 
 

@@ -8,6 +8,7 @@ step wrote, and nothing after it starts.
 
 from __future__ import annotations
 
+import contextlib
 import resource
 import sys
 import time
@@ -26,7 +27,6 @@ from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
 from seedrunner.transforms import TransformContext, apply_transform
-
 
 T = TypeVar("T")
 
@@ -151,10 +151,8 @@ class _DatasetRun:
     def abort(self, error: BaseException) -> None:
         """Roll back every open handler; the first step still running is marked failed."""
         for _, handler in reversed(self.handlers):
-            try:
+            with contextlib.suppress(Exception):  # the original error is what the user needs
                 handler.close(error)
-            except Exception:
-                pass
         self.handlers = []
 
 

@@ -121,19 +121,24 @@ class FakerColumn(RandomColumn):
     def draw(self, rng: random.Random, n: int) -> list[Any]:
         kw = self.kwargs
         if len(self.fakers) == 1:
-            self.fakers[0].random = rng
+            _install(self.fakers[0], rng)
             method = self._methods[0]
             out = [method(**kw) for _ in range(n)]
         else:
             out = []
             for _ in range(n):
                 i = rng.randrange(len(self.fakers))
-                self.fakers[i].random = rng
+                _install(self.fakers[i], rng)
                 out.append(self._methods[i](**kw))
         if self.post is not None:
             post = self.post
             out = [post(v) for v in out]
         return out
+
+
+def _install(fake: Faker, rng: random.Random) -> None:
+    """Point a (single-locale) Faker at a block's generator; Faker's stubs omit the setter."""
+    fake.random = rng  # type: ignore[attr-defined]
 
 
 class FunctionColumn(RandomColumn):

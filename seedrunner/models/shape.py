@@ -94,7 +94,7 @@ class ModelShape:
     fields: list[FieldShape] = field(default_factory=list)
     model: Any = None
     table_name: str | None = None
-    # Multi-column unique constraints, as tuples of field names (single columns set FieldShape.unique)
+    # Multi-column unique constraints as tuples of field names (one column: FieldShape.unique)
     unique_together: list[tuple[str, ...]] = field(default_factory=list)
 
     def field(self, name: str) -> FieldShape | None:

@@ -349,12 +349,12 @@ def _templates(
     ctx: DatasetContext, templates: dict[str, Any], output: list[str]
 ) -> list[FieldPlan]:
     compiled = {}
-    parent_fields = ctx.shapes[ctx.per].field_names if ctx.per in ctx.shapes else None
+    parent_fields = ctx.shapes[ctx.per].field_names if ctx.per is not None else None
     for fname, value in templates.items():
         text = value.template if isinstance(value, S.TemplateSpec) else value
         fshape = ctx.shape.field(fname)
         locales = ctx.locales(fname)
-        where = ("datasets", ctx.name, "fields", fname)
+        where: tuple[str | int, ...] = ("datasets", ctx.name, "fields", fname)
         if isinstance(value, S.TemplateSpec):
             where = (*where, "template")
         try:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import graphlib
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -123,11 +124,11 @@ class _Planner:
                         )
             for f in self.shapes[child].fields:
                 if f.foreign_key and f.name not in ds.fields and f.name not in ds.exclude:
-                    parent = self.tables.get(f.foreign_key.table)
-                    if parent and parent != child:
+                    fk_parent = self.tables.get(f.foreign_key.table)
+                    if fk_parent and fk_parent != child:
                         edges.append(
                             Edge(
-                                parent,
+                                fk_parent,
                                 child,
                                 f"{child}.{f.name} foreign key -> "
                                 f"{f.foreign_key.table}.{f.foreign_key.column}",
@@ -183,7 +184,7 @@ class _Planner:
     def cycle(self, nodes: list[str], edges: list[Edge]) -> None:
         parts = []
         first_path: tuple[str | int, ...] = ("datasets",)
-        for child, parent in zip(nodes, nodes[1:], strict=False):
+        for child, parent in itertools.pairwise(nodes):
             edge = next((e for e in edges if e.child == child and e.parent == parent), None)
             if edge is None:
                 continue
