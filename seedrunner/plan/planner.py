@@ -84,7 +84,7 @@ class _Planner:
             if ds.model:
                 try:
                     obj = import_object(ds.model, base_dir=self.m.base_dir, python_path=python_path)
-                    self.shapes[name] = shape_of(obj, ds.model)
+                    self.shapes[name] = _with_default_key(shape_of(obj, ds.model))
                 except ModelReferenceError as exc:
                     self.problem(exc.message, ("datasets", name, "model"), exc.hint, "SR-E020")
                     self.shapes[name] = schemaless_shape(name, list(ds.fields))
@@ -182,18 +182,21 @@ class _Planner:
         return ordered
 
     def cycle(self, nodes: list[str], edges: list[Edge]) -> None:
+        """One problem naming every dataset on the cycle and where each edge was written."""
+
+        def edge(parent: str, child: str) -> Edge | None:
+            return next((e for e in edges if e.parent == parent and e.child == child), None)
+
+        if not all(edge(a, b) for a, b in itertools.pairwise(nodes)):
+            nodes = nodes[::-1]  # graphlib may report the cycle child-first
+        found = [e for a, b in itertools.pairwise(nodes) if (e := edge(a, b)) is not None]
         parts = []
-        first_path: tuple[str | int, ...] = ("datasets",)
-        for child, parent in itertools.pairwise(nodes):
-            edge = next((e for e in edges if e.child == child and e.parent == parent), None)
-            if edge is None:
-                continue
-            loc = self.m.source.locate(edge.path)
-            parts.append(f"{edge.why} ({loc})" if loc else edge.why)
-            first_path = first_path if len(first_path) > 1 else edge.path
+        for e in found:
+            loc = self.m.source.locate(e.path)
+            parts.append(f"{e.why} ({loc})" if loc else e.why)
         self.problem(
-            f"dependency cycle: {' -> '.join(reversed(nodes))}; edges: " + "; ".join(parts),
-            first_path,
+            f"dependency cycle: {' -> '.join(nodes)}; edges: " + "; ".join(parts),
+            found[0].path if found else ("datasets",),
             "break the cycle: make one reference nullable and leave it out, or drop a depends_on",
             "SR-E031",
         )
@@ -337,6 +340,22 @@ class _Planner:
                 )
         self.out.raise_if_any(PlanError)
         return set(only)
+
+
+def _with_default_key(shape: ModelShape) -> ModelShape:
+    """A model with no declared primary key but an ``id`` field is keyed by ``id``.
+
+    Pydantic models, dataclasses and TypedDicts cannot declare keys; ``id`` is what their
+    authors mean, and treating it as the key makes it 1..N (children can point at it) and
+    the primary key of any table seedrunner creates for the dataset.
+    """
+    if any(f.primary_key for f in shape.fields):
+        return shape
+    key = shape.field("id")
+    if key is not None and key.type.kind in ("int", "uuid", "str"):
+        key.primary_key = True
+        key.unique = True
+    return shape
 
 
 def build_plan(

@@ -1,0 +1,73 @@
+"""Shared fixtures: manifests in tmp folders, SQLite dumps, CLI runs, server requirements.
+
+Tests that need a server (PostgreSQL, MariaDB, Redis) skip with a reason when it is not
+reachable, unless SEEDRUNNER_REQUIRE_SERVERS=1 (set by .ci/run), which makes a missing
+server a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import textwrap
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from seedrunner.cli.app import app
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def require_server(name: str, host: str, port: int) -> None:
+    """Skip (or fail under .ci/run) when a server does not answer on host:port."""
+    try:
+        with socket.create_connection((host, port), timeout=1):
+            return
+    except OSError as exc:
+        message = f"{name} not reachable at {host}:{port} ({exc})"
+        if os.environ.get("SEEDRUNNER_REQUIRE_SERVERS") == "1":
+            pytest.fail(message + "; .ci/run requires every server")
+        pytest.skip(message)
+
+
+@pytest.fixture
+def manifest(tmp_path: Path):
+    """Write a manifest (dedented) and any side files into tmp_path; returns its path."""
+
+    def write(text: str, name: str = "seed.yaml", **files: str) -> Path:
+        for rel, content in files.items():
+            p = tmp_path / rel.replace("__", "/")
+            p.parent.mkdir(parents=True, exist_ok=True)
+            p.write_text(textwrap.dedent(content))
+        path = tmp_path / name
+        path.write_text(textwrap.dedent(text))
+        return path
+
+    return write
+
+
+def sqlite_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    """Every table's rows, ordered, for comparing two databases."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute(
+            "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    """Run the CLI in-process in tmp_path; returns (exit code, stdout, stderr)."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        result = CliRunner().invoke(app, list(args), catch_exceptions=False)
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
