@@ -65,6 +65,7 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     """Run the CLI in-process in tmp_path; returns (exit code, stdout, stderr)."""
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.setenv("COLUMNS", "200")
 
     def run(*args: str) -> tuple[int, str, str]:
         result = CliRunner().invoke(app, list(args), catch_exceptions=False)

@@ -1,0 +1,5 @@
+"""``python -m seedrunner`` runs the CLI."""
+
+from seedrunner.cli.app import main
+
+main()
