@@ -11,7 +11,9 @@ the hard bounds; bounds equal to an SQL integer type's limits count as hard boun
 Strings with a ``pattern`` use a small generator for simple regexes (literals, classes,
 ``\\d \\w \\s .``, groups, alternation, bounded or unbounded repeats); anything else
 (look-arounds, back-references) falls back to letters within the length bounds, which the
-model's validation may then reject -- give such fields a value spec.
+model's validation may then reject -- give such fields a value spec.  Sets come out as
+lists of distinct items (JSON-friendly, hashable by ``UniqueColumn``; pydantic turns them
+into sets), tuples as tuples, ``dict`` as ``{}`` and ``json`` as a small dict.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import random
 import string
 import unicodedata
 from abc import ABC, abstractmethod
+from bisect import bisect
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from itertools import accumulate
@@ -129,16 +132,23 @@ class Context:
 
 
 class ChoiceGen(Gen):
-    """Uniform or weighted picks; per locale when there are several tables."""
+    """Uniform or weighted picks; per locale when there are several tables.
+
+    ``one`` draws exactly what ``rng.choices(..., k=1)`` would (one ``random()``), inlined
+    because it is called per word of every generated sentence.
+    """
 
     def __init__(self, tables: Sequence[tuple[list[Any], list[float] | None]]) -> None:
         self.tables = list(tables)
         self.capacity = len({repr(o) for opts, _ in self.tables for o in opts})
+        self._fast = [(opts, cum, cum[-1] if cum else 0.0, len(opts)) for opts, cum in tables]
 
     def one(self, rng: random.Random) -> Any:
-        tables = self.tables
-        opts, cum = tables[int(rng.random() * len(tables))] if len(tables) > 1 else tables[0]
-        return rng.choices(opts, cum_weights=cum, k=1)[0]
+        fast = self._fast
+        opts, cum, total, n = fast[int(rng.random() * len(fast))] if len(fast) > 1 else fast[0]
+        if cum is None:
+            return opts[int(rng.random() * n)]
+        return opts[bisect(cum, rng.random() * total, 0, n - 1)]
 
     def many(self, rng: random.Random, n: int) -> list[Any]:
         if len(self.tables) == 1:
@@ -207,28 +217,38 @@ def words(ctx: Context, ascii_only: bool = False) -> ChoiceGen:
     return gen if gen is not None else choice_gen(FALLBACK_WORDS)
 
 
-def _install(faker: Faker, rng: random.Random) -> None:
-    """Point ``faker`` at ``rng`` (Faker's stub omits the ``random`` setter it has)."""
-    faker.random = rng  # type: ignore[attr-defined]
+def _target(faker: Faker) -> Any:
+    """The object whose ``random`` Faker's providers read: a single-locale proxy's generator.
+
+    Setting it there skips the proxy's attribute machinery, which cost more than the
+    provider call itself for cheap providers.
+    """
+    factories = getattr(faker, "_factories", None)
+    return factories[0] if isinstance(factories, list) and len(factories) == 1 else faker
 
 
 class FakerGen(Gen):
-    """A Faker provider called per row with the rng installed (several locales: per-row pick)."""
+    """A Faker provider called per row with the rng installed (several locales: per-row pick).
+
+    The rng is installed before every call because the Faker instances are shared by all
+    the fields of a locale, each drawing from its own stream.
+    """
 
     def __init__(self, fakers: Sequence[Faker], provider: str, **kwargs: Any) -> None:
-        self.fakers = list(fakers)
-        self.methods = [getattr(f, provider) for f in self.fakers]
+        self.targets = [_target(f) for f in fakers]
+        self.methods = [getattr(t, provider) for t in self.targets]
         self.kwargs = kwargs
 
     def one(self, rng: random.Random) -> Any:
-        i = int(rng.random() * len(self.fakers)) if len(self.fakers) > 1 else 0
-        _install(self.fakers[i], rng)
+        n = len(self.targets)
+        i = int(rng.random() * n) if n > 1 else 0
+        self.targets[i].random = rng
         return self.methods[i](**self.kwargs)
 
     def many(self, rng: random.Random, n: int) -> list[Any]:
-        if len(self.fakers) > 1:
+        if len(self.targets) > 1:
             return super().many(rng, n)
-        _install(self.fakers[0], rng)
+        self.targets[0].random = rng
         method, kw = self.methods[0], self.kwargs
         return [method(**kw) for _ in range(n)]
 
@@ -611,6 +631,20 @@ def _class(items: list[tuple[Any, Any]]) -> list[str]:
     return sorted(chars)
 
 
+def _chars(op: Any, av: Any) -> list[str] | None:
+    """The alphabet of a single-character node, or None for anything longer."""
+    name = _name(op)
+    if name == "LITERAL":
+        return [chr(av)]
+    if name == "NOT_LITERAL":
+        return [c for c in ALNUM if ord(c) != av]
+    if name == "ANY":
+        return list(ALNUM)
+    if name == "IN":
+        return _class(av)
+    return None
+
+
 def _pick(chars: Sequence[str]) -> Draw:
     k = len(chars)
     return lambda rng: chars[int(rng.random() * k)]
@@ -621,19 +655,19 @@ def _node(op: Any, av: Any) -> Draw:
     if name == "LITERAL":
         c = chr(av)
         return lambda rng: c
-    if name == "NOT_LITERAL":
-        return _pick([c for c in ALNUM if ord(c) != av])
-    if name == "ANY":
-        return _pick(ALNUM)
-    if name == "IN":
-        return _pick(_class(av))
+    chars = _chars(op, av)
+    if chars is not None:
+        return _pick(chars)
     if name == "AT":
         return lambda rng: ""
     if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
         lo, hi, sub = av
         hi = lo + _OPEN_REPEAT if hi > lo + 64 else hi  # MAXREPEAT is 2**32 - 1
-        body = _seq(sub)
         span = hi - lo + 1
+        chars = _chars(*sub[0]) if len(sub) == 1 else None
+        if chars is not None:  # one character class repeated: draw the run at once
+            return lambda rng: "".join(rng.choices(chars, k=lo + int(rng.random() * span)))
+        body = _seq(sub)
         return lambda rng: "".join(body(rng) for _ in range(lo + int(rng.random() * span)))
     if name in ("SUBPATTERN", "ATOMIC_GROUP"):
         return _seq(av[-1])

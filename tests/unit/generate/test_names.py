@@ -238,3 +238,25 @@ def test_several_locales_mix():
     de = set(col("first_name", fakers=(DE,)).values(0, 3000))
     assert values & (en - de)
     assert values & (de - en)
+
+
+@pytest.mark.parametrize("locale", ["en_US", "en_GB", "fr_FR", "ja_JP", "es_ES"])
+@pytest.mark.parametrize("name", ["city", "street", "address", "company"])
+def test_formatted_providers_give_single_line_text_in_every_locale(locale, name):
+    faker = Faker(locale)
+    values = col(name, fakers=(faker,)).values(0, 300)
+    assert all(isinstance(v, str) and v.strip() for v in values)
+    assert all("\n" not in v and "{{" not in v for v in values)
+    assert len(set(values)) > 30
+    assert_stream_contract(lambda: col(name, fakers=(faker, EN)))
+
+
+def test_shared_faker_interleaved_between_columns_stays_deterministic():
+    shared = Faker("en_US")
+    alone = col("phone", fakers=(shared,)).values(0, 200)
+    a, b = col("phone", fakers=(shared,)), col("company", seed=3, fakers=(shared,))
+    mixed = []
+    for start in range(0, 200, 20):
+        mixed += a.values(start, 20)
+        b.values(start, 20)
+    assert mixed == alone
