@@ -15,7 +15,7 @@ from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from seedrunner.errors import Problem, ProblemCollector
+from seedrunner.errors import GenerationError, Problem, ProblemCollector
 from seedrunner.generate import columns as C
 from seedrunner.generate.fakercalls import FakerCallError, check_provider, pinned_call
 from seedrunner.generate.infer import infer_column
@@ -332,14 +332,23 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
             return None
     locales = ctx.locales(fname)
     collections = ctx.manifest.defaults.collections
-    col = infer_column(
-        fshape,
-        seed=ctx.seed(fname),
-        fakers=ctx.fakers.many(locales),
-        now=ctx.now,
-        collections=(collections.min_items, collections.max_items),
-        dataset=ctx.name,
-    )
+    try:
+        col = infer_column(
+            fshape,
+            seed=ctx.seed(fname),
+            fakers=ctx.fakers.many(locales),
+            now=ctx.now,
+            collections=(collections.min_items, collections.max_items),
+            dataset=ctx.name,
+        )
+    except GenerationError as exc:
+        ctx.problem(
+            f"cannot generate {ctx.name}.{fname}: {exc}",
+            "model",
+            hint=f"give {fname} a spec under fields:",
+            code="SR-E042",
+        )
+        return None
     if fshape.unique and not fshape.primary_key:
         col = _unique(ctx, fname, col)
     return FieldPlan(fname, "column", "inferred", column=col)
