@@ -22,6 +22,7 @@ class BatchBuilder:
         self.plan = plan
         self.keys = keys
         self.base = {"vars": variables, "now": now}
+        self._seen: dict[str, set[Any]] = {}
 
     def build(self, index: int, start: int, n: int) -> Batch:
         cols: dict[str, list[Any]] = {}
@@ -84,8 +85,32 @@ class BatchBuilder:
             ]
             if not names:
                 rows = [{} for _ in range(n)]
-            cols[f.name] = t.render(rows, start, self.base, parents, self._child_index(
-                start, parent_rows))
+            values = t.render(
+                rows, start, self.base, parents, self._child_index(start, parent_rows)
+            )
+            if f.null_column is not None:
+                mask = f.null_column.values(start, n)
+                values = [
+                    None if u < f.null_probability else v for v, u in zip(values, mask, strict=True)
+                ]
+            if f.unique:
+                self._check_unique(f.name, values, start)
+            cols[f.name] = values
+
+    def _check_unique(self, name: str, values: list[Any], start: int) -> None:
+        seen = self._seen.setdefault(name, set())
+        if start == 0:
+            seen.clear()
+        for i, v in enumerate(values):
+            if v is None:
+                continue
+            if v in seen:
+                raise GenerationError(
+                    f"{self.plan.name}.{name}: template value {v!r} repeats at row {start + i} "
+                    "but the field is unique; make the template depend on {{ index }} or a "
+                    "unique field"
+                )
+            seen.add(v)
 
     def _child_index(self, start: int, parent_rows: list[int] | None) -> list[int] | None:
         """Each child's position among its parent's children (0, 1, ...)."""

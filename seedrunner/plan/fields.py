@@ -396,4 +396,14 @@ def _templates(
             code="SR-E031",
         )
         return []
-    return [FieldPlan(n, "template", "template", template=compiled[n]) for n in names]
+    plans = []
+    for n in names:
+        plan = FieldPlan(n, "template", "template", template=compiled[n])
+        spec = templates[n]
+        if isinstance(spec, S.TemplateSpec):
+            plan.unique = spec.unique
+            if spec.null_probability > 0:
+                plan.null_probability = spec.null_probability
+                plan.null_column = C.FunctionColumn(ctx.seed(n, "null"), _uniform)
+        plans.append(plan)
+    return plans

@@ -39,6 +39,7 @@ class FieldPlan:
     ref: RefPlan | None = None
     null_probability: float = 0.0
     null_column: Column | None = None  # the null mask stream for refs and templates
+    unique: bool = False  # templates: checked as rendered (they cannot be redrawn)
 
 
 @dataclass
