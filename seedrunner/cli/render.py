@@ -24,8 +24,9 @@ from seedrunner.redact import redact_options, scrub
 def _count_text(d: DatasetPlan) -> str:
     c = d.count
     text = f"{c.total:,} rows"
-    if c.per:
-        text += f" (children of each {c.per} row)"
+    if c.per and c.bounds:
+        lo, hi = c.bounds
+        text += f" ({lo} to {hi} per {c.per} row)" if lo != hi else f" ({lo} per {c.per} row)"
     batches = d.batches
     text += f" · {batches:,} batch{'es' if batches != 1 else ''} of ≤{d.batch_size:,}"
     return text
@@ -56,7 +57,7 @@ def plan_tree(plan: Plan) -> Tree:
                     style="dim",
                 )
             )
-        fields = ", ".join(f.name for f in d.fields)
+        fields = ", ".join(d.output)
         node.add(
             Text(
                 f"generate  {len(d.output)} fields: {fields}", style="dim" if not d.targets else ""

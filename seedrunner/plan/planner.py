@@ -226,7 +226,7 @@ class _Planner:
         for c in counts:
             total += c
             cumulative.append(total)
-        return CountPlan(total, per=per, cumulative=cumulative)
+        return CountPlan(total, per=per, cumulative=cumulative, bounds=(lo, hi))
 
     # ------------------------------------------------------------------ datasets
     def dataset(

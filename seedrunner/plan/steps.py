@@ -49,6 +49,7 @@ class CountPlan:
     total: int
     per: str | None = None
     cumulative: list[int] | None = None  # children of parents 0..p, summed
+    bounds: tuple[int, int] | None = None  # children per parent, as written
 
     def parent_of(self, rows: range) -> list[int]:
         assert self.cumulative is not None
