@@ -8,16 +8,26 @@ its templates run in ``ImmutableSandboxedEnvironment`` with:
   and ``lipsum`` are removed; ``range`` is replaced by one with a per-render budget, so nested
   loops cannot run for minutes);
 - ``*`` and ``**`` intercepted, so ``'a' * 10**8`` or ``10 ** (10 ** 8)`` fail at once;
-- a cap on the size of every rendered value.
+- a cap on the size of every rendered value;
+- a static check at parse time: any attribute or key starting with ``_`` (``.__class__``,
+  ``|attr('__class__')``, ``'{0.__class__}'.format``) is refused before anything renders,
+  so the error names the attribute and the template's line;
+- an optional time budget per render (``render_guarded(..., time_budget=s)``), used for the
+  one-off renders of vars and target options and for the plan-time sample render of field
+  templates, so loops over anything (not only ``range``) cannot hang a plan.
 """
 
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterator, Mapping
-from typing import Any, NoReturn
+import re
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from types import FrameType
+from typing import Any
 
-from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
@@ -26,6 +36,7 @@ MAX_OUTPUT = 64 * 1024  # characters per rendered value
 MAX_REPEAT = 64 * 1024  # longest string or list a `*` may build
 MAX_EXPONENT_BITS = 256  # `**` results are capped by size, not by time
 RANGE_BUDGET = 100_000  # items all `range()` calls of one render may yield together
+TEMPLATE_FILENAME = "<template>"  # the code filename Jinja compiles string templates under
 
 _range_used: contextvars.ContextVar[int] = contextvars.ContextVar("range_used", default=0)
 
@@ -34,10 +45,35 @@ __all__ = [
     "EnvVars",
     "SecurityError",
     "TemplateSyntaxError",
+    "TemplateTimeout",
     "UndefinedError",
+    "UnsafeTemplateError",
+    "UnsetVariableError",
     "new_environment",
     "render_guarded",
+    "unsafe_use",
 ]
+
+
+class UnsetVariableError(UndefinedError):
+    """``{{ env.NAME }}`` with NAME unset; the message names the variable, never a value."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message)
+        self.name = (message or "").removeprefix("environment variable ").split(" ", 1)[0]
+        self.hint = f"set it, or give a fallback: {{{{ env.{self.name} | default('...') }}}}"
+
+
+class UnsafeTemplateError(SecurityError):
+    """A template that reaches for private attributes; found by parsing, before rendering."""
+
+    def __init__(self, message: str, lineno: int) -> None:
+        super().__init__(message)
+        self.lineno = lineno
+
+
+class TemplateTimeout(SecurityError):
+    """A render that ran past its time budget (a loop bomb)."""
 
 
 class EnvVars(Mapping[str, str]):
@@ -68,18 +104,68 @@ class SeedUndefined(StrictUndefined):
         if self._undefined_hint:
             return self._undefined_hint
         if isinstance(obj, EnvVars):
-            return (
-                f"environment variable {name} is not set; set it, or give a fallback: "
-                f"{{{{ env.{name} | default('...') }}}}"
-            )
+            return f"environment variable {name} is not set"
         if obj is missing:
             return f"undefined name '{name}'"
         if isinstance(obj, Mapping) and isinstance(name, str):
             return f"'{name}' is not defined here (known: {', '.join(map(str, obj)) or 'none'})"
         return f"{type(obj).__name__} has no attribute '{name}'"
 
-    def _fail_with_undefined_error(self, *args: Any, **kwargs: Any) -> NoReturn:
-        raise UndefinedError(self._undefined_message)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self._undefined_obj, EnvVars) and not self._undefined_hint:
+            # the class is raised by every failing use, dunders (str, iter ...) included
+            self._undefined_exception = UnsetVariableError
+
+
+# -- static check -----------------------------------------------------------------------------
+
+_FORMAT_FIELD = re.compile(r"\{[^{}]*?[.\[]\s*(_\w*)")
+_FORMAT_NAMES = frozenset({"format", "format_map"})
+
+
+def _private(name: object) -> bool:
+    return isinstance(name, str) and name.startswith("_")
+
+
+def _attr_filter_arg(node: nodes.Node) -> object:
+    """The constant argument of ``|attr('...')`` (or None for anything else)."""
+    if not isinstance(node, nodes.Filter | nodes.Test) or node.name != "attr" or not node.args:
+        return None
+    arg = node.args[0]
+    return arg.value if isinstance(arg, nodes.Const) else None
+
+
+def _uses_format(ast: nodes.Template) -> bool:
+    used = {n.attr for n in ast.find_all(nodes.Getattr)}
+    used |= {str(_attr_filter_arg(n)) for n in ast.find_all((nodes.Filter, nodes.Test))}
+    return bool(used & _FORMAT_NAMES)
+
+
+def unsafe_use(ast: nodes.Template) -> tuple[str, int] | None:
+    """The first private attribute a template reaches for, and its line, or None.
+
+    Covers ``x.__class__``, ``x['__class__']``, ``x|attr('__class__')`` and format strings
+    such as ``'{0.__class__}'.format(1)``.  The sandbox would refuse these at render time
+    too; checking the parsed template makes the refusal happen at plan, for every template,
+    whatever data it would have seen.
+    """
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem, nodes.Filter, nodes.Test)):
+        if isinstance(node, nodes.Getattr):
+            name: object = node.attr
+        elif isinstance(node, nodes.Getitem):
+            name = node.arg.value if isinstance(node.arg, nodes.Const) else None
+        else:
+            name = _attr_filter_arg(node)
+        if _private(name):
+            return str(name), node.lineno
+    if _uses_format(ast):
+        for const in ast.find_all(nodes.Const):
+            if isinstance(const.value, str):
+                m = _FORMAT_FIELD.search(const.value)
+                if m:
+                    return m.group(1), const.lineno
+    return None
 
 
 def _budget_range(*args: int) -> range:
@@ -96,6 +182,14 @@ def _budget_range(*args: int) -> range:
 class GuardedEnvironment(ImmutableSandboxedEnvironment):
     intercepted_binops = frozenset({"*", "**"})
 
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        ast = super()._parse(source, name, filename)
+        found = unsafe_use(ast)
+        if found is not None:
+            attr, lineno = found
+            raise UnsafeTemplateError(f"template uses unsafe attribute '{attr}'", lineno)
+        return ast
+
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
             if isinstance(left, int | float) and isinstance(right, int | float):
@@ -104,12 +198,12 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
                     raise SecurityError(f"exponent too large in template ({left} ** {right})")
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                    if len(seq) * times > MAX_REPEAT:
-                        raise SecurityError(
-                            f"template builds a value of {len(seq) * times:,} items with '*' "
-                            f"(limit {MAX_REPEAT:,})"
-                        )
+                sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
+                if sized and len(seq) * times > MAX_REPEAT:
+                    raise SecurityError(
+                        f"template builds a value of {len(seq) * times:,} items with '*' "
+                        f"(limit {MAX_REPEAT:,})"
+                    )
         return super().call_binop(context, operator, left, right)
 
 
@@ -121,11 +215,49 @@ def new_environment() -> GuardedEnvironment:
     return env
 
 
-def render_guarded(template: Template, context: Mapping[str, Any]) -> str:
-    """Render with a fresh range budget and the output cap."""
+Tracer = Callable[[FrameType, str, Any], Any]
+
+
+def _deadline_tracer(deadline: float, budget: float) -> Tracer:
+    """A ``sys.settrace`` function that stops template code running past ``deadline``.
+
+    Only frames of compiled templates are traced (line by line), so the cost falls on
+    the template's own loops; Faker and filters run untraced.
+    """
+
+    def local(frame: FrameType, event: str, arg: Any) -> Any:
+        if event == "line" and time.perf_counter() > deadline:
+            raise TemplateTimeout(f"template ran longer than {budget * 1000:.0f} ms (loop bomb?)")
+        return local
+
+    def calls(frame: FrameType, event: str, arg: Any) -> Any:
+        return local if frame.f_code.co_filename == TEMPLATE_FILENAME else None
+
+    return calls
+
+
+def _render(template: Template, context: Mapping[str, Any], time_budget: float | None) -> str:
+    if time_budget is None:
+        return template.render(context)
+    previous = sys.gettrace()
+    sys.settrace(_deadline_tracer(time.perf_counter() + time_budget, time_budget))
+    try:
+        return template.render(context)
+    finally:
+        sys.settrace(previous)
+
+
+def render_guarded(
+    template: Template, context: Mapping[str, Any], *, time_budget: float | None = None
+) -> str:
+    """Render with a fresh range budget and the output cap (and a time budget, if given).
+
+    The time budget traces the template's frames, which slows them down; it is meant for
+    one-off and sample renders, not for rendering every row of a run.
+    """
     token = _range_used.set(0)
     try:
-        out = template.render(context)
+        out = _render(template, context, time_budget)
     finally:
         _range_used.reset(token)
     if len(out) > MAX_OUTPUT:

@@ -3,7 +3,9 @@
 A template sees the row's other fields by name (and as ``row``), ``fake`` (Faker in the
 field's locale, seeded per row), ``vars``, ``index`` and, with ``count.per``, ``parent``.
 Names and ``row.``/``parent.`` attributes are checked at plan time, so a typo is a located
-error before anything is written, not an empty string.
+error before anything is written, not an empty string.  Each template is also rendered a
+few times at plan with placeholder values and a time budget: what the sandbox refuses
+(private attributes, mutation, huge values, loop bombs) is refused before apply starts.
 """
 
 from __future__ import annotations
@@ -21,10 +23,21 @@ from jinja2 import Template, meta, nodes
 
 from seedrunner.generate.streams import derive_seed
 from seedrunner.models.shape import TypeShape
-from seedrunner.sandbox import new_environment, render_guarded
+from seedrunner.sandbox import (
+    SecurityError,
+    UnsafeTemplateError,
+    new_environment,
+    render_guarded,
+)
 
 ENV = new_environment()
 CONTEXT_NAMES = ("row", "fake", "vars", "index", "parent", "child_index", "now")
+SAMPLE_ROWS = 3  # plan-time renders per template
+SAMPLE_TIME_BUDGET = 0.1  # seconds each sample render may take
+SANDBOX_HINT = (
+    "templates may read values and call filters and Faker; no attributes starting with _, "
+    "no mutation, no huge values or loops"
+)
 
 
 class TemplateCheckError(ValueError):
@@ -96,7 +109,7 @@ class TemplateField:
                     if len(self.fakers) > 1
                     else (self.fakers[0])
                 )
-                fake.random = rng
+                fake.random = rng  # type: ignore[attr-defined]
                 ctx["fake"] = fake
             value = render_guarded(self.template, ctx)
             out.append(coerce(value, self.coerce))
@@ -115,7 +128,10 @@ def compile_template(
     type_shape: TypeShape | None,
 ) -> TemplateField:
     """Parse and check a template; raise TemplateSyntaxError or TemplateCheckError."""
-    ast = ENV.parse(text)
+    try:
+        ast = ENV.parse(text)
+    except UnsafeTemplateError as exc:
+        raise TemplateCheckError(str(exc), hint=SANDBOX_HINT, lineno=exc.lineno) from None
     names = meta.find_undeclared_variables(ast)
     allowed = set(fields) | set(CONTEXT_NAMES) | set(ENV.globals)
     for n in sorted(names):
@@ -158,10 +174,12 @@ def compile_template(
     if "row" in names and not _attrs_of(ast, "row"):
         deps |= set(fields) - {name}
     deps.discard(name)
+    template = ENV.from_string(text)
+    sample_render(template, fields, parent_fields, var_names, fakers)
     return TemplateField(
         name=name,
         source=text,
-        template=ENV.from_string(text),
+        template=template,
         deps=deps,
         parent_attrs=parent_attrs,
         uses_fake="fake" in names,
@@ -169,6 +187,38 @@ def compile_template(
         fakers=fakers,
         coerce=type_shape,
     )
+
+
+def sample_render(
+    template: Template,
+    fields: Sequence[str],
+    parent_fields: Sequence[str] | None,
+    var_names: Sequence[str],
+    fakers: Sequence[Faker],
+) -> None:
+    """Render with placeholder values under a time budget; raise if the sandbox refuses.
+
+    Placeholders are empty strings, so errors that depend on real values (``'' + 1``)
+    are ignored here: only refusals by the sandbox (private attributes, mutation, value
+    and loop limits, the time budget) are errors at plan.
+    """
+    row = dict.fromkeys(fields, "")
+    ctx: dict[str, Any] = {**row, "row": row, "vars": dict.fromkeys(var_names, ""), "now": ""}
+    if parent_fields is not None:
+        ctx["parent"] = dict.fromkeys(parent_fields, "")
+    for i in range(SAMPLE_ROWS):
+        ctx.update(index=i, child_index=i)
+        if fakers:
+            fakers[0].random = random.Random(i)  # type: ignore[attr-defined]
+            ctx["fake"] = fakers[0]
+        try:
+            render_guarded(template, ctx, time_budget=SAMPLE_TIME_BUDGET)
+        except SecurityError as exc:
+            raise TemplateCheckError(
+                f"template refused by the sandbox: {exc}", hint=SANDBOX_HINT
+            ) from None
+        except Exception:  # depends on real values; the run reports it per row
+            return
 
 
 def coerce(value: str, shape: TypeShape | None) -> Any:

@@ -3,20 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from seedrunner.errors import ManifestError, ProblemCollector
+from seedrunner.errors import ManifestError, Problem, ProblemCollector
+from seedrunner.generate.locales import is_known_locale, unknown_locale_hint
 from seedrunner.manifest.discover import discover_manifest
 from seedrunner.manifest.locate import problems_from_validation
 from seedrunner.manifest.merge import apply_overrides, resolve_extends
 from seedrunner.manifest.render import render_options, render_vars
-from seedrunner.manifest.schema import ManifestSpec, TargetSpec
-from seedrunner.manifest.source import SourceMap
+from seedrunner.manifest.schema import FakerSpec, ManifestSpec, TargetSpec
+from seedrunner.manifest.source import Path as SourcePath
+from seedrunner.manifest.source import SourceMap, dotted
 from seedrunner.manifest.yaml import load_yaml, load_yaml_file
 
 
@@ -88,8 +90,46 @@ def load_manifest(
     except ValidationError as exc:
         raise ManifestError(problems_from_validation(exc, doc.data, doc.source)) from None
     manifest = Manifest(spec, doc.source, file, display, doc.data, environ=env)
+    out = ProblemCollector()
+    out.extend(locale_problems(spec, doc.source))
+    out.raise_if_any()
     _render(manifest)
     return manifest
+
+
+def _locale_sites(spec: ManifestSpec) -> Iterator[tuple[SourcePath, str | list[str] | None]]:
+    """Every place a manifest names Faker locales, with its key path."""
+    yield ("locale",), spec.locale
+    for pattern, loc in spec.locale_map.items():
+        yield ("locale_map", pattern), loc
+    for name, ds in spec.datasets.items():
+        yield ("datasets", name, "locale"), ds.locale
+        for fname, fspec in ds.fields.items():
+            if isinstance(fspec, FakerSpec):
+                yield ("datasets", name, "fields", fname, "locale"), fspec.locale
+
+
+def locale_problems(spec: ManifestSpec, source: SourceMap) -> list[Problem]:
+    """Locales Faker does not know, located (Faker itself would fail later, unlocated)."""
+    problems: list[Problem] = []
+    for path, value in _locale_sites(spec):
+        if value is None:
+            continue
+        items = [value] if isinstance(value, str) else value
+        for i, loc in enumerate(items):
+            if is_known_locale(loc):
+                continue
+            where: SourcePath = path if isinstance(value, str) else (*path, i)
+            problems.append(
+                Problem(
+                    f"unknown locale '{loc}'",
+                    location=source.locate(where),
+                    path=dotted(where),
+                    hint=unknown_locale_hint(loc),
+                    code="SR-E040",
+                )
+            )
+    return problems
 
 
 def _render(m: Manifest) -> None:

@@ -30,15 +30,47 @@ def did_you_mean(word: str, candidates: Sequence[str]) -> str | None:
     return f"did you mean '{close[0]}'?" if close else None
 
 
+#: union tags pydantic puts into error locations, by the kind of place they follow.
+_FIELD_TAGS = frozenset({*S.SPEC_KINDS, "template_str", "scalar"})
+_UNION_TAGS: dict[str, frozenset[str]] = {
+    "fields": _FIELD_TAGS,
+    "count": frozenset({"int", "per"}),
+    "persist": frozenset({"name", "inline"}),
+    "transforms": frozenset({"path", "drop", "rename", "call"}),
+}
+
+
+def _is_union_tag(path: list[int | str], el: int | str) -> bool:
+    """Whether ``el`` is the tag of a discriminated union at ``path``, not a key."""
+    if not isinstance(el, str) or len(path) < 3 or path[0] != "datasets":
+        return False
+    if len(path) == 4 and path[2] in ("fields", "persist", "transforms"):
+        return el in _UNION_TAGS[str(path[2])]
+    return len(path) == 3 and path[2] == "count" and el in _UNION_TAGS["count"]
+
+
+def _has(node: Any, el: int | str) -> bool:
+    if isinstance(node, dict):
+        return not isinstance(el, int) and el in node
+    return isinstance(node, list) and isinstance(el, int) and 0 <= el < len(node)
+
+
 def _walk(data: Any, loc: tuple[int | str, ...]) -> tuple[Path, list[int | str]]:
-    """The part of ``loc`` that exists in ``data``, and what was left over (tags, missing)."""
+    """The part of ``loc`` that exists in ``data``, and what was left over (missing keys).
+
+    Union tags (``choice`` in ``fields.role.choice.weights``) are dropped: they name the
+    union member pydantic tried, and may collide with a real key of the same name.
+    """
     path: list[int | str] = []
     rest: list[int | str] = []
     node = data
+    tag_done = False
     for el in loc:
-        if (isinstance(node, dict) and not isinstance(el, int) and el in node) or (
-            isinstance(node, list) and isinstance(el, int) and 0 <= el < len(node)
-        ):
+        if not tag_done and not rest and _is_union_tag(path, el):
+            tag_done = True
+            continue
+        tag_done = False
+        if _has(node, el):
             node = node[el]
             path.append(el)
         else:
@@ -84,7 +116,7 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
             return S.RetriesSpec
         if n == 4 and p[2] == "fields":
             kind = S._spec_kind(node)
-            return {
+            models: dict[str, type[BaseModel]] = {
                 "faker": S.FakerSpec,
                 "choice": S.ChoiceSpec,
                 "sequence": S.SequenceSpec,
@@ -92,7 +124,8 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
                 "skip": S.SkipSpec,
                 "value": S.ValueSpec,
                 "template": S.TemplateSpec,
-            }.get(kind or "")
+            }
+            return models.get(kind or "")
     return None
 
 
@@ -152,7 +185,36 @@ def _type_name(v: Any) -> str:
     }.get(type(v), type(v).__name__)
 
 
-def _problem(err: ErrorDetails, data: Any, source: SourceMap) -> Problem:
+def _type_problem(
+    key: str, path: Path, words: list[str], value: Any, source: SourceMap
+) -> tuple[str, str | None, str]:
+    """Message, hint and code for a value of the wrong type (all union members at once)."""
+    info = source.scalars.get(path)
+    surprise = describe_surprise(info, value) if info is not None else None
+    if surprise and "a string" in words:
+        raw = info.raw if info else value
+        return f"{key} {surprise}", f'write it in quotes: {key}: "{raw}"', "SR-E003"
+    if key == "count" and len(path) == 3 and path[0] == "datasets":
+        words = ["an integer >= 0 or a mapping {per: DATASET, min: A, max: B}"]
+    got = f"{_type_name(value)} {_show(value, key)}" if value is not None else "null"
+    return f"{key} must be {' or '.join(words)}, got {got}", None, "SR-E011"
+
+
+def _expected_types(errors: list[ErrorDetails], data: Any) -> dict[Path, list[str]]:
+    """What each path may be, gathered over the members of a union (str | list[str] ...)."""
+    out: dict[Path, list[str]] = {}
+    for err in errors:
+        word = _TYPE_WORDS.get(err["type"])
+        if word is not None:
+            words = out.setdefault(_walk(data, tuple(err["loc"]))[0], [])
+            if word not in words:
+                words.append(word)
+    return out
+
+
+def _problem(
+    err: ErrorDetails, data: Any, source: SourceMap, expected: dict[Path, list[str]]
+) -> Problem:
     loc = tuple(err["loc"])
     path, rest = _walk(data, loc)
     etype = err["type"]
@@ -183,13 +245,8 @@ def _problem(err: ErrorDetails, data: Any, source: SourceMap) -> Problem:
         bound_key, sign = _BOUND_WORDS[etype]
         message = f"{key} must be {sign} {ctx.get(bound_key)}, got {_show(value, key)}"
     elif etype in _TYPE_WORDS:
-        message = f"{key} must be {_TYPE_WORDS[etype]}, got {_type_name(value)} {_show(value, key)}"
-        info = source.scalars.get(path)
-        surprise = describe_surprise(info, value) if info is not None else None
-        if surprise and etype == "string_type":
-            code = "SR-E003"
-            message = f"{key} {surprise}"
-            hint = f'write it in quotes: {key}: "{info.raw if info else value}"'
+        words = expected.get(path) or [_TYPE_WORDS[etype]]
+        message, hint, code = _type_problem(key, path, words, value, source)
     elif etype == "literal_error":
         message = f"{key} must be {ctx.get('expected')}, got {_show(value, key)}"
     elif etype == "too_short" and isinstance(value, dict | list):
@@ -212,7 +269,9 @@ def _problem(err: ErrorDetails, data: Any, source: SourceMap) -> Problem:
 
 def problems_from_validation(err: ValidationError, data: Any, source: SourceMap) -> list[Problem]:
     """Every validation error of a manifest, located, in file order, capped at 20."""
-    problems = [_problem(e, data, source) for e in err.errors()]
+    errors = err.errors()
+    expected = _expected_types(errors, data)
+    problems = [_problem(e, data, source, expected) for e in errors]
     seen: set[tuple[str, str]] = set()
     unique: list[Problem] = []
     for p in problems:

@@ -20,11 +20,19 @@ from seedrunner.sandbox import (
     EnvVars,
     SecurityError,
     TemplateSyntaxError,
+    UnsafeTemplateError,
+    UnsetVariableError,
     new_environment,
     render_guarded,
 )
 
 _ENV = new_environment()
+#: seconds one var or target option may take to render (they render once, at load).
+RENDER_TIME_BUDGET = 0.25
+SANDBOX_HINT = (
+    "templates may read values and call filters and Faker; no attributes starting with _, "
+    "no mutation, no huge values or loops"
+)
 
 
 def is_template(value: object) -> bool:
@@ -38,18 +46,24 @@ def template_problem(
     loc = source.locate(path)
     lineno = getattr(exc, "lineno", None)
     if loc is not None and isinstance(lineno, int) and lineno > 1:
-        loc = SourceLocation(loc.file, loc.line + lineno - 1, 1)
+        # a block scalar's location is its first text line (see manifest.yaml)
+        loc = SourceLocation(loc.file, loc.line + lineno - 1, loc.column)
+    hint: str | None
     if isinstance(exc, TemplateSyntaxError):
         message, code = f"{what} syntax error: {exc.message}", "SR-E041"
         hint = "check the {{ }} and {% %} pairs"
     elif isinstance(exc, SecurityError):
-        message, code = f"{what} refused by the sandbox: {exc}", "SR-E043"
-        hint = "templates may only read values and call filters; no attributes starting with _"
+        text = (
+            str(exc) if isinstance(exc, UnsafeTemplateError) else f"refused by the sandbox: {exc}"
+        )
+        message, code = text if text.startswith(what) else f"{what} {text}", "SR-E043"
+        hint = SANDBOX_HINT
+    elif isinstance(exc, UnsetVariableError):
+        message, code = str(exc), "SR-E050"
+        hint = exc.hint
     else:
         message, code = f"{what} failed: {exc}", "SR-E041"
         hint = None
-        if "environment variable" in str(exc):
-            code = "SR-E050"
     return Problem(message, location=loc, path=dotted(path), hint=hint, code=code)
 
 
@@ -63,7 +77,7 @@ def _render_value(
     if not is_template(value):
         return value
     try:
-        return render_guarded(_ENV.from_string(value), context)
+        return render_guarded(_ENV.from_string(value), context, time_budget=RENDER_TIME_BUDGET)
     except (TemplateError, SecurityError) as exc:
         out.extend([template_problem(exc, path, source)])
         return value

@@ -342,8 +342,8 @@ def _parse_now(v: Any) -> Any:
         except ValueError:
             raise PydanticCustomError(
                 "now_format",
-                "now must be an ISO 8601 date or time such as 2026-01-01T00:00:00Z, got {v!r}",
-                {"v": v},
+                "now must be an ISO 8601 date or time such as 2026-01-01T00:00:00Z, got {v}",
+                {"v": repr(v)},
             ) from None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
     return v
@@ -368,7 +368,8 @@ class ManifestSpec(Spec):
     locale: Locale = Field(default="en_US", description="Default Faker locale(s).")
     locale_map: dict[str, Locale] = Field(
         default_factory=dict,
-        description="Glob on `dataset`, `dataset.field` or `*.field` -> locale; most specific wins.",
+        description="Glob on `dataset`, `dataset.field` or `*.field` -> locale; "
+        "most specific wins.",
     )
     python_path: list[str] = Field(
         default_factory=list, description="Folders (relative to this file) put on sys.path."

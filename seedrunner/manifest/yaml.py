@@ -91,6 +91,7 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
         self._aliases = 0
         self._depth = 0
         self._open: set[str] = set()
+        self._lines = text.splitlines()
 
     # -- problems ------------------------------------------------------------------
 
@@ -111,12 +112,12 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
 
     def compose_single(self) -> Any:
         """The root node of the only document, or None for an empty stream."""
-        self.get_event()  # StreamStart
+        self.get_event()  # type: ignore[no-untyped-call,unused-ignore]  # StreamStart
         if self.check_event(StreamEndEvent):
             return None
         root = self.compose_document()
         if not self.check_event(StreamEndEvent):
-            mark = self.peek_event().start_mark
+            mark = self.peek_event().start_mark  # type: ignore[no-untyped-call,unused-ignore]
             count = 1 + self._count_documents()
             raise self.abort(
                 f"expected one YAML document, found {count} (second starts at line "
@@ -131,14 +132,14 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
         count = 0
         try:
             while not self.check_event(StreamEndEvent):
-                if isinstance(self.get_event(), DocumentStartEvent):
+                if isinstance(self.get_event(), DocumentStartEvent):  # type: ignore[no-untyped-call,unused-ignore]
                     count += 1
         except yaml.YAMLError:
             pass  # a later document that does not even parse still counts as started
         return count
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[no-untyped-call,unused-ignore]
         if isinstance(event, AliasEvent):
             return self._compose_alias(event, parent, index)
         self._check_tag(event)
@@ -199,6 +200,8 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
     def value(self, node: Any, path: Path, sm: SourceMap) -> Any:
         sm.values[path] = self.loc(node.start_mark)
         if isinstance(node, ScalarNode):
+            if node.style in ("|", ">"):
+                sm.values[path] = self._block_start(node)
             sm.scalars[path] = ScalarInfo(node.value, node.tag, node.style is None)
             return self.scalar(node, path)
         if isinstance(node, SequenceNode):
@@ -208,6 +211,20 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
         if node.tag != _CORE + "map":
             return None
         return self.mapping(node, path, sm)
+
+    def _block_start(self, node: Any) -> SourceLocation:
+        """Where a ``|`` / ``>`` scalar's text begins (the line after the indicator).
+
+        Template errors add their own line number to this, so line 3 of a block template
+        is reported at the file line that holds it.
+        """
+        line = node.start_mark.line + 1
+        while line < len(self._lines) and not self._lines[line].strip():
+            line += 1
+        if line >= len(self._lines) or line > node.end_mark.line:
+            return self.loc(node.start_mark)
+        text = self._lines[line]
+        return SourceLocation(self.file, line + 1, len(text) - len(text.lstrip(" ")) + 1)
 
     def scalar(self, node: Any, path: Path) -> Any:
         tag = node.tag
