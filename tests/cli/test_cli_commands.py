@@ -22,8 +22,9 @@ from tests.conftest import REPO
 
 @pytest.fixture
 def demo(tmp_path: Path) -> Path:
-    shutil.copytree(REPO / "seeds", tmp_path / "seeds",
-                    ignore=shutil.ignore_patterns("*.db", "__pycache__"))
+    shutil.copytree(
+        REPO / "seeds", tmp_path / "seeds", ignore=shutil.ignore_patterns("*.db", "__pycache__")
+    )
     return tmp_path / "seeds" / "staging.yaml"
 
 
@@ -39,8 +40,12 @@ def test_plan_json_and_preview(cli, demo):
     code, out, _ = cli("plan", str(demo), "--json", "--preview", "3")
     assert code == 0
     data = json.loads(out)
-    assert [d["name"] for d in data["datasets"]] == ["customers", "products", "orders",
-                                                      "order_lines"]
+    assert [d["name"] for d in data["datasets"]] == [
+        "customers",
+        "products",
+        "orders",
+        "order_lines",
+    ]
     assert len(data["preview"]["customers"]) == 3
     assert data["preview"]["customers"][0]["email"].endswith("@shop.example")
     assert data["datasets"][2]["per"] == "customers"
@@ -49,7 +54,8 @@ def test_plan_json_and_preview(cli, demo):
 def test_plan_preview_table(cli, demo):
     code, out, _ = cli("plan", str(demo), "--preview", "2")
     assert code == 0
-    assert "customers (first 2)" in out and "katie.sanders.0@shop.example" in out
+    assert "customers (first 2)" in out
+    assert "katie.sanders.0@shop.example" in out
 
 
 def test_apply_seeds_the_demo_with_valid_foreign_keys(cli, demo):
@@ -58,21 +64,36 @@ def test_apply_seeds_the_demo_with_valid_foreign_keys(cli, demo):
     assert "applied 1,386 rows" in out
     con = sqlite3.connect(demo.parent / "staging.db")
     assert con.execute("PRAGMA foreign_key_check").fetchall() == []
-    counts = {t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-              for t in ("customers", "products", "orders", "order_lines")}
-    assert counts["customers"] == 200 and counts["products"] == 50
-    assert counts["orders"] > 200 and counts["order_lines"] >= counts["orders"]
+    counts = {
+        t: con.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+        for t in ("customers", "products", "orders", "order_lines")
+    }
+    assert counts["customers"] == 200
+    assert counts["products"] == 50
+    assert counts["orders"] > 200
+    assert counts["order_lines"] >= counts["orders"]
 
 
 def test_apply_options_seed_set_only_batch_size_and_json(cli, demo):
-    code, out, err = cli("apply", str(demo), "--seed", "1", "--batch-size", "33",
-                         "--set", "datasets.customers.count=20", "--only", "customers",
-                         "--json")
+    code, out, err = cli(
+        "apply",
+        str(demo),
+        "--seed",
+        "1",
+        "--batch-size",
+        "33",
+        "--set",
+        "datasets.customers.count=20",
+        "--only",
+        "customers",
+        "--json",
+    )
     assert code == 0, err
     report = json.loads(out)
     assert report["ok"] is True
     gen = [s for s in report["steps"] if s["kind"] == "generate" and s["dataset"] == "customers"]
-    assert gen[0]["rows"] == 20 and gen[0]["batches"] == 1
+    assert gen[0]["rows"] == 20
+    assert gen[0]["batches"] == 1
     con = sqlite3.connect(demo.parent / "staging.db")
     assert con.execute("SELECT count(*) FROM customers").fetchone() == (20,)
     tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
@@ -111,7 +132,8 @@ def test_failed_step_is_exit_1_with_the_cause(cli, manifest, tmp_path):
     )
     code, out, err = cli("apply", str(path))
     assert code == 1
-    assert "t → db" in err and "UNIQUE constraint failed: t.x" in err
+    assert "t → db" in err
+    assert "UNIQUE constraint failed: t.x" in err
     assert "Traceback" not in out + err
     con = sqlite3.connect(tmp_path / "out.db")
     assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)
@@ -120,9 +142,12 @@ def test_failed_step_is_exit_1_with_the_cause(cli, manifest, tmp_path):
 def test_validate_schema_handlers_version(cli, demo):
     assert cli("validate", str(demo))[0] == 0
     code, out, _ = cli("schema")
-    assert code == 0 and json.loads(out)["title"] == "seedrunner manifest v1"
+    assert code == 0
+    assert json.loads(out)["title"] == "seedrunner manifest v1"
     code, out, _ = cli("handlers")
-    assert code == 0 and "sqlalchemy" in out and "create_tables" in out
+    assert code == 0
+    assert "sqlalchemy" in out
+    assert "create_tables" in out
     code, out, _ = cli("handlers", "--json")
     assert "url" in json.loads(out)["sqlalchemy"]["properties"]
     code, out, _ = cli("version")
@@ -132,7 +157,8 @@ def test_validate_schema_handlers_version(cli, demo):
 def test_discovers_the_single_manifest_under_seeds(cli, demo, monkeypatch):
     monkeypatch.chdir(demo.parent.parent)
     code, out, _ = cli("plan")
-    assert code == 0 and "staging" in out
+    assert code == 0
+    assert "staging" in out
 
 
 def test_secrets_in_urls_are_masked_in_plan_output(cli, manifest):
@@ -152,7 +178,8 @@ def test_secrets_in_urls_are_masked_in_plan_output(cli, manifest):
         for args in (("plan", str(path)), ("plan", str(path), "--json")):
             code, out, err = cli(*args)
             assert code == 0
-            assert "p@ss" not in out + err and "w/rd" not in out + err
+            assert "p@ss" not in out + err
+            assert "w/rd" not in out + err
             assert "app:***@127.0.0.1" in out
     finally:
         del os.environ["PGPASS"]
@@ -167,8 +194,10 @@ def test_rich_progress_and_summary_render(demo):
     console.print(summary_table(report))
     console.print(plan_tree(plan))
     text = buf.getvalue()
-    assert "customers → db" in text and "rows/s" in text
-    assert "order_lines" in text and "done" in text
+    assert "customers → db" in text
+    assert "rows/s" in text
+    assert "order_lines" in text
+    assert "done" in text
     assert "1,386" in text or "763" in text
 
 
@@ -183,10 +212,23 @@ def test_plain_progress_lines_when_not_a_terminal(demo):
 
 def test_real_subprocess_exit_codes(demo, tmp_path):
     env = {**os.environ, "NO_COLOR": "1"}
-    ok = subprocess.run([sys.executable, "-m", "seedrunner", "apply", str(demo), "-q"],
-                        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    ok = subprocess.run(
+        [sys.executable, "-m", "seedrunner", "apply", str(demo), "-q"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=120,
+    )
     assert ok.returncode == 0, ok.stderr
-    bad = subprocess.run([sys.executable, "-m", "seedrunner", "plan", str(tmp_path / "nope.yaml")],
-                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    bad = subprocess.run(
+        [sys.executable, "-m", "seedrunner", "plan", str(tmp_path / "nope.yaml")],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
     assert bad.returncode == 2
-    assert "not found" in bad.stderr and "Traceback" not in bad.stderr
+    assert "not found" in bad.stderr
+    assert "Traceback" not in bad.stderr

@@ -9,7 +9,7 @@ import pytest
 
 from seedrunner import apply, build_plan, load_manifest
 
-KINDS = '''
+KINDS = """
 import dataclasses, datetime as dt, enum, uuid
 from decimal import Decimal
 from typing import Literal, Optional
@@ -61,7 +61,7 @@ class SUser(Base):
     username: Mapped[str] = mapped_column(String(30), unique=True)
     price: Mapped[Decimal] = mapped_column(Numeric(6, 2))
     tier: Mapped[Tier]
-'''
+"""
 
 
 @pytest.mark.parametrize("model", ["PUser", "DUser", "TUser", "SUser"])
@@ -120,7 +120,8 @@ def test_schemaless_dataset_with_every_value_spec(manifest, tmp_path):
     rows = [json.loads(line) for line in (tmp_path / "things.jsonl").read_text().splitlines()]
     assert len(rows) == 40
     assert [r["n"] for r in rows] == list(range(1, 41))
-    assert rows[0]["code"] == "T-005" and rows[39]["code"] == "T-044"
+    assert rows[0]["code"] == "T-005"
+    assert rows[39]["code"] == "T-044"
     assert {r["status"] for r in rows} == {"active"}
     assert rows[0]["meta"] == {"a": 1, "{{x}}": "{{y}}"}
     assert {r["color"] for r in rows} <= {"red", "blue"}
@@ -172,7 +173,7 @@ def test_locale_map_picks_the_most_specific_locale(manifest, tmp_path):
     assert all(r["street"].lower().startswith(fr_words) for r in people)  # the field's own
 
 
-FAILING_HANDLER = '''
+FAILING_HANDLER = """
 from typing import ClassVar
 from seedrunner.handlers.base import HandlerOptions
 
@@ -195,7 +196,7 @@ class Failing:
 
     def close(self, error):
         pass
-'''
+"""
 
 
 def test_failure_rolls_back_the_step_and_reports_where(manifest, tmp_path):
@@ -251,18 +252,20 @@ def test_dry_run_calls_no_handler(manifest, tmp_path):
         """
     )
     report = apply(build_plan(load_manifest(path)), dry_run=True)
-    assert report.ok and report.rows == 100
+    assert report.ok
+    assert report.rows == 100
     assert not (tmp_path / "out.db").exists()
     assert [s.status for s in report.steps] == ["done", "dry run"]
 
 
-TRANSFORMS = '''
+TRANSFORMS = """
 def shout(batch, ctx):
-    batch.columns["name"] = [n.upper() + ctx.options.get("suffix", "") for n in batch.columns["name"]]
+    suffix = ctx.options.get("suffix", "")
+    batch.columns["name"] = [n.upper() + suffix for n in batch.columns["name"]]
 
 def as_records(batch, ctx):
     return [dict(r, extra=1) for r in batch.records()]
-'''
+"""
 
 
 def test_transforms_drop_rename_and_callables(manifest, tmp_path):
@@ -289,7 +292,8 @@ def test_transforms_drop_rename_and_callables(manifest, tmp_path):
     assert report.ok, report.error
     rows = [json.loads(x) for x in (tmp_path / "t.jsonl").read_text().splitlines()]
     assert set(rows[0]) == {"name", "y", "extra"}
-    assert rows[0]["name"].endswith("!") and rows[0]["name"][:-1].isupper()
+    assert rows[0]["name"].endswith("!")
+    assert rows[0]["name"][:-1].isupper()
 
 
 RETURNING = '''

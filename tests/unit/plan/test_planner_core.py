@@ -6,7 +6,7 @@ import pytest
 
 from seedrunner import PlanError, build_plan, load_manifest
 
-MODELS = '''
+MODELS = """
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,7 +23,7 @@ class User(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("orgs.id"))
     email: Mapped[str] = mapped_column(String(80), unique=True)
-'''
+"""
 
 
 def plan_of(path, **kw):
@@ -45,7 +45,8 @@ def test_foreign_key_makes_an_edge_and_orders_parents_first(manifest):
     assert [d.name for d in plan.datasets] == ["orgs", "users"]
     users = plan.dataset("users")
     org_id = next(f for f in users.fields if f.name == "org_id")
-    assert org_id.kind == "ref" and org_id.ref is not None
+    assert org_id.kind == "ref"
+    assert org_id.ref is not None
     assert (org_id.ref.dataset, org_id.ref.field) == ("orgs", "id")
     assert "foreign key" in users.edges["orgs"]
     assert plan.dataset("orgs").keep == {"id"}
@@ -78,7 +79,8 @@ def test_count_per_gives_each_parent_min_to_max_children(manifest):
     plan = plan_of(path)
     kids = plan.dataset("kids")
     cum = kids.count.cumulative
-    assert cum is not None and len(cum) == 50
+    assert cum is not None
+    assert len(cum) == 50
     per_parent = [b - a for a, b in zip([0, *cum], cum, strict=False)]
     assert all(1 <= c <= 3 for c in per_parent)
     assert kids.count.total == sum(per_parent)
@@ -103,8 +105,10 @@ def test_cycle_names_every_dataset_and_edge_line(manifest):
     (problem,) = err.value.problems
     assert problem.code == "SR-E031"
     assert "dependency cycle" in problem.message
-    assert "a.x ref b.y" in problem.message and "b.y ref a.x" in problem.message
-    assert "seed.yaml:6" in problem.message and "seed.yaml:9" in problem.message
+    assert "a.x ref b.y" in problem.message
+    assert "b.y ref a.x" in problem.message
+    assert "seed.yaml:6" in problem.message
+    assert "seed.yaml:9" in problem.message
 
 
 def test_depends_on_cycle_of_three(manifest):
@@ -142,13 +146,15 @@ def test_impossible_unique_is_refused_before_writing(manifest, spec, cap):
         from seedrunner import apply
 
         report = apply(plan_of(path))
-        assert not report.ok and "unique" in (report.error or "")
+        assert not report.ok
+        assert "unique" in (report.error or "")
         return
     with pytest.raises(PlanError) as err:
         plan_of(path)
     p = err.value.problems[0]
     assert "10 unique values requested but the generator can produce at most 2" in p.message
-    assert p.location is not None and p.location.line == 6
+    assert p.location is not None
+    assert p.location.line == 6
 
 
 def test_unknown_names_are_listed_together(manifest):
