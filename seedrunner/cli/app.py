@@ -22,9 +22,9 @@ from rich.console import Console
 
 from seedrunner import __version__
 from seedrunner.cli import render
-from seedrunner.cli.progress import PlainProgress, QuietProgress, RichProgress
+from seedrunner.cli.progress import PlainProgress, RichProgress
 from seedrunner.errors import ManifestError, Problem, SeedrunnerError
-from seedrunner.execute.events import Observer
+from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.runner import ApplyInterrupted, apply
 from seedrunner.handlers.registry import handler_options_schema
 from seedrunner.manifest.jsonschema import manifest_json_schema_text
@@ -184,7 +184,7 @@ def plan(
 
 def _observer(quiet: bool) -> Observer:
     if quiet:
-        return QuietProgress(sys.stdout)
+        return NullObserver()
     if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
         return RichProgress(_stdout())
     return PlainProgress(sys.stdout)

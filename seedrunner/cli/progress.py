@@ -103,14 +103,3 @@ class PlainProgress:
 
     def run_finished(self, report: ApplyReport) -> None:
         pass
-
-
-class QuietProgress(PlainProgress):
-    def run_started(self, plan: Plan, dry_run: bool) -> None:
-        pass
-
-    def step_progress(self, step: Step, rows: int, total: int) -> None:
-        pass
-
-    def step_finished(self, result: StepResult) -> None:
-        pass
