@@ -182,12 +182,18 @@ def plan(
     _guard(body)
 
 
-def _observer(quiet: bool) -> Observer:
+def _observer(quiet: bool, to_stderr: bool) -> Observer:
     if quiet:
         return NullObserver()
-    if sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
-        return RichProgress(_stdout())
-    return PlainProgress(sys.stdout)
+    stream = sys.stderr if to_stderr else sys.stdout
+    if stream.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb":
+        return RichProgress(_stderr() if to_stderr else _stdout())
+    return PlainProgress(stream)
+
+
+def _writes_stdout(plan: Plan) -> bool:
+    """A plan with a `stdout` target owns stdout: progress and summary go to stderr."""
+    return any(t.handler == "stdout" for d in plan.datasets for t in d.targets)
 
 
 @app.command(name="apply")
@@ -218,17 +224,17 @@ def apply_cmd(
         try:
             report = apply(
                 p,
-                observer=_observer(quiet or as_json),
+                observer=_observer(quiet or as_json, _writes_stdout(p)),
                 dry_run=dry_run,
                 allow_protected=allow_protected,
             )
         except ApplyInterrupted as exc:
             report = exc.report
-            _report(report, as_json, quiet)
+            _report(report, as_json, quiet, _writes_stdout(p))
             return 143 if isinstance(exc.__context__, Terminated) else 130
         finally:
             signal.signal(signal.SIGTERM, previous)
-        _report(report, as_json, quiet)
+        _report(report, as_json, quiet, _writes_stdout(p))
         return 0 if report.ok else 1
 
     code = _guard(body)
@@ -239,11 +245,12 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
-def _report(report: Any, as_json: bool, quiet: bool) -> None:
+def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) -> None:
     if as_json:
-        sys.stdout.write(scrub(json.dumps(report.to_json(), indent=2)) + "\n")
+        stream = sys.stderr if to_stderr else sys.stdout
+        stream.write(scrub(json.dumps(report.to_json(), indent=2)) + "\n")
         return
-    out = _stdout()
+    out = _stderr() if to_stderr else _stdout()
     if not quiet:
         out.print(render.summary_table(report))
     line = render.summary_line(report)

@@ -232,3 +232,27 @@ def test_real_subprocess_exit_codes(demo, tmp_path):
     assert bad.returncode == 2
     assert "not found" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_stdout_handler_owns_stdout(manifest, tmp_path):
+    path = manifest(
+        """
+        version: 1
+        datasets:
+          t:
+            count: 3
+            fields: {n: {sequence: null, start: 1}}
+            persist: [{handler: stdout}]
+        """
+    )
+    run = subprocess.run(
+        [sys.executable, "-m", "seedrunner", "apply", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert [json.loads(x) for x in run.stdout.splitlines()] == [{"n": 1}, {"n": 2}, {"n": 3}]
+    assert "applied 3 rows" in run.stderr
