@@ -127,6 +127,18 @@ OnlyOpt = Annotated[
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", min=1, help="Rows per batch.")]
 
 
+def _json_errors(value: bool) -> bool:
+    if value:
+        _State.json_errors = True
+    return value
+
+
+JsonErrorsOpt = Annotated[
+    bool,
+    typer.Option("--json-errors", help="Print problems as JSON on stderr.", callback=_json_errors),
+]
+
+
 def _plan(
     manifest: Path | None,
     seed: int | None,
@@ -160,6 +172,7 @@ def plan(
     sets: SetOpt = None,
     only: OnlyOpt = None,
     batch_size: BatchOpt = None,
+    json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Show what apply would do, without touching any target."""
 
@@ -212,6 +225,7 @@ def apply_cmd(
     ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Generate the datasets and persist them through their handler chains."""
 
@@ -267,6 +281,7 @@ def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) ->
 def validate(
     manifests: Annotated[list[Path], typer.Argument(help="Manifest files to check.")],
     sets: SetOpt = None,
+    json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Check manifests completely (models, names, templates, options) without writing."""
 

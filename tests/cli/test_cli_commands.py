@@ -256,3 +256,18 @@ def test_stdout_handler_owns_stdout(manifest, tmp_path):
     assert run.returncode == 0, run.stderr
     assert [json.loads(x) for x in run.stdout.splitlines()] == [{"n": 1}, {"n": 2}, {"n": 3}]
     assert "applied 3 rows" in run.stderr
+
+
+@pytest.mark.parametrize("where", ["before", "after"])
+def test_json_errors_before_or_after_the_command(cli, manifest, where):
+    path = manifest("version: 1\ndatasets:\n  t: {cont: 1}\n")
+    args = (
+        ["--json-errors", "apply", str(path)]
+        if where == "before"
+        else ["apply", str(path), "--json-errors"]
+    )
+    code, _, err = cli(*args)
+    assert code == 2
+    (problem,) = json.loads(err)["errors"]
+    assert (problem["line"], problem["column"], problem["code"]) == (3, 7, "SR-E010")
+    assert problem["hint"] == "did you mean 'count'?"
