@@ -161,3 +161,46 @@ def check_provider(fake: Faker, provider: str, kwargs: dict[str, Any], locale: s
             f"faker.{provider}({args}) failed at plan: {type(exc).__name__}: {exc}",
             hint="check the provider's arguments in the Faker documentation",
         ) from None
+
+
+#: providers whose values come from a fixed, small set: name -> how many distinct values.
+_FIXED_CAPACITY = {
+    "boolean": 2,
+    "pybool": 2,
+    "null_boolean": 3,
+    "random_digit": 10,
+    "random_digit_not_null": 9,
+    "random_digit_or_empty": 11,
+    "random_digit_not_null_or_empty": 10,
+    "random_lowercase_letter": 26,
+    "random_uppercase_letter": 26,
+    "random_letter": 52,
+}
+# provider -> (min keyword, max keyword, default min, default max)
+_INT_RANGES = {
+    "pyint": ("min_value", "max_value", 0, 9999),
+    "random_int": ("min", "max", 0, 9999),
+}
+
+
+def provider_capacity(provider: str, kwargs: dict[str, Any]) -> int | None:
+    """How many distinct values ``provider(**kwargs)`` can return, when that is known.
+
+    ``unique: true`` on a field needs at least as many distinct values as rows; with this
+    the planner refuses ``{faker: boolean, unique: true}`` and ``count: 10`` up front
+    instead of failing (or spinning) mid-run.  None means unknown (effectively unbounded).
+    """
+    if provider in _FIXED_CAPACITY:
+        return _FIXED_CAPACITY[provider]
+    if provider in _INT_RANGES:
+        lo_kw, hi_kw, lo_default, hi_default = _INT_RANGES[provider]
+        lo, hi = kwargs.get(lo_kw, lo_default), kwargs.get(hi_kw, hi_default)
+        step = kwargs.get("step", 1)
+        if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi, step)):
+            return None
+        return max(0, (hi - lo) // step + 1) if step > 0 else None
+    if provider in ("random_element", "random_elements") and "elements" in kwargs:
+        elements = kwargs["elements"]
+        if provider == "random_element" and isinstance(elements, list | tuple | dict):
+            return len({repr(e) for e in elements})
+    return None
