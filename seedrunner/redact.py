@@ -24,7 +24,19 @@ def redact_url(text: str) -> str:
         # The password runs to the *last* '@' before the host; the regex is greedy already.
         return f"{m.group('head')}{MASK}@" if pw else m.group(0)
 
-    return _URL_PASSWORD.sub(repl, text)
+    return redact_query(_URL_PASSWORD.sub(repl, text))
+
+
+_QUERY_SECRET = re.compile(
+    r"(?P<key>[?&;](?:[A-Za-z0-9_]*)(?:pass(?:word|wd)?|secret|token|api[_-]?key|auth)"
+    r"[A-Za-z0-9_]*=)(?P<value>[^&;#\s]+)",
+    re.IGNORECASE,
+)
+
+
+def redact_query(text: str) -> str:
+    """Mask secret-looking query parameters (``?password=...``, ``&sslpassword=...``)."""
+    return _QUERY_SECRET.sub(lambda m: m.group("key") + MASK, text)
 
 
 def is_secret_key(key: str) -> bool:

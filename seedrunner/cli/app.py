@@ -54,11 +54,12 @@ class _State:
 
 
 def _stdout() -> Console:
-    return Console(highlight=False, soft_wrap=False)
+    # In a pipe or CI, long lines are left whole rather than hard-wrapped at 80 columns.
+    return Console(highlight=False, soft_wrap=not sys.stdout.isatty())
 
 
 def _stderr() -> Console:
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 
 def _fail(problems: list[Problem]) -> NoReturn:

@@ -17,7 +17,12 @@ from jinja2 import TemplateSyntaxError
 
 from seedrunner.errors import GenerationError, Problem, ProblemCollector
 from seedrunner.generate import columns as C
-from seedrunner.generate.fakercalls import FakerCallError, check_provider, pinned_call
+from seedrunner.generate.fakercalls import (
+    FakerCallError,
+    check_provider,
+    pinned_call,
+    provider_capacity,
+)
 from seedrunner.generate.infer import infer_column
 from seedrunner.generate.locales import (
     FakerPool,
@@ -250,13 +255,14 @@ def _faker(ctx: DatasetContext, fname: str, spec: S.FakerSpec) -> C.Column | Non
     fakers = ctx.fakers.many(locales)
     try:
         provider, kwargs, post = pinned_call(spec.faker, spec.kwargs, ctx.now)
-        check_provider(fakers[0], provider, kwargs, locales[0])
-        if provider == spec.faker:  # a rewritten date call is checked under its own name
-            pass
+        for fake, locale in zip(fakers, locales, strict=True):  # every locale must have it
+            check_provider(fake, provider, kwargs, locale)
     except FakerCallError as exc:
         ctx.problem(str(exc), "fields", fname, hint=exc.hint, code="SR-E040")
         return None
-    return C.FakerColumn(ctx.seed(fname), fakers, provider, kwargs, post)
+    col = C.FakerColumn(ctx.seed(fname), fakers, provider, kwargs, post)
+    col.capacity = provider_capacity(spec.faker, spec.kwargs)
+    return col
 
 
 def _ref(
@@ -275,14 +281,27 @@ def _ref(
         )
         return None
     parent = ctx.shapes[dataset]
-    if parent.kind != "schemaless" and target not in parent.field_names:
+    pspec = ctx.manifest.datasets[dataset]
+    written = [
+        n
+        for n in parent.field_names
+        if n not in pspec.exclude and not isinstance(pspec.fields.get(n), S.SkipSpec)
+    ]
+    if target not in parent.field_names and (
+        parent.kind != "schemaless" or target not in pspec.fields
+    ):
         ctx.problem(
             f"dataset '{dataset}' has no field '{target}' (ref {dataset}.{target})",
             *where,
-            hint=did_you_mean(target, parent.field_names),
+            hint=did_you_mean(target, written),
             code="SR-E021",
         )
         return None
+    if target not in written:
+        ctx.warnings.append(
+            f"{ctx.name}.{fname} refers to {dataset}.{target}, which {dataset} excludes or "
+            "skips: its values come only from a handler that returns written rows, else null"
+        )
     via_parent = ctx.per == dataset
     picker = None if via_parent else C.FunctionColumn(ctx.seed(fname, "ref"), _uniform)
     plan = FieldPlan(
@@ -330,6 +349,14 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
                 code="SR-E030",
             )
             return None
+        ctx.problem(
+            f"{ctx.name}.{fname} is a NOT NULL foreign key to its own table; self-references "
+            "are not generated yet",
+            "model",
+            hint=f"make {fname} nullable (it is left null), or give it a spec",
+            code="SR-E031",
+        )
+        return None
     locales = ctx.locales(fname)
     collections = ctx.manifest.defaults.collections
     try:

@@ -113,7 +113,15 @@ class _Planner:
             for fname, fspec in ds.fields.items():
                 if isinstance(fspec, S.RefSpec):
                     parent = fspec.ref.split(".", 1)[0]
-                    if parent in self.spec.datasets:
+                    if parent == child:
+                        self.problem(
+                            f"{child}.{fname} refers to its own dataset ({fspec.ref}); "
+                            "self-references are not generated yet",
+                            (*base, "fields", fname),
+                            "refer to another dataset, or leave the field to the model",
+                            "SR-E031",
+                        )
+                    elif parent in self.spec.datasets:
                         edges.append(
                             Edge(
                                 parent,
@@ -273,6 +281,11 @@ class _Planner:
         )
 
     def build(self, only: Sequence[str] | None) -> Plan:
+        defaults = self.m.data.get("defaults") or {}
+        if "retries" in defaults or any(d.retries for d in self.spec.datasets.values()):
+            self.warnings.append(
+                "retries are accepted but not applied yet: a failed batch fails its step"
+            )
         self.load_shapes()
         edges = self.edges()
         self.out.raise_if_any(PlanError)
@@ -288,7 +301,6 @@ class _Planner:
             dp.edges = {e.parent: e.why for e in edges if e.child == name}
             if name not in selected:
                 dp.targets = []
-                dp.transforms = []
             totals[name], counts[name] = dp.count.total, dp.count
             plans.append(dp)
         self.out.raise_if_any(PlanError)

@@ -271,3 +271,20 @@ def test_json_errors_before_or_after_the_command(cli, manifest, where):
     (problem,) = json.loads(err)["errors"]
     assert (problem["line"], problem["column"], problem["code"]) == (3, 7, "SR-E010")
     assert problem["hint"] == "did you mean 'count'?"
+
+
+def test_query_string_passwords_are_masked(cli, manifest):
+    path = manifest(
+        """
+        version: 1
+        targets:
+          db: {handler: sqlalchemy, url: "postgresql://bob@127.0.0.1:1/app?password=Hunter2Secret"}
+        datasets:
+          t: {count: 1, fields: {x: 1}, persist: [db]}
+        """
+    )
+    for args in (("plan", str(path)), ("plan", str(path), "--json")):
+        code, out, err = cli(*args)
+        assert code == 0
+        assert "Hunter2Secret" not in out + err
+        assert "password=***" in out

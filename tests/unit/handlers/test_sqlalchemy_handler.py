@@ -284,8 +284,8 @@ def test_options_repr_and_errors_hide_the_password(tmp_path, pool, url):
 
 
 @pytest.mark.skipif(
-    not any(importlib.util.find_spec(m) for m in ("psycopg2", "psycopg")),
-    reason="no PostgreSQL driver installed",
+    importlib.util.find_spec("psycopg") is None,
+    reason="psycopg (SQLAlchemy 2.1's default PostgreSQL driver) is not installed",
 )
 def test_unreachable_postgres_error_is_transient_and_redacted(tmp_path, pool):
     url = "postgresql://app:SENTINEL_PW_9@127.0.0.1:1/seed"

@@ -130,7 +130,7 @@ def test_depends_on_cycle_of_three(manifest):
 
 @pytest.mark.parametrize(
     ("spec", "cap"),
-    [("{choice: [a, b], unique: true}", 2), ("{faker: boolean, unique: true}", None)],
+    [("{choice: [a, b], unique: true}", 2), ("{faker: boolean, unique: true}", 2)],
 )
 def test_impossible_unique_is_refused_before_writing(manifest, spec, cap):
     path = manifest(
@@ -201,3 +201,46 @@ def test_only_generates_ancestors_without_persisting_them(manifest, tmp_path):
     assert apply(plan).ok
     assert not (tmp_path / "out" / "orgs.jsonl").exists()
     assert len((tmp_path / "out" / "users.jsonl").read_text().splitlines()) == 3
+
+
+def test_ref_to_a_missing_field_is_an_error_and_to_a_skipped_one_a_warning(manifest):
+    path = manifest(
+        """
+        version: 1
+        datasets:
+          users: {count: 2, fields: {id: 1, sk: {skip: true}}}
+          posts: {count: 2, fields: {a: {ref: users.sk}, b: {ref: users.nope}}}
+        """
+    )
+    with pytest.raises(PlanError) as err:
+        plan_of(path)
+    text = "\n".join(p.message for p in err.value.problems)
+    assert "dataset 'users' has no field 'nope'" in text
+    ok = path.read_text().replace(", b: {ref: users.nope}", "")
+    path.write_text(ok)
+    assert any("excludes or skips" in w for w in plan_of(path).warnings)
+
+
+def test_self_reference_is_refused_clearly(manifest):
+    path = manifest(
+        """
+        version: 1
+        datasets:
+          emp: {count: 2, fields: {id: 1, boss: {ref: emp.id}}}
+        """
+    )
+    with pytest.raises(PlanError) as err:
+        plan_of(path)
+    assert "self-references are not generated yet" in err.value.problems[0].message
+
+
+def test_retries_are_flagged_as_not_applied(manifest):
+    path = manifest(
+        """
+        version: 1
+        defaults: {retries: {max: 3}}
+        datasets:
+          t: {count: 1, fields: {x: 1}}
+        """
+    )
+    assert any("retries are accepted but not applied" in w for w in plan_of(path).warnings)
