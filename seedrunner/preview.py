@@ -6,6 +6,7 @@ from typing import Any
 
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.keys import KeyStore
+from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.plan.steps import Plan
 
 
@@ -15,6 +16,11 @@ def preview_rows(plan: Plan, n: int = 5) -> dict[str, list[dict[str, Any]]]:
     Parents are generated in full only as far as children need their keys, so a preview
     of a large plan stays cheap; a ``ref`` shows the very value apply would write.
     """
+    with pinned_faker_clock(plan.now):
+        return _preview(plan, n)
+
+
+def _preview(plan: Plan, n: int) -> dict[str, list[dict[str, Any]]]:
     keys = KeyStore()
     out: dict[str, list[dict[str, Any]]] = {}
     needed = {name for d in plan.datasets for name in ([d.count.per] if d.count.per else [])}

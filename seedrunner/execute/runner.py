@@ -22,6 +22,7 @@ from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.report import ApplyReport, StepResult
+from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
@@ -176,6 +177,8 @@ class _Run:
         t0 = time.perf_counter()
         self.observer.run_started(self.plan, self.dry_run)
         pending = [_DatasetRun(self, dp) for dp in self.plan.datasets]
+        clock = pinned_faker_clock(self.plan.now)
+        clock.__enter__()
         try:
             for ds in pending:
                 try:
@@ -189,6 +192,7 @@ class _Run:
                         raise
                     break
         finally:
+            clock.__exit__(None, None, None)
             self.resources.close_all()
             self.report.seconds = time.perf_counter() - t0
             self.report.peak_rss_mb = round(peak_rss_mb(), 1)

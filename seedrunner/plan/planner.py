@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedrunner.errors import PlanError, Problem, ProblemCollector
+from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
 from seedrunner.generate.streams import Stream, derive_seed, wall_clock
 from seedrunner.manifest import schema as S
@@ -384,7 +385,9 @@ def build_plan(
     are deterministic, so children get the very keys a full run would give them) but not
     persisted.
     """
-    return _Planner(manifest, seed, now, batch_size).build(only)
+    planner = _Planner(manifest, seed, now, batch_size)
+    with pinned_faker_clock(planner.now):  # plan-time dry calls and sample renders too
+        return planner.build(only)
 
 
 __all__ = ["build_plan"]
