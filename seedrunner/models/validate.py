@@ -45,9 +45,11 @@ class RowValidator:
         self._adapter: pydantic.TypeAdapter[Any] | None = None
         self._check: Callable[[list[dict[str, Any]]], list[RowProblem]] | None = None
         if shape.kind in ("pydantic", "dataclass"):
-            self._adapter = pydantic.TypeAdapter(list[shape.model])  # type: ignore[name-defined]
+            row_type: Any = shape.model  # a runtime class: validated as list[row_type]
+            self._adapter = pydantic.TypeAdapter(list[row_type])
         elif shape.kind == "typeddict":
-            self._adapter = pydantic.TypeAdapter(list[_validatable_typeddict(shape.model)])  # type: ignore[misc]
+            td: Any = _validatable_typeddict(shape.model)
+            self._adapter = pydantic.TypeAdapter(list[td])
         elif shape.kind in ("sqlalchemy", "table"):
             self._check = _ColumnChecker(shape).check
 
