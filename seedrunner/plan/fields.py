@@ -237,7 +237,10 @@ def _from_spec(
     if isinstance(value, S.RefSpec):
         dataset, _, target = value.ref.partition(".")
         return _ref(ctx, fname, dataset, target, value.null_probability, ("fields", fname, "ref"))
-    return FieldPlan(fname, "column", "constant", column=_constant(ctx, fname, value, fshape))
+    col = _constant(ctx, fname, value, fshape)
+    if unique_model:
+        col = _unique(ctx, fname, col)  # a constant in a unique column fits one row at most
+    return FieldPlan(fname, "column", "constant", column=col)
 
 
 def _faker(ctx: DatasetContext, fname: str, spec: S.FakerSpec) -> C.Column | None:
@@ -427,8 +430,10 @@ def _templates(
     for n in names:
         plan = FieldPlan(n, "template", "template", template=compiled[n])
         spec = templates[n]
+        fshape = ctx.shape.field(n)
+        plan.unique = bool(fshape and fshape.unique and not fshape.primary_key)
         if isinstance(spec, S.TemplateSpec):
-            plan.unique = spec.unique
+            plan.unique = plan.unique or spec.unique
             if spec.null_probability > 0:
                 plan.null_probability = spec.null_probability
                 plan.null_column = C.FunctionColumn(ctx.seed(n, "null"), _uniform)

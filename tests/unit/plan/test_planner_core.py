@@ -244,3 +244,45 @@ def test_retries_are_flagged_as_not_applied(manifest):
         """
     )
     assert any("retries are accepted but not applied" in w for w in plan_of(path).warnings)
+
+
+UNIQUE_MODEL = """
+from sqlalchemy import String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+class Base(DeclarativeBase):
+    pass
+
+class Tag(Base):
+    __tablename__ = "tags"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(20), unique=True)
+"""
+
+
+def test_unique_model_columns_hold_for_constants_and_templates(manifest):
+    from seedrunner import apply
+
+    const = manifest(
+        """
+        version: 1
+        python_path: ["."]
+        datasets:
+          tags: {model: "tagmodel:Tag", count: 5, fields: {slug: abc}}
+        """,
+        **{"tagmodel.py": UNIQUE_MODEL},
+    )
+    with pytest.raises(PlanError, match="5 unique values requested"):
+        plan_of(const)
+    templ = manifest(
+        """
+        version: 1
+        python_path: ["."]
+        datasets:
+          tags: {model: "tagmodel:Tag", count: 5, fields: {slug: "k{{ index % 3 }}"}}
+        """,
+        name="t.yaml",
+    )
+    report = apply(plan_of(templ))
+    assert not report.ok
+    assert "repeats at row 3 but the field is unique" in (report.error or "")
