@@ -17,7 +17,7 @@ them as ``file:line:col: error SR-Exxx: what (at key.path)`` plus a hint, or as 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -128,7 +128,3 @@ class ProblemCollector:
 
     def __bool__(self) -> bool:
         return bool(self.problems)
-
-
-def problem_dict(problem: Problem) -> dict[str, Any]:
-    return asdict(problem)

@@ -18,7 +18,7 @@ from rich.tree import Tree
 from seedrunner.errors import Problem
 from seedrunner.execute.report import ApplyReport
 from seedrunner.plan.steps import DatasetPlan, Plan
-from seedrunner.redact import redact_options, scrub
+from seedrunner.redact import scrub
 
 
 def _count_text(d: DatasetPlan) -> str:
@@ -228,7 +228,3 @@ def options_table(entries: list[tuple[str, type[Any]]]) -> Table:
 def _type_name(annotation: Any) -> str:
     text = getattr(annotation, "__name__", None) or str(annotation)
     return text.replace("typing.", "")
-
-
-def redacted_options(options: dict[str, Any]) -> dict[str, Any]:
-    return redact_options(options)

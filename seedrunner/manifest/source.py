@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from seedrunner.errors import SourceLocation
+from seedrunner.errors import Problem, SourceLocation
 
 Path = tuple[str | int, ...]
 
@@ -38,6 +38,24 @@ class SourceMap:
             if loc is not None or not p:
                 return loc
             p = p[:-1]
+
+    def problem(
+        self,
+        message: str,
+        path: Path,
+        *,
+        hint: str | None = None,
+        code: str = "SR-E000",
+        prefer_key: bool = False,
+    ) -> Problem:
+        """A problem located at ``path`` (or its nearest written ancestor)."""
+        return Problem(
+            message,
+            location=self.locate(path, prefer_key=prefer_key),
+            path=dotted(path),
+            hint=hint,
+            code=code,
+        )
 
     def subtree(self, prefix: Path) -> SourceMap:
         """The entries under ``prefix``, re-rooted (used when one key is replaced wholesale)."""

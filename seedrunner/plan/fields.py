@@ -35,7 +35,7 @@ from seedrunner.generate.templates import TemplateCheckError, compile_template
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
-from seedrunner.manifest.source import SourceMap, dotted
+from seedrunner.manifest.source import SourceMap
 from seedrunner.manifest.yaml import describe_surprise
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan.steps import FieldPlan, RefPlan
@@ -77,18 +77,10 @@ class DatasetContext:
         code: str = "SR-E030",
         prefer_key: bool = False,
     ) -> None:
-        p = self.path(*parts)
-        self.out.extend(
-            [
-                Problem(
-                    message,
-                    location=self.source.locate(p, prefer_key=prefer_key),
-                    path=dotted(p),
-                    hint=hint,
-                    code=code,
-                )
-            ]
+        problem = self.source.problem(
+            message, self.path(*parts), hint=hint, code=code, prefer_key=prefer_key
         )
+        self.out.extend([problem])
 
     def locales(self, fname: str | None, own: str | list[str] | None = None) -> list[str]:
         return resolve_locale(

@@ -14,14 +14,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from seedrunner.errors import PlanError, Problem, ProblemCollector
+from seedrunner.errors import PlanError, ProblemCollector
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
 from seedrunner.generate.streams import Stream, derive_seed, wall_clock
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
-from seedrunner.manifest.source import dotted
 from seedrunner.models import (
     ModelReferenceError,
     RowValidator,
@@ -66,17 +65,7 @@ class _Planner:
         hint: str | None = None,
         code: str = "SR-E030",
     ) -> None:
-        self.out.extend(
-            [
-                Problem(
-                    message,
-                    location=self.m.source.locate(path),
-                    path=dotted(path),
-                    hint=hint,
-                    code=code,
-                )
-            ]
-        )
+        self.out.extend([self.m.source.problem(message, path, hint=hint, code=code)])
 
     # ------------------------------------------------------------------ shapes
     def load_shapes(self) -> None:

@@ -6,12 +6,12 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from seedrunner.errors import Problem, ProblemCollector
+from seedrunner.errors import ProblemCollector
 from seedrunner.handlers.registry import UnknownHandlerError, resolve_handler
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
-from seedrunner.manifest.source import Path, dotted
+from seedrunner.manifest.source import Path
 from seedrunner.models import ModelReferenceError, import_object
 from seedrunner.plan.steps import TargetPlan, TransformPlan
 from seedrunner.redact import is_secret_key
@@ -26,17 +26,7 @@ def _add(
     code: str = "SR-E060",
     prefer_key: bool = False,
 ) -> None:
-    out.extend(
-        [
-            Problem(
-                message,
-                location=m.source.locate(path, prefer_key=prefer_key),
-                path=dotted(path),
-                hint=hint,
-                code=code,
-            )
-        ]
-    )
+    out.extend([m.source.problem(message, path, hint=hint, code=code, prefer_key=prefer_key)])
 
 
 def option_problems(
