@@ -17,6 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from seedrunner.cli.app import app
+from tests.databases import BACKENDS, SYNC_BACKENDS, Database, open_database, server_address
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -74,3 +75,41 @@ def cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+def _database(backend: str, tmp_path: Path):
+    family = BACKENDS[backend][0]
+    address = server_address(family)
+    if address is not None:
+        require_server(family, *address)
+    yield from open_database(backend, tmp_path)
+
+
+@pytest.fixture(params=list(BACKENDS))
+def database(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh schema on every backend, sync and async drivers (6 parametrizations)."""
+    yield from _database(request.param, tmp_path)
+
+
+@pytest.fixture(params=SYNC_BACKENDS)
+def sync_database(request: pytest.FixtureRequest, tmp_path: Path):
+    """A fresh schema on each database, through its sync driver (3 parametrizations)."""
+    yield from _database(request.param, tmp_path)
+
+
+@pytest.fixture
+def make_database(tmp_path: Path):
+    """Open extra databases by backend id inside one test; all dropped at teardown."""
+    opened: list[object] = []
+
+    def make(backend: str) -> Database:
+        gen = _database(backend, tmp_path / f"db{len(opened)}")
+        (tmp_path / f"db{len(opened)}").mkdir(exist_ok=True)
+        db = next(gen)
+        opened.append(gen)
+        return db
+
+    yield make
+    for gen in reversed(opened):
+        for _ in gen:  # run the generator's cleanup
+            pass
