@@ -19,6 +19,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from seedrunner import __version__
 from seedrunner.cli import render
@@ -81,7 +82,9 @@ def _guard(fn: Callable[[], T]) -> T:
     except SeedrunnerError as exc:
         if _State.debug:
             traceback.print_exc()
-        _stderr().print(f"[bold red]error:[/] {scrub(str(exc))}", markup=True, highlight=False)
+        _stderr().print(
+            f"[bold red]error:[/] {escape(scrub(str(exc)))}", markup=True, highlight=False
+        )
         raise typer.Exit(exc.exit_code) from None
     except (typer.Exit, typer.Abort, KeyboardInterrupt):
         raise
@@ -89,7 +92,7 @@ def _guard(fn: Callable[[], T]) -> T:
         if _State.debug:
             traceback.print_exc()
         _stderr().print(
-            f"[bold red]internal error:[/] {scrub(f'{type(exc).__name__}: {exc}')}\n"
+            f"[bold red]internal error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}\n"
             "  run again with --debug for a traceback, and report it",
             highlight=False,
         )
@@ -189,7 +192,7 @@ def plan(
         out = _stdout()
         out.print(render.plan_tree(p))
         for w in p.warnings:
-            out.print(f"[yellow]warning:[/] {scrub(w)}", highlight=False)
+            out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         if rows is not None:
             out.print(render.preview_tables(rows))
 
@@ -233,7 +236,7 @@ def apply_cmd(
     def body() -> int:
         p = _plan(manifest, seed, now, sets, only, batch_size)
         for w in p.warnings:
-            _stderr().print(f"[yellow]warning:[/] {scrub(w)}", highlight=False)
+            _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         previous = signal.getsignal(signal.SIGTERM)
         signal.signal(signal.SIGTERM, _on_sigterm)
         try:
@@ -270,10 +273,11 @@ def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) ->
         out.print(render.summary_table(report))
     line = render.summary_line(report)
     if report.ok:
-        out.print(line, highlight=False)
+        out.print(escape(line), highlight=False)
     else:
         _stderr().print(
-            f"[bold red]{'interrupted' if report.interrupted else 'error'}:[/] {scrub(line)}",
+            f"[bold red]{'interrupted' if report.interrupted else 'error'}:[/] "
+            + escape(scrub(line)),
             highlight=False,
         )
 
@@ -291,7 +295,7 @@ def validate(
         for path in manifests:
             try:
                 build_plan(load_manifest(path, overrides=sets or ()))
-                _stdout().print(f"{path}: [green]ok[/]", highlight=False)
+                _stdout().print(f"{escape(str(path))}: [green]ok[/]", highlight=False)
             except ManifestError as exc:
                 problems += exc.problems
         if problems:

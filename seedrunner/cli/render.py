@@ -142,6 +142,7 @@ def summary_table(report: ApplyReport) -> Table:
         "done": "green",
         "failed": "bold red",
         "interrupted": "yellow",
+        "rolled back": "yellow",
         "not started": "dim",
         "dry run": "cyan",
     }

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from seedrunner.errors import RunError
 
-Status = Literal["done", "failed", "not started", "dry run", "interrupted"]
+Status = Literal["done", "failed", "not started", "dry run", "interrupted", "rolled back"]
 
 
 @dataclass

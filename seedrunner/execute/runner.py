@@ -179,11 +179,13 @@ class _Run:
         pending = [_DatasetRun(self, dp) for dp in self.plan.datasets]
         clock = pinned_faker_clock(self.plan.now)
         clock.__enter__()
+        outcome: BaseException | None = None
         try:
             for ds in pending:
                 try:
                     ds.execute()
                 except BaseException as exc:
+                    outcome = exc
                     ds.abort(exc)
                     self._failed(ds, exc)
                     if isinstance(exc, KeyboardInterrupt):
@@ -191,6 +193,12 @@ class _Run:
                     if not isinstance(exc, Exception):
                         raise
                     break
+            self._finish(outcome)
+        except BaseException as exc:
+            if outcome is None:  # interrupted between datasets or while committing
+                with contextlib.suppress(Exception):
+                    self.resources.finish(exc)
+            raise
         finally:
             clock.__exit__(None, None, None)
             self.resources.close_all()
@@ -198,6 +206,18 @@ class _Run:
             self.report.peak_rss_mb = round(peak_rss_mb(), 1)
             self.observer.run_finished(self.report)
         return self.report
+
+    def _finish(self, outcome: BaseException | None) -> None:
+        """Commit (or roll back) what waits for the run's end: ``transaction: run``."""
+        try:
+            undone = self.resources.finish(outcome)
+        except Exception as exc:  # a run-end commit failed: every step it held is lost
+            undone = getattr(exc, "undone", [])
+            self.report.error = scrub(f"commit at the end of the run: {exc}")
+            self.report.failed_step = self.report.failed_step or "run commit"
+        for r in self.report.steps:
+            if r.kind == "persist" and r.status == "done" and (r.dataset, r.name) in undone:
+                r.status = "rolled back"
 
     def _failed(self, ds: _DatasetRun, exc: BaseException) -> None:
         step, index, start, n = ds.current

@@ -1,41 +1,67 @@
-"""The ``sqlalchemy`` handler: batches into any SQLAlchemy URL, one transaction per step.
+"""The ``sqlalchemy`` handler: batches into any SQLAlchemy URL, sync or async.
 
-Engines are run-scoped (``ctx.resources``, keyed by URL) and created with
-``hide_parameters=True``; every error message goes through ``seedrunner.redact`` and
-keeps only the first line of the driver's message, so neither the password nor row
-values (PostgreSQL's ``DETAIL: Key (email)=(...)``) reach the output.
+``transaction`` decides when rows commit: ``dataset`` (default) once when the step ends,
+``batch`` after every batch, ``run`` once at the end of the whole run (one connection per
+URL shared by every dataset).  A failed step rolls back what its transaction held.
+
+Every error message goes through ``seedrunner.redact`` and keeps only the first line of
+the driver's message (duplicate keys are rewritten to name the constraint), so neither the
+password nor row values reach the output.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
-from pathlib import Path
-from typing import Any, ClassVar, Literal
+from collections.abc import Callable
+from typing import Any, ClassVar, Literal, TypeVar
 
 import sqlalchemy as sa
 from pydantic import ConfigDict, Field
-from sqlalchemy import event, exc
-from sqlalchemy.engine import Connection, Engine, RootTransaction, make_url
+from sqlalchemy import exc
+from sqlalchemy.engine import Connection
 
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.base import HandlerContext, HandlerOptions, ResourcePool
-from seedrunner.handlers.jsonable import dumps
+from seedrunner.handlers.base import HandlerContext, HandlerOptions
+from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
+from seedrunner.handlers.sqlerrors import conflict_message, describe, duplicate_key, is_transient
+from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
+from seedrunner.handlers.sqlwrite import (
+    advance_sequence,
+    can_copy,
+    check_conflict_on,
+    copy_rows,
+    insert_returning,
+    insert_statement,
+)
 from seedrunner.models.shape import ModelShape
-from seedrunner.redact import redact_url, scrub
+from seedrunner.redact import redact_url
+
+T = TypeVar("T")
+
+# Re-exported: tests and plugins import these from here.
+__all__ = [
+    "SqlAlchemyHandler",
+    "SqlAlchemyOptions",
+    "describe",
+    "insert_statement",
+    "is_transient",
+    "resolve_url",
+]
 
 
 class SqlAlchemyOptions(HandlerOptions):
     handler: str = Field(default="sqlalchemy", description="Which handler this target uses.")
     url: str = Field(
-        description="SQLAlchemy database URL; a relative SQLite file resolves against the "
-        "manifest's folder. Shown with its password masked.",
+        description="SQLAlchemy database URL; the driver picks sync or async "
+        "(postgresql+psycopg_async://, mysql+aiomysql://, sqlite+aiosqlite://). A relative "
+        "SQLite file resolves against the manifest's folder. Shown with its password masked.",
     )
     create_tables: bool = Field(
         default=False,
-        description="Create the dataset's table if missing (its own transaction, before rows).",
+        description="Create the dataset's table if missing (committed before its rows; with "
+        "transaction: run, inside the run's transaction where the database allows DDL there).",
     )
     table: str | None = Field(
         default=None,
@@ -47,22 +73,29 @@ class SqlAlchemyOptions(HandlerOptions):
     )
     on_conflict: Literal["error", "ignore", "update"] = Field(
         default="error",
-        description="On a duplicate key: fail, skip the row, or update it "
-        "('ignore'/'update' on SQLite, PostgreSQL and MySQL/MariaDB).",
+        description="On a duplicate key: fail naming the constraint, keep the existing row, "
+        "or overwrite it (SQLite, PostgreSQL, MySQL/MariaDB).",
     )
     conflict_on: list[str] | None = Field(
         default=None,
         description="Columns of the unique key that detects a conflict (default: the primary "
-        "key; MySQL uses whichever unique key collides).",
+        "key); must be one of the table's unique keys. MySQL/MariaDB match any unique key.",
     )
     transaction: Literal["batch", "dataset", "run"] = Field(
         default="dataset",
-        description="Commit after each batch, once per dataset step, or once per run "
-        "('run' currently commits per dataset step).",
+        description="Commit after each batch, once per dataset step, or once at the end of "
+        "the run (every dataset written to this URL commits or rolls back together).",
+    )
+    copy_: bool = Field(
+        default=True,
+        alias="copy",
+        description="On PostgreSQL through psycopg, write new rows with COPY when no conflict "
+        "clause or returned key is needed (much faster than INSERT).",
     )
     echo: bool = Field(default=False, description="Log SQL statements (never their parameters).")
 
-    # 'schema' would shadow BaseModel.schema, so the field is schema_ with alias 'schema';
+    # 'schema' and 'copy' would shadow BaseModel methods, so the fields are schema_ and
+    # copy_ with aliases;
     # dumps (plan display, JSON) use the alias, as the manifest does.
     model_config = ConfigDict(serialize_by_alias=True)
 
@@ -71,86 +104,16 @@ class SqlAlchemyOptions(HandlerOptions):
             yield key, (redact_url(value) if key == "url" and isinstance(value, str) else value)
 
 
-_JSON_DIALECTS = {"sqlite", "postgresql", "mysql", "mariadb"}
-# SQLSTATE / MySQL codes worth a retry on a fresh connection (see reliability-cases.md).
-_TRANSIENT_SQLSTATE_PREFIX = ("08",)
-_TRANSIENT_SQLSTATE = {"57P01", "57P02", "57P03", "40001", "40P01"}
-_TRANSIENT_MYSQL = {1205, 1213, 2006, 2013}
-
-
-def resolve_url(url: str, base_dir: Path) -> sa.URL:
-    """Parse ``url``; a relative SQLite file path is taken relative to ``base_dir``."""
-    try:
-        parsed = make_url(url)
-    except Exception:  # the message may quote the URL (sqlalchemy#12579)
-        raise HandlerError(f"cannot parse database URL {redact_url(url)!r}") from None
-    db = parsed.database
-    is_file = bool(db) and db != ":memory:" and not str(db).startswith("file:")
-    if parsed.get_backend_name() == "sqlite" and is_file and not Path(str(db)).is_absolute():
-        parsed = parsed.set(database=str(base_dir / str(db)))
-    return parsed
-
-
-def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    try:
-        cursor.execute("PRAGMA foreign_keys=ON")
-    finally:
-        cursor.close()
-
-
-def _create_engine(url: sa.URL, echo: bool) -> Engine:
-    kwargs: dict[str, Any] = {"hide_parameters": True, "echo": echo}
-    if url.get_backend_name() in _JSON_DIALECTS:
-        kwargs["json_serializer"] = dumps
-    try:
-        engine = sa.create_engine(url, **kwargs)
-    except Exception as e:  # missing driver, unknown dialect, bad query arguments
-        shown = url.render_as_string(hide_password=True)
-        raise HandlerError(f"cannot create an engine for {shown}: {scrub(str(e))}") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _foreign_keys_on)
-    return engine
-
-
-def get_engine(resources: ResourcePool, url: sa.URL, echo: bool = False) -> Engine:
-    """The run's engine for ``url`` (one per URL and echo setting), disposed at run end."""
-    key = f"sqlalchemy:{echo}:{url.render_as_string(hide_password=False)}"
-    return resources.get(key, lambda: _create_engine(url, echo), lambda e: e.dispose())
-
-
-def is_transient(error: exc.DBAPIError) -> bool:
-    """Does a retry on a fresh connection stand a chance (lost link, deadlock)?"""
-    if error.connection_invalidated:
-        return True
-    orig = error.orig
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if isinstance(code, str):
-        return code.startswith(_TRANSIENT_SQLSTATE_PREFIX) or code in _TRANSIENT_SQLSTATE
-    args = getattr(orig, "args", ())
-    if args and isinstance(args[0], int):
-        return args[0] in _TRANSIENT_MYSQL
-    return isinstance(error, exc.OperationalError) and "database is locked" in str(orig)
-
-
-def describe(error: BaseException) -> str:
-    """``Type: first line of the driver message``, redacted; never the SQL parameters."""
-    if isinstance(error, exc.DBAPIError) and error.orig is not None:
-        orig: BaseException = error.orig
-    else:
-        orig = error
-    lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": ")
-
-
 class SqlAlchemyHandler:
-    """Insert rows with ``executemany``; ``transaction`` decides when they are committed.
+    """Write batches with COPY, executemany or INSERT ... RETURNING (see ``sqlwrite``).
 
-    ``dataset`` (the default) begins at ``open`` and commits in ``close(None)``, so a failed
-    step leaves no rows.  ``batch`` commits after each write, so a retry of batch N never
-    re-sends batches < N.  ``run`` behaves as ``dataset`` for now.  In ``dataset`` mode a
-    lost connection loses the whole step's transaction: the error is transient, but only a
-    retry of the *step* (a new handler) can cure it, and further writes are refused.
+    Keys: when the batch lacks the table's autoincrement primary key (``{skip: true}`` or an
+    identity column), the database assigns it, ``write`` returns the batch with the
+    assigned keys, and children read those.  Explicit integer keys move PostgreSQL's
+    sequence past them before the commit, so the application's next insert does not
+    collide.  In ``dataset`` and ``run`` modes a lost connection loses the transaction: the
+    error is transient, but only a retry of the step can cure it, so further writes are
+    refused.
     """
 
     name: ClassVar[str] = "sqlalchemy"
@@ -159,13 +122,16 @@ class SqlAlchemyHandler:
     def __init__(self, options: SqlAlchemyOptions) -> None:
         self.options = options
         self.table: sa.Table | None = None
-        self._engine: Engine | None = None
-        self._conn: Connection | None = None
-        self._trans: RootTransaction | None = None
+        self._engine: Any = None
+        self._link: Link | None = None
+        self._scope: RunScope | None = None
         self._statements: dict[tuple[str, ...], Any] = {}
         self._renames: dict[str, str] = {}
+        self._returning: list[sa.Column[Any]] = []
+        self._explicit_keys = False
         self._lost = False
         self._dataset = "?"
+        self._ctx: HandlerContext | None = None
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -173,17 +139,26 @@ class SqlAlchemyHandler:
     # -- protocol ---------------------------------------------------------------------
 
     def open(self, ctx: HandlerContext) -> None:
-        self._dataset = ctx.dataset
+        self._dataset, self._ctx = ctx.dataset, ctx
         url = resolve_url(self.options.url, ctx.base_dir)
         self._engine = get_engine(ctx.resources, url, self.options.echo)
         self.table = self._table_for(ctx)
         self._renames = _attribute_columns(ctx.model)
-        self._conn = self._run("connect to the database", self._engine.connect)
+        if self.options.conflict_on:
+            check_conflict_on(self.table, self.options.conflict_on)
+        self._plan_keys(ctx)
         try:
-            if self.options.create_tables:
-                self._run("create the table", self._create_table)
-            if self.options.transaction != "batch":
-                self._trans = self._run("begin a transaction", self.conn.begin)
+            if self.options.transaction == "run":
+                self._scope = self._run("connect to the database", lambda: self._join_run(ctx))
+                self._link = self._scope.link
+            else:
+                self._link = self._run(
+                    "connect to the database", lambda: connect(ctx.resources, self._engine)
+                )
+                if self.options.create_tables:
+                    self._run("create the table", self._create_table_committed)
+                if self.options.transaction == "dataset":
+                    self._run("begin a transaction", self.link.begin)
         except BaseException as e:  # the executor only closes handlers that opened
             self.close(e)
             raise
@@ -194,32 +169,71 @@ class SqlAlchemyHandler:
                 f"the transaction of dataset '{self._dataset}' on {self._label} was lost with "
                 "its connection; the whole step must be retried"
             )
+        if self._scope is not None and self._scope.failed:
+            raise HandlerError(f"the run's transaction on {self._label} was rolled back")
         if batch.size == 0:  # executemany with no rows would insert one row of defaults
             return None
-        records = self._records(batch)
-        stmt = self._statement(tuple(records[0]))
-        if self.options.transaction == "batch":
-            self._insert_batch(stmt, records, batch.index)
+        names = self._column_names(batch)
+        columns = [batch.columns[n] for n in batch.names]
+        what = f"write batch {batch.index}"
+        if self.options.transaction != "batch":
+            keys = self._run(what, lambda: self.link.run(lambda c: self._insert(c, names, columns)))
         else:
-            self._run(f"write batch {batch.index}", lambda: self.conn.execute(stmt, records))
-        return None
+            keys = self._insert_batch(what, names, columns)
+        if not self._returning:
+            return None
+        added = {c.name: [k[i] for k in keys] for i, c in enumerate(self._returning)}
+        return batch.replace_columns({**batch.columns, **added})
 
     def close(self, error: BaseException | None) -> None:
+        if self._scope is not None:
+            self._close_in_run(error)
+            return
+        link, self._link = self._link, None
+        if link is None:
+            return
         try:
-            if self._trans is not None and self._trans.is_active:
+            if self.options.transaction == "dataset":
                 if error is None and not self._lost:
-                    self._run("commit", self._trans.commit)
+                    if self._explicit_keys:
+                        self._run("advance the key sequence", lambda: link.run(self._advance))
+                    self._run("commit", link.commit)
                 else:
                     with contextlib.suppress(exc.SQLAlchemyError):
-                        self._trans.rollback()
+                        link.rollback()
+        except BaseException:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                link.rollback()
+            raise
         finally:
-            self._trans = None
-            if self._conn is not None:
-                with contextlib.suppress(exc.SQLAlchemyError):
-                    self._conn.close()
-                self._conn = None
+            link.close()
 
-    # -- table ------------------------------------------------------------------------
+    # -- run-scoped transaction ---------------------------------------------------------
+
+    def _join_run(self, ctx: HandlerContext) -> RunScope:
+        scope = run_scope(ctx.resources, self._engine, self._label_url())
+        if self.options.create_tables:
+            if scope.link.dialect.name in ("mysql", "mariadb"):
+                # MariaDB/MySQL commit DDL implicitly: create the table on a connection of
+                # its own, so the run's transaction keeps holding every row until the end.
+                self._create_table_committed_on(connect(ctx.resources, self._engine))
+            else:
+                scope.link.run(self._create_table)
+        scope.steps.append((ctx.dataset, ctx.target))
+        return scope
+
+    def _close_in_run(self, error: BaseException | None) -> None:
+        scope, self._scope, self._link = self._scope, None, None
+        assert scope is not None
+        if error is not None or self._lost:
+            scope.rollback(error)
+        elif self._explicit_keys and not scope.failed:
+            self._run("advance the key sequence", lambda: scope.link.run(self._advance))
+
+    def _label_url(self) -> str:
+        return redact_url(self.options.url)
+
+    # -- table and keys ---------------------------------------------------------------
 
     def _table_for(self, ctx: HandlerContext) -> sa.Table:
         own = _model_table(ctx.model)
@@ -235,62 +249,127 @@ class SqlAlchemyHandler:
             )
         return own
 
-    def _create_table(self) -> None:
+    def _plan_keys(self, ctx: HandlerContext) -> None:
+        """Which primary-key columns the database assigns (absent from every batch)."""
         assert self.table is not None
-        with self.conn.begin():
-            self.table.metadata.create_all(self.conn, tables=[self.table], checkfirst=True)
+        written = {self._renames.get(n, n) for n in ctx.fields}
+        pk = list(self.table.primary_key.columns)
+        missing = [c for c in pk if c.name not in written]
+        auto = self.table.autoincrement_column
+        if missing and all(c is auto or c.identity is not None for c in missing):
+            self._returning = missing
+            if self.options.on_conflict != "error":
+                raise HandlerError(
+                    f"dataset '{ctx.dataset}' leaves the key of {self._label} to the database "
+                    f"and sets on_conflict: {self.options.on_conflict}; a skipped or merged "
+                    "row returns no new key for its children. Generate the key (drop "
+                    "skip: true) or use on_conflict: error"
+                )
+        self._explicit_keys = auto is not None and auto.name in written
+
+    def _create_table(self, conn: Connection) -> None:
+        assert self.table is not None
+        self.table.metadata.create_all(conn, tables=[self.table], checkfirst=True)
+
+    def _create_table_committed(self) -> None:
+        self.link.begin()
+        try:
+            self.link.run(self._create_table)
+            self.link.commit()
+        except BaseException:
+            self.link.rollback()
+            raise
+
+    def _create_table_committed_on(self, link: Link) -> None:
+        try:
+            link.begin()
+            link.run(self._create_table)
+            link.commit()
+        finally:
+            link.close()
+
+    def _advance(self, conn: Connection) -> None:
+        assert self.table is not None
+        advance_sequence(conn, self.table)
 
     @property
     def _label(self) -> str:
         return f"table '{self.table.fullname}'" if self.table is not None else "the database"
 
     @property
-    def conn(self) -> Connection:
-        assert self._conn is not None, "handler used before open() or after close()"
-        return self._conn
+    def link(self) -> Link:
+        assert self._link is not None, "handler used before open() or after close()"
+        return self._link
 
     # -- rows -------------------------------------------------------------------------
 
-    def _records(self, batch: Batch) -> list[dict[str, Any]]:
+    def _column_names(self, batch: Batch) -> tuple[str, ...]:
         assert self.table is not None
-        names = [self._renames.get(n, n) for n in batch.names]
+        names = tuple(self._renames.get(n, n) for n in batch.names)
         unknown = [n for n in names if n not in self.table.c]
         if unknown:
             raise HandlerError(
                 f"dataset '{self._dataset}' has fields that {self._label} lacks: "
                 f"{', '.join(unknown)}"
             )
-        cols = [batch.columns[n] for n in batch.names]
-        return [dict(zip(names, vals, strict=True)) for vals in zip(*cols, strict=True)]
+        return names
 
-    def _statement(self, names: tuple[str, ...]) -> Any:
+    def _insert(
+        self, conn: Connection, names: tuple[str, ...], columns: list[list[Any]]
+    ) -> list[tuple[Any, ...]]:
+        """Write one batch on ``conn`` by the fastest path its dialect and options allow."""
+        assert self.table is not None
+        plain = not self._returning and self.options.on_conflict == "error"
+        if plain and self.options.copy_ and can_copy(conn.dialect):
+            copy_rows(conn, self.table, names, columns)
+            return []
+        records = [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
+        stmt = self._statement(names, conn)
+        if self._returning:
+            return insert_returning(conn, stmt, self._returning, records)
+        conn.execute(stmt, records)
+        return []
+
+    def _statement(self, names: tuple[str, ...], conn: Connection) -> Any:
         if names not in self._statements:
-            assert self._engine is not None
             assert self.table is not None
             self._statements[names] = insert_statement(
-                self.table, names, self._engine.dialect.name,
+                self.table, names, conn.dialect.name,
                 self.options.on_conflict, self.options.conflict_on,
             )  # fmt: skip
         return self._statements[names]
 
-    def _insert_batch(self, stmt: Any, records: list[dict[str, Any]], index: int) -> None:
-        if self._conn is not None and self._conn.invalidated:
+    def _insert_batch(
+        self, what: str, names: tuple[str, ...], columns: list[list[Any]]
+    ) -> list[tuple[Any, ...]]:
+        """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
+        if self._link is not None and self._link.invalidated:
+            self._link.close()
+            self._link = None
+        if self._link is None:
+            assert self._ctx is not None
+            ctx = self._ctx
+            self._link = self._run("reconnect", lambda: connect(ctx.resources, self._engine))
+
+        def run(conn: Connection) -> list[tuple[Any, ...]]:
+            keys = self._insert(conn, names, columns)
+            if self._explicit_keys:
+                self._advance(conn)
+            return keys
+
+        self.link.begin()
+        try:
+            keys = self._run(what, lambda: self.link.run(run))
+            self._run("commit", self.link.commit)
+        except BaseException:
             with contextlib.suppress(exc.SQLAlchemyError):
-                self._conn.close()
-            self._conn = None
-        if self._conn is None:
-            assert self._engine is not None
-            self._conn = self._run("reconnect", self._engine.connect)
-
-        def run() -> None:
-            with self.conn.begin():
-                self.conn.execute(stmt, records)
-
-        self._run(f"write batch {index}", run)
+                self.link.rollback()
+            raise
+        return keys
 
     # -- errors -----------------------------------------------------------------------
 
-    def _run(self, what: str, action: Callable[[], Any]) -> Any:
+    def _run(self, what: str, action: Callable[[], T]) -> T:
         try:
             return action()
         except exc.DBAPIError as e:
@@ -303,7 +382,17 @@ class SqlAlchemyHandler:
 
     def _error(self, what: str, e: BaseException, transient: bool) -> HandlerError:
         cls = TransientHandlerError if transient else HandlerError
-        return cls(f"dataset '{self._dataset}' -> {self._label}: cannot {what}: {describe(e)}")
+        where = f"dataset '{self._dataset}' -> {self._label}"
+        dup = duplicate_key(e, self.table) if self.table is not None else None
+        if dup is not None:
+            assert self.table is not None
+            kept = {
+                "batch": "Batches before this one stay committed.",
+                "dataset": "Nothing of this step was kept.",
+                "run": "Nothing of this run was kept on this database.",
+            }[self.options.transaction]
+            return cls(f"{where}: cannot {what}: {conflict_message(self.table, *dup)} {kept}")
+        return cls(f"{where}: cannot {what}: {describe(e)}")
 
 
 def _model_table(shape: ModelShape) -> sa.Table | None:
@@ -332,49 +421,3 @@ def _attribute_columns(shape: ModelShape) -> dict[str, str]:
         if isinstance(column, sa.Column) and column.key != prop.key:
             renames[prop.key] = column.key
     return renames
-
-
-def insert_statement(
-    table: sa.Table,
-    names: Sequence[str],
-    dialect: str,
-    on_conflict: str,
-    conflict_on: Sequence[str] | None,
-) -> Any:
-    """An INSERT of ``names`` into ``table`` honouring ``on_conflict`` for the dialect."""
-    if on_conflict == "error":
-        return table.insert()
-    keys = list(conflict_on) if conflict_on else [c.name for c in table.primary_key.columns]
-    updates = [n for n in names if n not in keys]
-    if dialect in ("sqlite", "postgresql"):
-        return _upsert_on_conflict(table, dialect, on_conflict, keys, updates)
-    if dialect in ("mysql", "mariadb"):
-        from sqlalchemy.dialects.mysql import insert as mysql_insert
-
-        stmt = mysql_insert(table)
-        if on_conflict == "ignore" or not updates:
-            return stmt.prefix_with("IGNORE")
-        return stmt.on_duplicate_key_update({n: stmt.inserted[n] for n in updates})
-    raise HandlerError(
-        f"on_conflict: {on_conflict} is not supported for the {dialect} dialect yet "
-        "(supported: sqlite, postgresql, mysql, mariadb); use on_conflict: error"
-    )
-
-
-def _upsert_on_conflict(
-    table: sa.Table, dialect: str, on_conflict: str, keys: list[str], updates: list[str]
-) -> Any:
-    from sqlalchemy.dialects import postgresql, sqlite
-
-    dialect_insert: Any = sqlite.insert if dialect == "sqlite" else postgresql.insert
-    if not keys:
-        raise HandlerError(
-            f"on_conflict: {on_conflict} needs conflict_on: table '{table.fullname}' "
-            "has no primary key"
-        )
-    stmt = dialect_insert(table)
-    if on_conflict == "ignore" or not updates:
-        return stmt.on_conflict_do_nothing(index_elements=keys)
-    return stmt.on_conflict_do_update(
-        index_elements=keys, set_={n: stmt.excluded[n] for n in updates}
-    )

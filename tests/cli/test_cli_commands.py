@@ -133,7 +133,9 @@ def test_failed_step_is_exit_1_with_the_cause(cli, manifest, tmp_path):
     code, out, err = cli("apply", str(path))
     assert code == 1
     assert "t → db" in err
-    assert "UNIQUE constraint failed: t.x" in err
+    assert "table 't'" in err
+    assert "(constraint 'unique key t.x' on (x))" in err
+    assert "conflict_on: [column, ...]" in err  # Rich markup does not eat brackets
     assert "Traceback" not in out + err
     con = sqlite3.connect(tmp_path / "out.db")
     assert con.execute("SELECT count(*) FROM t").fetchone() == (0,)

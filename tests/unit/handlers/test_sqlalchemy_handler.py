@@ -131,7 +131,8 @@ def test_transaction_batch_commits_each_batch(tmp_path, pool):
     h.write(first)
     assert len(rows(db, "users")) == 2  # visible to another connection already
     dup = Batch.from_records("users", 1, 2, [{"id": 3, "email": "new@x"}, {"id": 1, "email": "d"}])
-    with pytest.raises(HandlerError, match=r"UNIQUE constraint failed: users\.id"):
+    expected = r"\(constraint 'primary key users\.id' on \(id\)\).* Batches before this one"
+    with pytest.raises(HandlerError, match=expected):
         h.write(dup)
     h.write(second)  # the failed batch rolled back; the connection is still usable
     h.close(None)
@@ -160,7 +161,8 @@ def test_integrity_error_message_has_no_values(tmp_path, pool):
     h.close(e.value)
     assert "SENTINEL_PII" not in str(e.value)
     assert "batch 1" in str(e.value)
-    assert "IntegrityError" in str(e.value)
+    assert "constraint 'primary key users.id' on (id)" in str(e.value)
+    assert "on_conflict: ignore" in str(e.value)
 
 
 def test_unknown_field_named(tmp_path, pool):

@@ -1,0 +1,212 @@
+"""Engines and connections for the ``sqlalchemy`` handler, sync or async by the URL.
+
+The driver in the URL decides: ``postgresql+psycopg_async://``, ``mysql+aiomysql://`` or
+``sqlite+aiosqlite://`` get an ``AsyncEngine``; anything else a sync ``Engine``.  Either
+way the handler talks to a ``Link``: it runs plain functions of a sync ``Connection``.
+For an async engine the function runs inside ``AsyncConnection.run_sync`` on the run's
+event loop, so the SQL code is written once and the async driver does the I/O.
+
+Engines are run-scoped (``ResourcePool``, keyed by URL) with ``hide_parameters=True``, so a
+failing statement never echoes row values; the event loop is run-scoped too and closes
+after the engines it serves (the pool closes in reverse order of creation).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Dialect, Engine, RootTransaction, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncTransaction,
+    create_async_engine,
+)
+
+from seedrunner.errors import HandlerError
+from seedrunner.handlers.base import ResourcePool
+from seedrunner.handlers.jsonable import dumps
+from seedrunner.redact import redact_url, scrub
+
+T = TypeVar("T")
+
+_JSON_DIALECTS = {"sqlite", "postgresql", "mysql", "mariadb"}
+
+
+def resolve_url(url: str, base_dir: Path) -> sa.URL:
+    """Parse ``url``; a relative SQLite file path is taken relative to ``base_dir``."""
+    try:
+        parsed = make_url(url)
+    except Exception:  # the message may quote the URL (sqlalchemy#12579)
+        raise HandlerError(f"cannot parse database URL {redact_url(url)!r}") from None
+    db = parsed.database
+    is_file = bool(db) and db != ":memory:" and not str(db).startswith("file:")
+    if parsed.get_backend_name() == "sqlite" and is_file and not Path(str(db)).is_absolute():
+        parsed = parsed.set(database=str(base_dir / str(db)))
+    return parsed
+
+
+def is_async_url(url: sa.URL) -> bool:
+    """Does the URL's driver do async I/O (its dialect says so)?"""
+    try:
+        return bool(url.get_dialect().is_async)
+    except Exception:  # unknown dialect: create_engine reports it with a better message
+        return False
+
+
+def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+def _engine_kwargs(url: sa.URL, echo: bool) -> dict[str, Any]:
+    kwargs: dict[str, Any] = {"hide_parameters": True, "echo": echo}
+    if url.get_backend_name() in _JSON_DIALECTS:
+        kwargs["json_serializer"] = dumps
+    return kwargs
+
+
+def _create(url: sa.URL, echo: bool) -> Engine | AsyncEngine:
+    try:
+        if is_async_url(url):
+            engine: Engine | AsyncEngine = create_async_engine(url, **_engine_kwargs(url, echo))
+        else:
+            engine = sa.create_engine(url, **_engine_kwargs(url, echo))
+    except Exception as e:  # missing driver, unknown dialect, bad query arguments
+        shown = url.render_as_string(hide_password=True)
+        raise HandlerError(f"cannot create an engine for {shown}: {scrub(str(e))}") from None
+    sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    if sync.dialect.name == "sqlite":
+        event.listen(sync, "connect", _foreign_keys_on)
+    return engine
+
+
+def event_loop(resources: ResourcePool) -> asyncio.Runner:
+    """The run's event loop for async engines (one per run, closed at run end)."""
+    return resources.get("asyncio:runner", asyncio.Runner, lambda r: r.close())
+
+
+def get_engine(resources: ResourcePool, url: sa.URL, echo: bool = False) -> Engine | AsyncEngine:
+    """The run's engine for ``url`` (one per URL and echo setting), disposed at run end."""
+    key = f"sqlalchemy:{echo}:{url.render_as_string(hide_password=False)}"
+    if is_async_url(url):
+        loop = event_loop(resources)  # created first, so it is closed after the engine
+        return resources.get(key, lambda: _create(url, echo), lambda e: loop.run(_dispose_async(e)))
+    return resources.get(key, lambda: _create(url, echo), _dispose_sync)
+
+
+async def _dispose_async(engine: Engine | AsyncEngine) -> None:
+    assert isinstance(engine, AsyncEngine)
+    await engine.dispose()
+
+
+def _dispose_sync(engine: Engine | AsyncEngine) -> None:
+    assert isinstance(engine, Engine)
+    engine.dispose()
+
+
+class Link(Protocol):
+    """One connection, sync or async underneath, driven by sync calls."""
+
+    dialect: Dialect
+
+    @property
+    def invalidated(self) -> bool: ...
+
+    def run(self, fn: Callable[[Connection], T]) -> T: ...
+
+    def begin(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class SyncLink:
+    def __init__(self, engine: Engine) -> None:
+        self.dialect = engine.dialect
+        self._conn: Connection = engine.connect()
+        self._trans: RootTransaction | None = None
+
+    @property
+    def invalidated(self) -> bool:
+        return self._conn.invalidated
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        return fn(self._conn)
+
+    def begin(self) -> None:
+        self._trans = self._conn.begin()
+
+    def commit(self) -> None:
+        if self._trans is not None:
+            trans, self._trans = self._trans, None
+            trans.commit()
+
+    def rollback(self) -> None:
+        if self._trans is not None:
+            trans, self._trans = self._trans, None
+            if trans.is_active:
+                trans.rollback()
+
+    def close(self) -> None:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self._conn.close()
+
+
+class AsyncLink:
+    """An ``AsyncConnection`` driven from the sync executor through the run's event loop."""
+
+    def __init__(self, engine: AsyncEngine, loop: asyncio.Runner) -> None:
+        self.dialect = engine.sync_engine.dialect
+        self._loop = loop
+        self._conn: AsyncConnection = loop.run(engine.connect().start())
+        self._trans: AsyncTransaction | None = None
+
+    @property
+    def invalidated(self) -> bool:
+        return self._conn.invalidated
+
+    def run(self, fn: Callable[[Connection], T]) -> T:
+        return self._loop.run(self._conn.run_sync(fn))
+
+    def begin(self) -> None:
+        self._trans = self._loop.run(self._conn.begin().start())
+
+    def commit(self) -> None:
+        if self._trans is not None:
+            trans, self._trans = self._trans, None
+            self._loop.run(trans.commit())
+
+    def rollback(self) -> None:
+        if self._trans is not None:
+            trans, self._trans = self._trans, None
+            if trans.is_active:
+                self._loop.run(trans.rollback())
+
+    def close(self) -> None:
+        with contextlib.suppress(sa.exc.SQLAlchemyError):
+            self._loop.run(self._conn.close())
+
+
+def connect(resources: ResourcePool, engine: Engine | AsyncEngine) -> Link:
+    """A new connection to ``engine`` (async engines through the run's event loop)."""
+    if isinstance(engine, AsyncEngine):
+        return AsyncLink(engine, event_loop(resources))
+    return SyncLink(engine)
+
+
+def driver_connection(conn: Connection) -> Any:
+    """The DBAPI driver's own connection under ``conn`` (psycopg's, for COPY)."""
+    return conn.connection.driver_connection

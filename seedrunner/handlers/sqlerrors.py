@@ -1,0 +1,110 @@
+"""Driver errors -> messages a person can act on, with no row value and no password.
+
+Drivers put row values in their messages (PostgreSQL's ``DETAIL: Key (email)=(...)``,
+MariaDB's ``Duplicate entry 'x' for key 'email'``); only the first line is kept, and a
+duplicate key is rewritten into a message that names the table, the constraint and its
+columns, and how to choose ``on_conflict``.
+"""
+
+from __future__ import annotations
+
+import re
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+
+from seedrunner.redact import scrub
+
+# SQLSTATE / MySQL codes worth a retry on a fresh connection (see reliability-cases.md).
+_TRANSIENT_SQLSTATE_PREFIX = ("08",)
+_TRANSIENT_SQLSTATE = {"57P01", "57P02", "57P03", "40001", "40P01"}
+_TRANSIENT_MYSQL = {1205, 1213, 2006, 2013}
+_MYSQL_DUPLICATE = 1062
+_MYSQL_KEY = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
+_SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+
+
+def _mysql_code(error: BaseException) -> int | None:
+    args = getattr(error, "args", ())
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def is_transient(error: exc.DBAPIError) -> bool:
+    """Does a retry on a fresh connection stand a chance (lost link, deadlock)?"""
+    if error.connection_invalidated:
+        return True
+    orig = error.orig
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if isinstance(code, str):
+        return code.startswith(_TRANSIENT_SQLSTATE_PREFIX) or code in _TRANSIENT_SQLSTATE
+    mysql = _mysql_code(orig) if orig is not None else None
+    if mysql is not None:
+        return mysql in _TRANSIENT_MYSQL
+    return isinstance(error, exc.OperationalError) and "database is locked" in str(orig)
+
+
+def describe(error: BaseException) -> str:
+    """``Type: first line of the driver message``, redacted; never the SQL parameters."""
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        orig: BaseException = error.orig
+    else:
+        orig = error
+    if _mysql_code(orig) == _MYSQL_DUPLICATE:  # the line quotes the duplicate value
+        key = _MYSQL_KEY.search(str(orig))
+        return f"{type(orig).__name__}: duplicate entry for key '{key.group(1) if key else '?'}'"
+    lines = str(orig).strip().splitlines()
+    return f"{type(orig).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": ")
+
+
+def duplicate_key(error: BaseException, table: sa.Table) -> tuple[str, list[str]] | None:
+    """(constraint name, its columns) when ``error`` is a unique-key violation, else None."""
+    if not isinstance(error, exc.IntegrityError) or error.orig is None:
+        return None
+    orig = error.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate == "23505":  # PostgreSQL unique_violation
+        diag = getattr(orig, "diag", None)
+        name = getattr(diag, "constraint_name", None) or "?"
+        return name, _columns_of(table, name)
+    if _mysql_code(orig) == _MYSQL_DUPLICATE:
+        found = _MYSQL_KEY.search(str(orig))
+        name = found.group(1) if found else "?"
+        cols = [c.name for c in table.primary_key.columns] if name == "PRIMARY" else []
+        return name, cols or _columns_of(table, name)
+    found = _SQLITE_UNIQUE.search(str(orig).strip().splitlines()[0] if str(orig) else "")
+    if found:  # "UNIQUE constraint failed: customers.email, customers.x"
+        qualified = [c.strip() for c in found.group(1).split(",")]
+        cols = [c.rsplit(".", 1)[-1] for c in qualified]
+        return f"{_sqlite_constraint(table, cols)} {', '.join(qualified)}", cols
+    return None
+
+
+def _columns_of(table: sa.Table, name: str) -> list[str]:
+    for constraint in table.constraints:
+        if constraint.name == name and isinstance(
+            constraint, sa.UniqueConstraint | sa.PrimaryKeyConstraint
+        ):
+            return [c.name for c in constraint.columns]
+    for index in table.indexes:
+        if index.name == name:
+            return [c.name for c in index.columns if isinstance(c, sa.Column)]
+    if name == f"{table.name}_pkey":
+        return [c.name for c in table.primary_key.columns]
+    return []
+
+
+def _sqlite_constraint(table: sa.Table, cols: list[str]) -> str:
+    """SQLite does not name the constraint; say which kind of key it was."""
+    if cols == [c.name for c in table.primary_key.columns]:
+        return "primary key"
+    return "unique key"
+
+
+def conflict_message(table: sa.Table, name: str, cols: list[str]) -> str:
+    on = f" on ({', '.join(cols)})" if cols else ""
+    return (
+        f"a row duplicates a key already in table '{table.fullname}' "
+        f"(constraint '{name}'{on}). Set on_conflict: ignore to keep the existing rows, or "
+        "on_conflict: update to overwrite them (conflict_on: [column, ...] names the key "
+        "to match)."
+    )
