@@ -80,6 +80,9 @@ class FieldShape:
     has_default: bool = False
     primary_key: bool = False
     autoincrement: bool = False  # the database would fill it in (SQL identity/serial)
+    # The database must fill it and refuses a value (GENERATED ALWAYS identity, computed
+    # column): never insert it.
+    generated: bool = False
     unique: bool = False
     foreign_key: ForeignKeyShape | None = None
     description: str | None = None

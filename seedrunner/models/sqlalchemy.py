@@ -1,24 +1,35 @@
 """SQLAlchemy declarative class (2.x ``Mapped`` or classic ``Column``) -> ModelShape.
 
 One field per column of ``__table__`` named by ``column.key``. ``table_shape`` and
-``column_type_shape`` work on a bare ``Table`` too, so a reflected table can reuse them.
+``column_type_shape`` work on a bare ``Table`` too, which is how reflected tables are shaped.
 
-Choices: a nullable column is ``required=False`` (leaving it out inserts NULL); a
-single-column primary key is ``unique=True`` and a composite one goes to
-``unique_together``; ``CheckConstraint``s are not read.
+Choices: a nullable column or one with a (server) default is ``required=False`` (leaving it
+out inserts NULL or the default); a single-column primary key is ``unique=True`` and a
+composite one goes to ``unique_together``, as do unique constraints and unique indexes; a
+``GENERATED ALWAYS`` identity or computed column is ``generated`` (the database refuses a
+value). ``CheckConstraint``s narrow bounds and choices where ``models.checks`` can read them
+safely; the rest are ignored.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
+from collections.abc import Iterable, Iterator
+from decimal import Decimal
 from typing import Any, Literal
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import mysql
 from sqlalchemy.sql.schema import ColumnDefault
 
+from seedrunner.models.checks import Bound, Choices, Fact, Length, as_number, parse_check
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeKind, TypeShape
+from seedrunner.models.validate import value_problem
 
 _INT_BOUNDS: list[tuple[type[sa.types.TypeEngine[Any]], int]] = [
+    (mysql.TINYINT, 8),
+    (mysql.MEDIUMINT, 24),
     (sa.SmallInteger, 16),
     (sa.BigInteger, 64),
     (sa.Integer, 32),
@@ -55,13 +66,14 @@ def table_shape(
     kind: Literal["sqlalchemy", "table"] = "table",
     model: Any = None,
 ) -> ModelShape:
-    """A Table's columns, keys and unique constraints as a ModelShape."""
+    """A Table's columns, keys, unique constraints and readable CHECKs as a ModelShape."""
     auto = _autoincrement_column(table)
     unique_sets = _unique_sets(table)
     fields = [
         _column_field(c, autoincrement=c is auto, unique=(c.key,) in unique_sets)
         for c in table.columns
     ]
+    _apply_checks(table, fields)
     together = [cols for cols in unique_sets if len(cols) > 1]
     return ModelShape(
         name=name or table.name,
@@ -74,9 +86,11 @@ def table_shape(
 
 
 def _column_field(column: sa.Column[Any], *, autoincrement: bool, unique: bool) -> FieldShape:
-    has_default = column.default is not None or column.server_default is not None
+    generated = is_generated(column)
+    has_default = column.default is not None or column.server_default is not None or generated
     default = column.default.arg if isinstance(column.default, ColumnDefault) else None
-    nullable = bool(column.nullable)
+    # SQLite reflects INTEGER PRIMARY KEY as nullable; no key column holds NULL.
+    nullable = bool(column.nullable) and not column.primary_key
     return FieldShape(
         name=column.key,
         type=column_type_shape(column.type),
@@ -86,10 +100,64 @@ def _column_field(column: sa.Column[Any], *, autoincrement: bool, unique: bool) 
         has_default=has_default,
         primary_key=column.primary_key,
         autoincrement=autoincrement,
+        generated=generated,
         unique=unique,
         foreign_key=_foreign_key(column),
         description=column.comment or column.doc,
     )
+
+
+def is_generated(column: sa.Column[Any]) -> bool:
+    """Must the database fill ``column`` (``GENERATED ALWAYS`` identity, computed column)?"""
+    identity = column.identity
+    return column.computed is not None or (identity is not None and bool(identity.always))
+
+
+def _apply_checks(table: sa.Table, fields: list[FieldShape]) -> None:
+    """Narrow the fields' types by the CHECK constraints of ``table`` that can be read."""
+    by_name = {c.name: f for c, f in zip(table.columns, fields, strict=True)}
+    folded = {name.lower(): f for name, f in by_name.items()}
+    facts: dict[str, list[Fact]] = {}
+    for fact in _check_facts(table):
+        field = by_name.get(fact.column) or folded.get(fact.column.lower())
+        if field is not None:
+            facts.setdefault(field.name, []).append(fact)
+    for field in fields:
+        apply_facts(field.type, facts.get(field.name, []))
+
+
+def apply_facts(t: TypeShape, facts: Iterable[Fact]) -> None:
+    """Narrow ``t`` by facts about its column; facts that do not fit its kind are ignored.
+
+    Choices come last and keep only the values that meet the bounds and lengths, so
+    ``x IN (1, 2, 3) AND x >= 2`` allows 2 and 3 whatever the order of the conjuncts.
+    """
+    for fact in sorted(facts, key=lambda f: isinstance(f, Choices)):
+        if isinstance(fact, Bound):
+            _apply_bound(t, fact)
+        elif isinstance(fact, Length):
+            _apply_length(t, fact)
+        elif isinstance(fact, Choices):
+            _apply_choices(t, fact.values)
+
+
+def _check_facts(table: sa.Table) -> Iterator[Fact]:
+    constraints = [c for c in table.constraints if isinstance(c, sa.CheckConstraint)]
+    for column in table.columns:
+        constraints += [c for c in column.constraints if isinstance(c, sa.CheckConstraint)]
+    for constraint in constraints:
+        text = _sql_text(constraint.sqltext)
+        if text is not None:
+            yield from parse_check(text)
+
+
+def _sql_text(clause: Any) -> str | None:
+    """A CHECK's SQL: text as written, or an expression compiled with its literals inline."""
+    if isinstance(clause, sa.TextClause):
+        return clause.text
+    with contextlib.suppress(Exception):  # an expression SQLAlchemy cannot inline
+        return str(clause.compile(compile_kwargs={"literal_binds": True}))
+    return None
 
 
 def _autoincrement_column(table: sa.Table) -> sa.Column[Any] | None:
@@ -143,9 +211,15 @@ def column_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape:
         return TypeShape("timedelta")
     if isinstance(type_, sa.Enum):
         return _enum_shape(type_)
+    if isinstance(type_, mysql.SET):  # each member alone is a valid value
+        return TypeShape("enum", choices=tuple(type_.values))
+    if isinstance(type_, mysql.TINYINT) and type_.display_width == 1:
+        return TypeShape("bool")  # MySQL's BOOL is TINYINT(1), and that is what it means
+    if isinstance(type_, mysql.YEAR):
+        return TypeShape("int", ge=1901, le=2155)
     for cls, bits in _INT_BOUNDS:
         if isinstance(type_, cls):
-            return TypeShape("int", ge=-(2 ** (bits - 1)), le=2 ** (bits - 1) - 1)
+            return _int_shape(bits, unsigned=bool(getattr(type_, "unsigned", False)))
     if isinstance(type_, sa.String):
         return TypeShape("str", max_length=type_.length)
     if isinstance(type_, sa.Numeric):
@@ -159,8 +233,79 @@ def column_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape:
     return TypeShape("any")
 
 
+def _int_shape(bits: int, *, unsigned: bool) -> TypeShape:
+    if unsigned:
+        return TypeShape("int", ge=0, le=2**bits - 1)
+    return TypeShape("int", ge=-(2 ** (bits - 1)), le=2 ** (bits - 1) - 1)
+
+
 def _enum_shape(type_: sa.Enum) -> TypeShape:
     enum_class = type_.enum_class
     if enum_class is not None and issubclass(enum_class, enum.Enum):
         return TypeShape("enum", choices=tuple(enum_class), enum_class=enum_class)
     return TypeShape("enum", choices=tuple(type_.enums))
+
+
+def _plain(value: int | Decimal) -> int | float:
+    if isinstance(value, int):
+        return value
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def _apply_bound(t: TypeShape, fact: Bound) -> None:
+    if t.kind not in ("int", "float", "decimal"):
+        return
+    v = _plain(fact.value)
+    if fact.op == ">=":
+        t.ge = v if t.ge is None else max(t.ge, v)
+    elif fact.op == ">":
+        t.gt = v if t.gt is None else max(t.gt, v)
+    elif fact.op == "<=":
+        t.le = v if t.le is None else min(t.le, v)
+    elif fact.op == "<":
+        t.lt = v if t.lt is None else min(t.lt, v)
+
+
+def _apply_length(t: TypeShape, fact: Length) -> None:
+    if t.kind != "str":
+        return
+    lo = {">=": fact.value, ">": fact.value + 1, "=": fact.value}.get(fact.op)
+    hi = {"<=": fact.value, "<": fact.value - 1, "=": fact.value}.get(fact.op)
+    if lo is not None:
+        t.min_length = lo if t.min_length is None else max(t.min_length, lo)
+    if hi is not None:
+        t.max_length = hi if t.max_length is None else min(t.max_length, hi)
+
+
+def _apply_choices(t: TypeShape, values: tuple[Any, ...]) -> None:
+    if t.kind == "enum":
+        kept = tuple(c for c in t.choices if _raw(c) in values)
+        if kept:
+            t.choices = kept
+        return
+    if t.kind == "str" and all(isinstance(v, str) for v in values):
+        typed: tuple[Any, ...] = values
+    elif t.kind in ("int", "float", "decimal"):
+        numbers = [as_number(v) for v in values]
+        if any(n is None for n in numbers) or (
+            t.kind == "int" and not all(isinstance(n, int) for n in numbers)
+        ):
+            return
+        typed = tuple(_typed(n, t.kind) for n in numbers if n is not None)
+    else:
+        return
+    allowed = tuple(v for v in typed if value_problem(t, v) is None)
+    if allowed:  # none allowed: a contradiction the database will report, not us
+        t.kind, t.choices = "enum", tuple(dict.fromkeys(allowed))
+
+
+def _typed(n: int | Decimal, kind: str) -> Any:
+    if kind == "decimal":
+        return Decimal(n)
+    if kind == "float":
+        return float(n)
+    return n
+
+
+def _raw(choice: Any) -> Any:
+    return choice.value if isinstance(choice, enum.Enum) else choice

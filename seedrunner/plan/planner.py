@@ -1,8 +1,9 @@
 """build_plan: a loaded manifest -> a Plan (datasets in dependency order, compiled fields).
 
-Planning imports models and checks everything that can be checked without a connection:
-names, edges, cycles, Faker providers, templates, unique capacity and handler options.
-Nothing is written and no target is contacted.
+Planning imports models and checks everything that can be checked without writing: names,
+edges, cycles, Faker providers, templates, unique capacity and handler options.  Nothing is
+written; the only target contacted is the SQL database a ``table:`` dataset reads its
+columns from (read-only, one connection per URL, see ``seedrunner.models.reflect``).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from seedrunner.models import (
 from seedrunner.models.shape import ModelShape
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
+from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets, compile_transforms
 
 
@@ -78,17 +80,10 @@ class _Planner:
                 except ModelReferenceError as exc:
                     self.problem(exc.message, ("datasets", name, "model"), exc.hint, "SR-E020")
                     self.shapes[name] = schemaless_shape(name, list(ds.fields))
-            elif ds.table:
-                self.problem(
-                    f"dataset '{name}' reads table '{ds.table}', but reading tables from a "
-                    "database is not available in this version",
-                    ("datasets", name, "table"),
-                    "declare the model (model: pkg.module:Class) or every field",
-                    "SR-E020",
-                )
+            else:  # a table: dataset keeps this place-holder if its table cannot be read
                 self.shapes[name] = schemaless_shape(name, list(ds.fields))
-            else:
-                self.shapes[name] = schemaless_shape(name, list(ds.fields))
+        names = [n for n, ds in self.spec.datasets.items() if ds.table and not ds.model]
+        self.shapes.update(table_shapes(self.m, names, self.out, self.warnings))
 
     @property
     def tables(self) -> dict[str, str]:
@@ -349,7 +344,8 @@ def _with_default_key(shape: ModelShape) -> ModelShape:
 
     Pydantic models, dataclasses and TypedDicts cannot declare keys; ``id`` is what their
     authors mean, and treating it as the key makes it 1..N (children can point at it) and
-    the primary key of any table seedrunner creates for the dataset.
+    the primary key of any table seedrunner creates for the dataset.  Not used for
+    reflected tables: a table without a primary key has none.
     """
     if any(f.primary_key for f in shape.fields):
         return shape

@@ -1,0 +1,171 @@
+"""Read tables from a live database for ``table:`` datasets: reflection, read-only.
+
+Planning calls this once per database URL: every table the manifest names there is read in
+one connection (through an async engine inside its own event loop for async URLs), and the
+engine is disposed before returning.  Nothing is written: a SQLite file that does not exist
+is reported rather than created, and no transaction is committed.
+
+Reflection misses a few things the databases do enforce, which are added to the reflected
+``Table`` (never to the database):
+
+- SQLite: a column's inline ``UNIQUE`` is only visible as an automatic index;
+- MariaDB: column-level CHECK constraints (and so ``JSON``, which MariaDB stores as LONGTEXT
+  with ``CHECK (json_valid(col))``) are only in ``information_schema.CHECK_CONSTRAINTS``;
+  such columns get the ``JSON`` type, so rows are written as JSON documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import warnings
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import exc
+from sqlalchemy.dialects import mysql
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from seedrunner.errors import HandlerError
+from seedrunner.handlers.sqlalchemy import describe, resolve_url
+from seedrunner.models.checks import JsonValid, parse_check
+from seedrunner.models.shape import ModelShape
+from seedrunner.models.sqlalchemy import table_shape
+from seedrunner.redact import scrub
+
+TableKey = tuple[str | None, str]  # (schema or None for the default, table name)
+
+
+class ReflectionError(Exception):
+    """The database could not be read; ``message`` is safe to show (passwords masked)."""
+
+    def __init__(self, message: str) -> None:
+        self.message = scrub(message)
+        super().__init__(self.message)
+
+
+@dataclass
+class Reflection:
+    """What one database holds of the tables asked for."""
+
+    tables: dict[TableKey, sa.Table] = field(default_factory=dict)  # those found
+    names: dict[str | None, list[str]] = field(default_factory=dict)  # schema -> all its tables
+    warnings: list[str] = field(default_factory=list)  # SQLAlchemy's, e.g. unknown types
+
+
+def reflect_tables(url: str, base_dir: Path, wanted: Iterable[TableKey]) -> Reflection:
+    """Reflect ``wanted`` from the database at ``url`` (relative SQLite paths: ``base_dir``).
+
+    Tables that do not exist are left out of ``Reflection.tables``; ``names`` lists what
+    each schema has, for suggestions.  Raises ``ReflectionError`` when the database cannot
+    be reached or read.
+    """
+    keys = list(dict.fromkeys(wanted))
+    try:
+        parsed = resolve_url(url, base_dir)
+    except HandlerError as e:
+        raise ReflectionError(str(e)) from None
+    shown = parsed.render_as_string(hide_password=True)
+    _require_sqlite_file(parsed, shown)
+    try:
+        if parsed.get_dialect().is_async:
+            return _in_event_loop(parsed, keys)
+        engine = sa.create_engine(parsed, hide_parameters=True)
+        try:
+            with engine.connect() as conn:
+                return _reflect(conn, keys)
+        finally:
+            engine.dispose()
+    except (exc.SQLAlchemyError, ImportError, OSError) as e:
+        raise ReflectionError(f"cannot read tables from {shown}: {describe(e)}") from None
+
+
+def reflected_shape(table: sa.Table, name: str) -> ModelShape:
+    """The ModelShape of a reflected table; the handler writes through ``table`` itself."""
+    return table_shape(table, name=name, kind="table", model=table)
+
+
+def _require_sqlite_file(url: sa.URL, shown: str) -> None:
+    """Connecting to a missing SQLite file would create it; planning must not write."""
+    db = url.database
+    if url.get_backend_name() != "sqlite" or not db or db == ":memory:" or db.startswith("file:"):
+        return
+    if not Path(db).is_file():
+        raise ReflectionError(f"cannot read tables from {shown}: the database file does not exist")
+
+
+def _in_event_loop(url: sa.URL, keys: list[TableKey]) -> Reflection:
+    """Reflect through an async engine in a fresh event loop (a thread if one is running)."""
+
+    async def main() -> Reflection:
+        engine = create_async_engine(url, hide_parameters=True)
+        try:
+            async with engine.connect() as conn:
+                return await conn.run_sync(_reflect, keys)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(main())
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(main())).result()
+
+
+def _reflect(conn: Connection, keys: list[TableKey]) -> Reflection:
+    out = Reflection()
+    inspector = sa.inspect(conn)
+    metadata = sa.MetaData()
+    by_schema: dict[str | None, list[str]] = {}
+    for schema, name in keys:
+        by_schema.setdefault(schema, []).append(name)
+    for schema, wanted in by_schema.items():
+        out.names[schema] = existing = sorted(inspector.get_table_names(schema=schema))
+        present = [n for n in wanted if n in existing]
+        if not present:
+            continue
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", exc.SAWarning)
+            metadata.reflect(conn, schema=schema, only=present)
+        out.warnings += [str(w.message) for w in caught if issubclass(w.category, exc.SAWarning)]
+        for w in caught:  # anything else goes on as it came
+            if not issubclass(w.category, exc.SAWarning):
+                warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+        for name in present:
+            table = metadata.tables[f"{schema}.{name}" if schema else name]
+            _complete(conn, inspector, table)
+            out.tables[(schema, name)] = table
+    return out
+
+
+def _complete(conn: Connection, inspector: sa.Inspector, table: sa.Table) -> None:
+    """Add what reflection misses but the database enforces (see the module docstring)."""
+    if conn.dialect.name == "sqlite":
+        for index in inspector.get_indexes(table.name, table.schema, include_auto_indexes=True):
+            columns = [c for c in index["column_names"] if c is not None]
+            auto = (index["name"] or "").startswith("sqlite_autoindex_")
+            if index["unique"] and auto and columns:
+                table.append_constraint(sa.UniqueConstraint(*columns))
+    if getattr(conn.dialect, "is_mariadb", False):
+        _mariadb_column_checks(conn, table)
+
+
+def _mariadb_column_checks(conn: Connection, table: sa.Table) -> None:
+    query = sa.text(
+        "SELECT constraint_name, check_clause FROM information_schema.check_constraints"
+        " WHERE constraint_schema = :schema AND table_name = :table AND level = 'Column'"
+    )
+    schema = table.schema or conn.dialect.default_schema_name
+    rows = conn.execute(query, {"schema": schema, "table": table.name}).all()
+    for name, clause in rows:
+        table.append_constraint(sa.CheckConstraint(sa.text(clause), name=name))
+        for fact in parse_check(clause):
+            column: Any = table.c.get(fact.column)
+            is_text = column is not None and isinstance(column.type, sa.String)
+            if isinstance(fact, JsonValid) and is_text:
+                column.type = mysql.JSON()
