@@ -195,9 +195,10 @@ class _Run:
                     break
             self._finish(outcome)
         except BaseException as exc:
-            if outcome is None:  # interrupted between datasets or while committing
-                with contextlib.suppress(Exception):
-                    self.resources.finish(exc)
+            # Interrupted: roll back what waits for the run's end (finishers that already
+            # ran are gone, so none runs twice).
+            with contextlib.suppress(Exception):
+                self.resources.finish(outcome or exc)
             raise
         finally:
             clock.__exit__(None, None, None)

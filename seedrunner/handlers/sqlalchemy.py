@@ -383,16 +383,21 @@ class SqlAlchemyHandler:
     def _error(self, what: str, e: BaseException, transient: bool) -> HandlerError:
         cls = TransientHandlerError if transient else HandlerError
         where = f"dataset '{self._dataset}' -> {self._label}"
-        dup = duplicate_key(e, self.table) if self.table is not None else None
-        if dup is not None:
-            assert self.table is not None
-            kept = {
+        kept = ""
+        if what.startswith(("write", "commit")):
+            kept = " " + {
                 "batch": "Batches before this one stay committed.",
                 "dataset": "Nothing of this step was kept.",
                 "run": "Nothing of this run was kept on this database.",
             }[self.options.transaction]
-            return cls(f"{where}: cannot {what}: {conflict_message(self.table, *dup)} {kept}")
-        return cls(f"{where}: cannot {what}: {describe(e)}")
+        dup = duplicate_key(e, self.table) if self.table is not None else None
+        if dup is not None:
+            assert self.table is not None
+            return cls(f"{where}: cannot {what}: {conflict_message(self.table, *dup)}{kept}")
+        cause = describe(e)
+        if kept and not cause.endswith("."):
+            cause += "."
+        return cls(f"{where}: cannot {what}: {cause}{kept}")
 
 
 def _model_table(shape: ModelShape) -> sa.Table | None:

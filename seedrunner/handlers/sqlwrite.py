@@ -67,8 +67,10 @@ def insert_statement(
     """An INSERT of ``names`` into ``table`` honouring ``on_conflict`` for the dialect."""
     if on_conflict == "error":
         return table.insert()
-    keys = list(conflict_on) if conflict_on else [c.name for c in table.primary_key.columns]
-    updates = [n for n in names if n not in keys]
+    primary = [c.name for c in table.primary_key.columns]
+    keys = list(conflict_on) if conflict_on else primary
+    # Never rewrite a matched row's primary key: other rows may reference it.
+    updates = [n for n in names if n not in keys and n not in primary]
     if dialect in ("sqlite", "postgresql"):
         return _upsert_on_conflict(table, dialect, on_conflict, keys, updates)
     if dialect in ("mysql", "mariadb"):

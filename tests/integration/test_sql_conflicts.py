@@ -107,6 +107,8 @@ def test_update_on_a_unique_column_matches_rows_by_email(manifest, sync_database
     assert {row[EMAIL] for row in after} == emails
     assert {row[NAME] for row in after} == {"Matched"}
     assert db.scalar("SELECT count(DISTINCT email) FROM customers") == len(emails)
+    # a matched row keeps its primary key (children may point at it)
+    assert db.scalar("SELECT min(id) FROM customers") == 10001
 
 
 def test_unique_column_conflict_names_the_key_but_no_email(manifest, database):
