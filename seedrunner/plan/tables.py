@@ -59,10 +59,10 @@ class _TableReader:
             self.read_database(url, items)
 
     def read_database(self, url: str, items: list[tuple[str, str | None, str]]) -> None:
+        readers = ", ".join(n for n, _, _ in items)
         try:
             found = reflect_tables(url, self.m.base_dir, [(s, t) for _, s, t in items])
         except ReflectionError as exc:
-            readers = ", ".join(n for n, _, _ in items)
             plural = "s" if len(items) > 1 else ""
             self.problem(
                 f"{exc.message} (needed by dataset{plural} {readers})",
@@ -71,7 +71,10 @@ class _TableReader:
                 "dataset reads its columns from it while planning",
             )
             return
-        self.warnings += [f"reading tables: {w}" for w in found.warnings]
+        for warning in found.warnings:
+            unknown = warning.startswith("Did not recognize type")
+            tail = "; give that column a spec under fields: or exclude it" if unknown else ""
+            self.warnings.append(f"reading the tables of {readers}: {warning}{tail}")
         for name, schema, table in items:
             reflected = found.tables.get((schema, table))
             if reflected is None:

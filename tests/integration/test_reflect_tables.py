@@ -9,6 +9,7 @@ import sqlite3
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from seedrunner import apply, build_plan, load_manifest
 
@@ -171,6 +172,9 @@ def test_apply_seeds_the_reflected_schema(manifest, database):
     for _, _, title, views in posts:
         assert len(title) <= 120
         assert views >= 0
+    # the application's next insert gets a key past the seeded ones (sequence advanced)
+    database.execute("INSERT INTO posts (author_id, title) VALUES (1, 'by the app')")
+    assert database.rows("posts", order_by="id")[-1][0] == len(posts) + 1
 
 
 def test_generated_columns_are_read_and_left_to_the_database(manifest, sync_database):
@@ -205,6 +209,46 @@ def test_generated_columns_are_read_and_left_to_the_database(manifest, sync_data
     for row in rows:
         values = dict(zip([f.name for f in shape.fields], row, strict=True))
         assert values["label_len"] == len(values["label"])
+
+
+def test_the_target_schema_option_is_where_tables_are_read(manifest, sync_database):
+    db = sync_database
+    db.execute(*schema_sql(db.family))
+    url = sa.make_url(db.url)
+    if db.family == "sqlite":
+        schema = "main"
+    else:  # connect to the server's default schema and name the test's one explicitly
+        schema = db.name
+        url = url.set(query={}, database="test" if db.family == "mariadb" else url.database)
+    text = reflected_manifest(url.render_as_string(hide_password=False), "10").replace(
+        "sqlalchemy, url:", f"sqlalchemy, schema: {schema}, url:"
+    )
+    plan = build_plan(load_manifest(manifest(text)))
+    assert plan.dataset("posts").edges == {"authors": "posts.author_id foreign key -> authors.id"}
+    assert plan.dataset("authors").shape.model.schema == schema
+    report = apply(plan)
+    assert report.ok, report.error
+    assert len(db.rows("posts")) == 10
+
+
+def test_a_type_sqlalchemy_does_not_know_is_a_warning_and_a_spec_fills_it(manifest, make_database):
+    db = make_database("postgresql")
+    db.execute("CREATE TABLE spots (id INTEGER PRIMARY KEY, spot point NOT NULL, label text)")
+    text = f"""\
+        version: 1
+        targets:
+          db: {{handler: sqlalchemy, url: "{db.url}"}}
+        datasets:
+          spots: {{table: spots, count: 3, persist: [db], fields: {{spot: "(1,2)"}}}}
+        """
+    plan = build_plan(load_manifest(manifest(text)))
+    assert plan.warnings == [
+        "reading the tables of spots: Did not recognize type 'point' of column 'spot'; "
+        "give that column a spec under fields: or exclude it"
+    ]
+    report = apply(plan)
+    assert report.ok, report.error
+    assert db.scalar("SELECT count(*) FROM spots WHERE spot ~= point(1, 2)") == 3
 
 
 # --- located errors through the CLI ----------------------------------------------------
