@@ -385,11 +385,14 @@ class SqlAlchemyHandler:
         where = f"dataset '{self._dataset}' -> {self._label}"
         kept = ""
         if what.startswith(("write", "commit")):
-            kept = " " + {
-                "batch": "Batches before this one stay committed.",
-                "dataset": "Nothing of this step was kept.",
-                "run": "Nothing of this run was kept on this database.",
-            }[self.options.transaction]
+            kept = (
+                " "
+                + {
+                    "batch": "Batches before this one stay committed.",
+                    "dataset": "Nothing of this step was kept.",
+                    "run": "Nothing of this run was kept on this database.",
+                }[self.options.transaction]
+            )
         dup = duplicate_key(e, self.table) if self.table is not None else None
         if dup is not None:
             assert self.table is not None
