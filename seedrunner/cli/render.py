@@ -217,7 +217,7 @@ def options_table(entries: list[tuple[str, type[Any]]]) -> Table:
             )
             table.add_row(
                 name if first else "",
-                key,
+                f.alias or key,  # schema_ is written 'schema' in a manifest
                 _type_name(f.annotation),
                 escape(default),
                 escape(f.description or ""),

@@ -150,8 +150,13 @@ def test_validate_schema_handlers_version(cli, demo):
     assert code == 0
     assert "sqlalchemy" in out
     assert "create_tables" in out
+    assert "│ schema " in out  # options are listed as a manifest spells them
+    assert "│ copy " in out
+    assert "schema_" not in out
+    assert "copy_" not in out
     code, out, _ = cli("handlers", "--json")
-    assert "url" in json.loads(out)["sqlalchemy"]["properties"]
+    props = json.loads(out)["sqlalchemy"]["properties"]
+    assert {"url", "schema", "copy", "transaction", "on_conflict"} <= set(props)
     code, out, _ = cli("version")
     assert "Faker" in out
 
