@@ -28,6 +28,7 @@ from seedrunner.handlers.sqlerrors import conflict_message, describe, duplicate_
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
 from seedrunner.handlers.sqlwrite import (
+    TupleInsert,
     advance_sequence,
     can_copy,
     check_conflict_on,
@@ -126,6 +127,7 @@ class SqlAlchemyHandler:
         self._link: Link | None = None
         self._scope: RunScope | None = None
         self._statements: dict[tuple[str, ...], Any] = {}
+        self._tuple_inserts: dict[tuple[str, ...], TupleInsert | None] = {}
         self._renames: dict[str, str] = {}
         self._returning: list[sa.Column[Any]] = []
         self._explicit_keys = False
@@ -323,8 +325,17 @@ class SqlAlchemyHandler:
         if plain and self.options.copy_ and can_copy(conn.dialect):
             copy_rows(conn, self.table, names, columns)
             return []
-        records = [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
         stmt = self._statement(names, conn)
+        if not self._returning:
+            if names not in self._tuple_inserts:
+                self._tuple_inserts[names] = TupleInsert.compile(
+                    stmt, self.table, names, conn.dialect
+                )
+            fast = self._tuple_inserts[names]
+            if fast is not None:
+                fast.execute(conn, columns)
+                return []
+        records = [dict(zip(names, vals, strict=True)) for vals in zip(*columns, strict=True)]
         if self._returning:
             return insert_returning(conn, stmt, self._returning, records)
         conn.execute(stmt, records)

@@ -72,6 +72,9 @@ def _engine_kwargs(url: sa.URL, echo: bool) -> dict[str, Any]:
     kwargs: dict[str, Any] = {"hide_parameters": True, "echo": echo}
     if url.get_backend_name() in _JSON_DIALECTS:
         kwargs["json_serializer"] = dumps
+    if url.get_backend_name() in ("mysql", "mariadb"):
+        # Positional parameters: batches go to the driver as tuples (see TupleInsert).
+        kwargs["paramstyle"] = "format"
     return kwargs
 
 

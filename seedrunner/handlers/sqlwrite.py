@@ -108,6 +108,41 @@ def _upsert_on_conflict(
     )
 
 
+# -- executemany of tuples (positional paramstyles: SQLite, MySQL/MariaDB) ---------------
+
+
+class TupleInsert:
+    """A compiled INSERT fed plain tuples straight to the driver's ``executemany``.
+
+    SQLAlchemy's own executemany builds and processes a dict per row; for a batch of new
+    rows that is most of the write time.  Compiling once and converting each column with
+    the very bind processors SQLAlchemy would use gives the same stored values 2-4x faster.
+    Only for statements whose parameters are exactly the batch's columns (no Python-side
+    column defaults to compute), on a positional paramstyle.
+    """
+
+    def __init__(self, sql: str, order: list[int], processors: list[Any]) -> None:
+        self.sql, self.order, self.processors = sql, order, processors
+
+    @classmethod
+    def compile(
+        cls, stmt: Any, table: sa.Table, names: Sequence[str], dialect: Dialect
+    ) -> TupleInsert | None:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(names))
+        params = getattr(compiled, "positiontup", None)
+        if not params or compiled.insert_prefetch or sorted(params) != sorted(names):
+            return None
+        index = {n: i for i, n in enumerate(names)}
+        processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in params]
+        return cls(compiled.string, [index[n] for n in params], processors)
+
+    def execute(self, conn: Connection, columns: Sequence[list[Any]]) -> None:
+        converted: list[Iterable[Any]] = []
+        for i, proc in zip(self.order, self.processors, strict=True):
+            converted.append(columns[i] if proc is None else map(proc, columns[i]))
+        conn.exec_driver_sql(self.sql, list(zip(*converted, strict=True)))
+
+
 # -- COPY (PostgreSQL through psycopg) ---------------------------------------------------
 
 
