@@ -76,6 +76,7 @@ class ResourcePool:
             try:
                 undone += callback(error if failure is None else failure)
             except Exception as e:
+                undone += getattr(e, "undone", [])
                 if failure is None:
                     failure = e
         if failure is not None:

@@ -12,6 +12,7 @@ password nor row values reach the output.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -23,19 +24,13 @@ from sqlalchemy.engine import Connection
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
+from seedrunner.handlers.sqlcopy import can_copy, copy_rows
 from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import conflict_message, describe, duplicate_key, is_transient
+from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
-from seedrunner.handlers.sqlwrite import (
-    TupleInsert,
-    advance_sequence,
-    can_copy,
-    check_conflict_on,
-    copy_rows,
-    insert_returning,
-    insert_statement,
-)
+from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
 
@@ -321,8 +316,9 @@ class SqlAlchemyHandler:
     ) -> list[tuple[Any, ...]]:
         """Write one batch on ``conn`` by the fastest path its dialect and options allow."""
         assert self.table is not None
+        columns = naive_utc(self.table, names, columns)
         plain = not self._returning and self.options.on_conflict == "error"
-        if plain and self.options.copy_ and can_copy(conn.dialect):
+        if plain and self.options.copy_ and can_copy(conn.dialect, self.table, names):
             copy_rows(conn, self.table, names, columns)
             return []
         stmt = self._statement(names, conn)
@@ -395,7 +391,7 @@ class SqlAlchemyHandler:
         cls = TransientHandlerError if transient else HandlerError
         where = f"dataset '{self._dataset}' -> {self._label}"
         kept = ""
-        if what.startswith(("write", "commit")):
+        if what.startswith(("write", "commit", "advance")):
             kept = (
                 " "
                 + {
@@ -411,7 +407,45 @@ class SqlAlchemyHandler:
         cause = describe(e)
         if kept and not cause.endswith("."):
             cause += "."
+        if what.startswith("advance") and _sqlstate(e) == "42501":
+            cause += (
+                " seedrunner writes explicit keys and moves the table's sequence past them "
+                "so the application's next insert does not collide; the role needs UPDATE "
+                "on that sequence (GRANT UPDATE ON SEQUENCE <table>_<column>_seq TO <role>), "
+                "or leave the key to the database with {skip: true}."
+            )
         return cls(f"{where}: cannot {what}: {cause}{kept}")
+
+
+def _sqlstate(e: BaseException) -> str | None:
+    orig = getattr(e, "orig", None)
+    code = getattr(orig, "sqlstate", None)
+    return code if isinstance(code, str) else None
+
+
+def naive_utc(table: sa.Table, names: tuple[str, ...], columns: list[list[Any]]) -> list[list[Any]]:
+    """Aware datetimes bound for a column without time zone become naive UTC.
+
+    Left to each path, COPY would drop the offset, INSERT on PostgreSQL would convert by the
+    session's TimeZone, and MariaDB/SQLite would drop it: the same manifest would store
+    different times.  One rule for every path and database: UTC.
+    """
+    out = columns
+    for i, name in enumerate(names):
+        col_type = table.c[name].type
+        if isinstance(col_type, sa.DateTime) and not col_type.timezone:
+            values = columns[i]
+            if any(getattr(v, "tzinfo", None) is not None for v in values):
+                if out is columns:
+                    out = list(columns)
+                out[i] = [_to_naive_utc(v) for v in values]
+    return out
+
+
+def _to_naive_utc(value: Any) -> Any:
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+    return value
 
 
 def _model_table(shape: ModelShape) -> sa.Table | None:

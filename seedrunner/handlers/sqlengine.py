@@ -14,8 +14,10 @@ after the engines it serves (the pool closes in reverse order of creation).
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -60,12 +62,24 @@ def is_async_url(url: sa.URL) -> bool:
         return False
 
 
-def _foreign_keys_on(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
+    """Foreign keys on, and transactions begun by SQLAlchemy rather than the driver.
+
+    Python's sqlite3 (and aiosqlite) begin a transaction only before DML and commit on
+    their own before DDL, so ``CREATE TABLE`` under ``transaction: run`` would commit by
+    itself.  With the driver's handling off and ``BEGIN`` emitted on SQLAlchemy's begin
+    (SQLAlchemy's documented recipe), DDL and rows share one transaction.
+    """
     cursor = dbapi_connection.cursor()
     try:
         cursor.execute("PRAGMA foreign_keys=ON")
     finally:
         cursor.close()
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN")
 
 
 def _engine_kwargs(url: sa.URL, echo: bool) -> dict[str, Any]:
@@ -89,13 +103,54 @@ def _create(url: sa.URL, echo: bool) -> Engine | AsyncEngine:
         raise HandlerError(f"cannot create an engine for {shown}: {scrub(str(e))}") from None
     sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
     if sync.dialect.name == "sqlite":
-        event.listen(sync, "connect", _foreign_keys_on)
+        event.listen(sync, "connect", _sqlite_connect)
+        event.listen(sync, "begin", _sqlite_begin)
     return engine
 
 
-def event_loop(resources: ResourcePool) -> asyncio.Runner:
+class LoopRunner(Protocol):
+    def run(self, coro: Coroutine[Any, Any, T]) -> T: ...
+
+    def close(self) -> None: ...
+
+
+class LoopThread:
+    """An event loop on a thread of its own, for ``apply`` called inside a running loop
+    (pytest-asyncio, Jupyter), where ``asyncio.Runner`` cannot run."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(
+            target=self.loop.run_forever, name="seedrunner-async", daemon=True
+        )
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            return future.result()
+        except BaseException:  # Ctrl-C here: stop the coroutine before anything else runs
+            future.cancel()
+            concurrent.futures.wait([future], timeout=10)
+            raise
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+def _new_loop() -> LoopRunner:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.Runner()
+    return LoopThread()
+
+
+def event_loop(resources: ResourcePool) -> LoopRunner:
     """The run's event loop for async engines (one per run, closed at run end)."""
-    return resources.get("asyncio:runner", asyncio.Runner, lambda r: r.close())
+    return resources.get("asyncio:runner", _new_loop, lambda r: r.close())
 
 
 def get_engine(resources: ResourcePool, url: sa.URL, echo: bool = False) -> Engine | AsyncEngine:
@@ -171,7 +226,7 @@ class SyncLink:
 class AsyncLink:
     """An ``AsyncConnection`` driven from the sync executor through the run's event loop."""
 
-    def __init__(self, engine: AsyncEngine, loop: asyncio.Runner) -> None:
+    def __init__(self, engine: AsyncEngine, loop: LoopRunner) -> None:
         self.dialect = engine.sync_engine.dialect
         self._loop = loop
         self._conn: AsyncConnection = loop.run(engine.connect().start())

@@ -22,6 +22,8 @@ _TRANSIENT_MYSQL = {1205, 1213, 2006, 2013}
 _MYSQL_DUPLICATE = 1062
 _MYSQL_KEY = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
+_PG_VALUE = re.compile(r'"(?:[^"]|"")*"')
+_MYSQL_VALUE = re.compile(r"value: '(?:[^'\\]|\\.|'')*'")
 
 
 def _mysql_code(error: BaseException) -> int | None:
@@ -44,7 +46,17 @@ def is_transient(error: exc.DBAPIError) -> bool:
 
 
 def describe(error: BaseException) -> str:
-    """``Type: first line of the driver message``, redacted; never the SQL parameters."""
+    """``Type: first line of the driver message``, redacted; never a row's value.
+
+    Drivers quote the offending value in the first line of data errors (PostgreSQL's
+    ``invalid input syntax for type date: "..."``, MariaDB's ``Incorrect integer value:
+    '...' for column``); those quotes are replaced by ``<value hidden>``.
+    """
+    if isinstance(error, exc.StatementError) and not isinstance(error, exc.DBAPIError):
+        # a bind processor refused a value before it reached the driver (an enum member
+        # that does not exist, say): its message is the value itself
+        cause = type(error.orig).__name__ if error.orig is not None else type(error).__name__
+        return f"{cause}: a value does not convert to its column's type (value hidden)"
     if isinstance(error, exc.DBAPIError) and error.orig is not None:
         orig: BaseException = error.orig
     else:
@@ -53,7 +65,13 @@ def describe(error: BaseException) -> str:
         key = _MYSQL_KEY.search(str(orig))
         return f"{type(orig).__name__}: duplicate entry for key '{key.group(1) if key else '?'}'"
     lines = str(orig).strip().splitlines()
-    return f"{type(orig).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": ")
+    first = lines[0] if lines else ""
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and sqlstate.startswith("22"):  # PostgreSQL data exception
+        first = _PG_VALUE.sub("<value hidden>", first)
+    if _mysql_code(orig) is not None:
+        first = _MYSQL_VALUE.sub("value: <value hidden>", first)
+    return f"{type(orig).__name__}: {scrub(first)}".rstrip(": ")
 
 
 def duplicate_key(error: BaseException, table: sa.Table) -> tuple[str, list[str]] | None:

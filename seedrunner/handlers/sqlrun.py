@@ -42,7 +42,9 @@ class RunScope:
                     self.link.commit()
                 except exc.DBAPIError as e:
                     cls = TransientHandlerError if is_transient(e) else HandlerError
-                    raise cls(f"{self.label}: cannot commit the run: {describe(e)}") from None
+                    error = cls(f"{self.label}: cannot commit the run: {describe(e)}")
+                    error.undone = list(self.steps)  # type: ignore[attr-defined]
+                    raise error from None
                 return []
             self.rollback(error)
             return list(self.steps)

@@ -1,12 +1,10 @@
-"""How a batch becomes SQL: COPY, executemany, or INSERT ... RETURNING, per dialect.
+"""INSERT statements per dialect (ON CONFLICT / ON DUPLICATE KEY) and the tuple fast path.
 
-- New rows into PostgreSQL through psycopg (sync or async) with no conflict clause and no
-  key to read back go through ``COPY ... FROM STDIN``: several times faster than any INSERT.
-- Rows whose primary key the database assigns go through ``INSERT ... RETURNING`` with
-  SQLAlchemy's insertmanyvalues in parameter order, so key i belongs to row i.
-- Everything else is one ``executemany`` of a compiled INSERT (with the dialect's own
-  ON CONFLICT / ON DUPLICATE KEY clause); the drivers and SQLAlchemy split it to stay within
-  SQLite's variable limit and MariaDB's ``max_allowed_packet``.
+A batch is written by one of: ``COPY`` (``sqlcopy``, PostgreSQL new rows), ``INSERT ...
+RETURNING`` (``sqlkeys``, keys the database assigns), a ``TupleInsert`` (SQLite, MariaDB:
+the driver's executemany of plain tuples), or SQLAlchemy's executemany of the statement
+built here.  The drivers and SQLAlchemy split executemany to stay within SQLite's variable
+limit and MariaDB's ``max_allowed_packet``.
 
 Table and column names reach SQL only through SQLAlchemy's identifier preparer (quoted),
 never by string formatting of manifest text.
@@ -19,11 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
-from sqlalchemy.util import await_only
 
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.jsonable import dumps
-from seedrunner.handlers.sqlengine import driver_connection
 
 
 def unique_keys(table: sa.Table) -> list[list[str]]:
@@ -137,103 +132,22 @@ class TupleInsert:
         return cls(compiled.string, [index[n] for n in params], processors)
 
     def execute(self, conn: Connection, columns: Sequence[list[Any]]) -> None:
-        converted: list[Iterable[Any]] = []
-        for i, proc in zip(self.order, self.processors, strict=True):
-            converted.append(columns[i] if proc is None else map(proc, columns[i]))
-        conn.exec_driver_sql(self.sql, list(zip(*converted, strict=True)))
+        ordered = [columns[i] for i in self.order]
+        rows = converted_rows(self.processors, ordered, self.sql)
+        conn.exec_driver_sql(self.sql, rows)
 
 
-# -- COPY (PostgreSQL through psycopg) ---------------------------------------------------
-
-
-def can_copy(dialect: Dialect) -> bool:
-    return dialect.name == "postgresql" and dialect.driver == "psycopg"
-
-
-def _copy_processor(column: sa.Column[Any], dialect: Dialect) -> Any:
-    """What turns a Python value into what COPY's text format takes for ``column``."""
-    impl = column.type.dialect_impl(dialect)
-    if isinstance(impl, sa.JSON):
-        null = None if impl.none_as_null else "null"
-        return lambda v: null if v is None else dumps(v)
-    return impl.bind_processor(dialect)
-
-
-def copy_rows(
-    conn: Connection, table: sa.Table, names: Sequence[str], columns: Sequence[list[Any]]
-) -> None:
-    """``COPY table (names) FROM STDIN`` of the batch, in the connection's transaction."""
-    prep = conn.dialect.identifier_preparer
-    sql = f"COPY {prep.format_table(table)} ({', '.join(prep.quote(n) for n in names)}) FROM STDIN"
-    converted: list[Iterable[Any]] = []
-    for name, values in zip(names, columns, strict=True):
-        proc = _copy_processor(table.c[name], conn.dialect)
-        converted.append(values if proc is None else map(proc, values))
-    rows = zip(*converted, strict=True)
-    driver = driver_connection(conn)
-    dbapi = conn.dialect.loaded_dbapi
-    try:
-        if conn.dialect.is_async:
-            await_only(_copy_async(driver, sql, rows))
-            return
-        with driver.cursor() as cursor, cursor.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except dbapi.Error as e:  # as SQLAlchemy would raise it, so it is handled the same way
-        raise sa.exc.DBAPIError.instance(
-            sql, None, e, dbapi.Error, hide_parameters=True, dialect=conn.dialect
-        ) from e
-
-
-async def _copy_async(driver: Any, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
-    async with driver.cursor() as cursor, cursor.copy(sql) as copy:
-        for row in rows:
-            await copy.write_row(row)
-
-
-# -- keys the database assigns -----------------------------------------------------------
-
-
-def insert_returning(
-    conn: Connection, stmt: Any, keys: Sequence[sa.Column[Any]], records: list[dict[str, Any]]
+def converted_rows(
+    processors: Sequence[Any], columns: Sequence[list[Any]], sql: str
 ) -> list[tuple[Any, ...]]:
-    """Insert ``records``; the database-assigned ``keys`` of each, in the order given."""
-    if conn.dialect.insert_returning and conn.dialect.use_insertmanyvalues:
-        result = conn.execute(stmt.returning(*keys, sort_by_parameter_order=True), records)
-        return [tuple(r) for r in result]
-    out: list[tuple[Any, ...]] = []  # MySQL: no RETURNING; one row at a time
-    for record in records:
-        pk = conn.execute(stmt, record).inserted_primary_key
-        if pk is None:
-            raise HandlerError(f"table '{stmt.table.fullname}' returned no key for a row")
-        out.append(tuple(pk[c.name] for c in keys))
-    return out
-
-
-def advance_sequence(conn: Connection, table: sa.Table) -> None:
-    """Move a PostgreSQL serial/identity sequence past the highest key in the table.
-
-    After seedrunner writes explicit keys 1..N the sequence still says 1, and the
-    application's next insert would collide.  MariaDB's AUTO_INCREMENT and SQLite's rowid
-    already move past explicit values by themselves; PostgreSQL's sequences do not.  The
-    sequence is never moved backwards.
-    """
-    column = table.autoincrement_column
-    if conn.dialect.name != "postgresql" or column is None:
-        return
-    prep = conn.dialect.identifier_preparer
-    seq = conn.execute(
-        sa.select(sa.func.pg_get_serial_sequence(prep.format_table(table), column.name))
-    ).scalar()
-    if seq is None:
-        return
-    top = conn.execute(sa.select(sa.func.max(table.c[column.name]))).scalar()
-    if top is None:
-        return
-    conn.execute(
-        sa.text(
-            "SELECT setval(CAST(:seq AS regclass), :top) "
-            "WHERE :top > COALESCE(pg_sequence_last_value(CAST(:seq AS regclass)), 0)"
-        ),
-        {"seq": seq, "top": int(top)},
-    )
+    """Rows as tuples of driver values; a value a processor refuses is a StatementError
+    (as SQLAlchemy raises it), whose message names no value."""
+    converted: list[Iterable[Any]] = []
+    try:
+        for proc, values in zip(processors, columns, strict=True):
+            converted.append(values if proc is None else list(map(proc, values)))
+    except Exception as e:
+        raise sa.exc.StatementError(
+            "a value does not convert to its column's type", sql, None, e, hide_parameters=True
+        ) from e
+    return list(zip(*converted, strict=True))

@@ -66,7 +66,10 @@ def test_a_failed_dataset_rolls_back_the_finished_ones(manifest, database):
     assert status[("tags", "persist")] == "rolled back"
     assert status[("notes", "persist")] == "failed"
     assert database.rows("notes") == [(25, "already here")]
-    assert "tags" not in database.table_names() or database.rows("tags") == []
+    if database.family == "mariadb":  # DDL commits implicitly there; the rows did not
+        assert database.rows("tags") == []
+    else:  # the table was created inside the run's transaction and rolled back with it
+        assert "tags" not in database.table_names()
 
 
 def test_ctrl_c_mid_run_leaves_nothing(manifest, sync_database):
