@@ -13,11 +13,8 @@ after the engines it serves (the pool closes in reverse order of creation).
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import contextlib
-import threading
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
@@ -32,6 +29,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from seedrunner.errors import HandlerError
+from seedrunner.handlers.aio import LoopRunner, event_loop
 from seedrunner.handlers.base import ResourcePool
 from seedrunner.handlers.jsonable import dumps
 from seedrunner.redact import redact_url, scrub
@@ -106,51 +104,6 @@ def _create(url: sa.URL, echo: bool) -> Engine | AsyncEngine:
         event.listen(sync, "connect", _sqlite_connect)
         event.listen(sync, "begin", _sqlite_begin)
     return engine
-
-
-class LoopRunner(Protocol):
-    def run(self, coro: Coroutine[Any, Any, T]) -> T: ...
-
-    def close(self) -> None: ...
-
-
-class LoopThread:
-    """An event loop on a thread of its own, for ``apply`` called inside a running loop
-    (pytest-asyncio, Jupyter), where ``asyncio.Runner`` cannot run."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self.thread = threading.Thread(
-            target=self.loop.run_forever, name="seedrunner-async", daemon=True
-        )
-        self.thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
-        try:
-            return future.result()
-        except BaseException:  # Ctrl-C here: stop the coroutine before anything else runs
-            future.cancel()
-            concurrent.futures.wait([future], timeout=10)
-            raise
-
-    def close(self) -> None:
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join()
-        self.loop.close()
-
-
-def _new_loop() -> LoopRunner:
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.Runner()
-    return LoopThread()
-
-
-def event_loop(resources: ResourcePool) -> LoopRunner:
-    """The run's event loop for async engines (one per run, closed at run end)."""
-    return resources.get("asyncio:runner", _new_loop, lambda r: r.close())
 
 
 def get_engine(resources: ResourcePool, url: sa.URL, echo: bool = False) -> Engine | AsyncEngine:
