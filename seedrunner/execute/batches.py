@@ -11,6 +11,7 @@ from typing import Any
 
 from seedrunner.errors import GenerationError
 from seedrunner.execute.keys import KeyStore
+from seedrunner.generate.fakerclock import unpin
 from seedrunner.generate.rows import Batch
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
@@ -38,7 +39,7 @@ class BatchBuilder:
         templates = [f for f in self.plan.fields if f.kind == "template"]
         if templates:
             self._templates(templates, cols, start, n, parent_rows)
-        ordered = {name: cols[name] for name in self.plan.output if name in cols}
+        ordered = {name: unpin(cols[name]) for name in self.plan.output if name in cols}
         return Batch(self.plan.name, index, start, n, ordered)
 
     def _ref(self, f: FieldPlan, start: int, n: int, parent_rows: list[int] | None) -> list[Any]:

@@ -37,6 +37,7 @@ def _pinned_types(now: dt.datetime) -> tuple[type, type]:
 
     class PinnedDatetime(dt.datetime, metaclass=_Accepting):
         real = dt.datetime
+        seedrunner_pinned = True
 
         @classmethod
         def now(cls, tz: dt.tzinfo | None = None) -> Any:
@@ -52,6 +53,7 @@ def _pinned_types(now: dt.datetime) -> tuple[type, type]:
 
     class PinnedDate(dt.date, metaclass=_Accepting):
         real = dt.date
+        seedrunner_pinned = True
 
         @classmethod
         def today(cls) -> Any:
@@ -72,3 +74,28 @@ def pinned_faker_clock(now: dt.datetime) -> Iterator[None]:
             yield
         finally:
             module.datetime, module.dtdate = saved
+
+
+def unpin(values: list[Any]) -> list[Any]:
+    """The column with plain ``datetime``/``date`` values in place of the pinned subclasses.
+
+    Arithmetic on a pinned value (Faker's ``start + timedelta(...)``) returns the subclass;
+    rows must not carry it out of generation (pickle refuses a local class, and handlers
+    may check ``type(v) is datetime``).  A column whose first value is not pinned is
+    returned as it is.
+    """
+    sample = next((v for v in values if v is not None), None)
+    if not getattr(type(sample), "seedrunner_pinned", False):
+        return values
+    return [_plain(v) for v in values]
+
+
+def _plain(v: Any) -> Any:
+    if not getattr(type(v), "seedrunner_pinned", False):
+        return v
+    if isinstance(v, dt.datetime):
+        return dt.datetime(
+            v.year, v.month, v.day, v.hour, v.minute, v.second, v.microsecond,
+            v.tzinfo, fold=v.fold,
+        )  # fmt: skip
+    return dt.date(v.year, v.month, v.day)
