@@ -129,6 +129,14 @@ OnlyOpt = Annotated[
     list[str] | None, typer.Option("--only", help="Persist only this dataset (repeatable).")
 ]
 BatchOpt = Annotated[int | None, typer.Option("--batch-size", min=1, help="Rows per batch.")]
+RetriesOpt = Annotated[
+    int | None,
+    typer.Option("--max-retries", min=0, help="Retries of a batch that failed transiently."),
+]
+RetryWaitOpt = Annotated[
+    float | None,
+    typer.Option("--retry-wait", min=0, help="Seconds before the first retry (then doubling)."),
+]
 
 
 def _json_errors(value: bool) -> bool:
@@ -150,9 +158,14 @@ def _plan(
     sets: list[str] | None,
     only: list[str] | None,
     batch_size: int | None,
+    max_retries: int | None = None,
+    retry_wait: float | None = None,
 ) -> Plan:
     m = load_manifest(manifest, overrides=sets or ())
-    return build_plan(m, seed=seed, now=_parse_now(now), only=only, batch_size=batch_size)
+    return build_plan(
+        m, seed=seed, now=_parse_now(now), only=only, batch_size=batch_size,
+        max_retries=max_retries, retry_wait=retry_wait,
+    )  # fmt: skip
 
 
 @app.callback()
@@ -221,6 +234,8 @@ def apply_cmd(
     ] = False,
     only: OnlyOpt = None,
     batch_size: BatchOpt = None,
+    max_retries: RetriesOpt = None,
+    retry_wait: RetryWaitOpt = None,
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
@@ -234,7 +249,7 @@ def apply_cmd(
     """Generate the datasets and persist them through their handler chains."""
 
     def body() -> int:
-        p = _plan(manifest, seed, now, sets, only, batch_size)
+        p = _plan(manifest, seed, now, sets, only, batch_size, max_retries, retry_wait)
         for w in p.warnings:
             _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         previous = signal.getsignal(signal.SIGTERM)

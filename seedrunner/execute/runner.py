@@ -109,6 +109,8 @@ class _DatasetRun:
                 seed=self.dp.seed,
                 base_dir=self.run.base_dir,
                 resources=self.run.resources,
+                retries=self.dp.retries,
+                options=target.options,
             )
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))

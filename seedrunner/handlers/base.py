@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ConfigDict, Field
 
 from seedrunner.generate.rows import Batch
+from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.models.shape import ModelShape
 
 T = TypeVar("T")
@@ -104,6 +105,8 @@ class HandlerContext:
     seed: int
     base_dir: Path  # the manifest's folder: relative paths resolve against it
     resources: ResourcePool = field(default_factory=ResourcePool)
+    retries: RetryPolicy = field(default_factory=RetryPolicy)  # for retries the handler owns
+    options: HandlerOptions | None = None  # the target's validated options
 
 
 @runtime_checkable

@@ -19,6 +19,7 @@ from seedrunner.errors import PlanError, ProblemCollector
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
 from seedrunner.generate.streams import Stream, derive_seed, wall_clock
+from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
@@ -48,6 +49,8 @@ class _Planner:
     def __init__(
         self, m: Manifest, seed: int | None, now: dt.datetime | None, batch_size: int | None
     ) -> None:
+        self.max_retries: int | None = None
+        self.retry_wait: float | None = None
         self.m = m
         self.spec = m.spec
         self.seed = self.spec.seed if seed is None else seed
@@ -263,14 +266,18 @@ class _Planner:
             parents=parents,
             skip_validation=skipped,
             validator=None if shape.kind == "schemaless" else RowValidator(shape),
+            retries=self.retry_policy(ds),
+        )
+
+    def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
+        spec = ds.retries or self.spec.defaults.retries
+        return RetryPolicy(
+            max=spec.max if self.max_retries is None else self.max_retries,
+            wait=spec.wait if self.retry_wait is None else self.retry_wait,
+            backoff=spec.backoff,
         )
 
     def build(self, only: Sequence[str] | None) -> Plan:
-        defaults = self.m.data.get("defaults") or {}
-        if "retries" in defaults or any(d.retries for d in self.spec.datasets.values()):
-            self.warnings.append(
-                "retries are accepted but not applied yet: a failed batch fails its step"
-            )
         self.load_shapes()
         edges = self.edges()
         self.out.raise_if_any(PlanError)
@@ -363,14 +370,20 @@ def build_plan(
     now: dt.datetime | None = None,
     only: Sequence[str] | None = None,
     batch_size: int | None = None,
+    max_retries: int | None = None,
+    retry_wait: float | None = None,
 ) -> Plan:
     """Resolve a manifest into a Plan; raises PlanError (exit 2) listing every problem.
+
+    ``max_retries`` / ``retry_wait`` override every dataset's retry policy (the CLI's
+    ``--max-retries`` / ``--retry-wait``).
 
     ``only`` persists just the named datasets; their ancestors are still generated (rows
     are deterministic, so children get the very keys a full run would give them) but not
     persisted.
     """
     planner = _Planner(manifest, seed, now, batch_size)
+    planner.max_retries, planner.retry_wait = max_retries, retry_wait
     with pinned_faker_clock(planner.now):  # plan-time dry calls and sample renders too
         return planner.build(only)
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 from seedrunner.generate.columns import Column
 from seedrunner.generate.templates import TemplateField
 from seedrunner.handlers.base import HandlerOptions
+from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_options
 
@@ -94,6 +95,7 @@ class DatasetPlan:
     skip_validation: set[str] = field(default_factory=set)  # skipped or excluded fields
     validator: Any = None  # seedrunner.models.RowValidator, or None for schemaless
     edges: dict[str, str] = field(default_factory=dict)  # parent -> why ("ref users.id", ...)
+    retries: RetryPolicy = field(default_factory=RetryPolicy)
 
     @property
     def batches(self) -> int:

@@ -295,3 +295,17 @@ def test_query_string_passwords_are_masked(cli, manifest):
         assert code == 0
         assert "Hunter2Secret" not in out + err
         assert "password=***" in out
+
+
+def test_retry_flags_are_accepted_and_validated(cli, manifest):
+    path = manifest(
+        """
+        version: 1
+        datasets:
+          t: {count: 2, fields: {x: 1}}
+        """
+    )
+    code, _, err = cli("apply", str(path), "--dry-run", "--max-retries", "4", "--retry-wait", "0")
+    assert code == 0, err
+    code, _, err = cli("apply", str(path), "--dry-run", "--max-retries", "-1")
+    assert code == 2

@@ -234,16 +234,35 @@ def test_self_reference_is_refused_clearly(manifest):
     assert "self-references are not generated yet" in err.value.problems[0].message
 
 
-def test_retries_are_flagged_as_not_applied(manifest):
+def test_retry_policy_from_defaults_dataset_and_overrides(manifest):
     path = manifest(
         """
         version: 1
-        defaults: {retries: {max: 3}}
+        defaults: {retries: {max: 3, wait: 0.25}}
         datasets:
           t: {count: 1, fields: {x: 1}}
+          u: {count: 1, fields: {x: 1}, retries: {max: 0}}
         """
     )
-    assert any("retries are accepted but not applied" in w for w in plan_of(path).warnings)
+    plan = plan_of(path)
+    by = {d.name: d.retries for d in plan.datasets}
+    assert (by["t"].max, by["t"].wait, by["t"].backoff) == (3, 0.25, 2.0)
+    assert by["u"].max == 0
+    assert not any("retries" in w for w in plan.warnings)
+    forced = build_plan(load_manifest(path), max_retries=5, retry_wait=0.0)
+    assert {(d.retries.max, d.retries.wait) for d in forced.datasets} == {(5, 0.0)}
+
+
+def test_retry_delays_grow_with_full_jitter_and_honour_retry_after():
+    from seedrunner.handlers.retry import RetryPolicy
+
+    policy = RetryPolicy(max=3, wait=0.5, backoff=2.0, cap=3.0)
+    for attempt, ceiling in ((1, 0.5), (2, 1.0), (3, 2.0), (4, 3.0), (9, 3.0)):
+        draws = [policy.delay(attempt) for _ in range(200)]
+        assert all(0 <= d <= ceiling for d in draws)
+        assert max(draws) > ceiling / 2  # full jitter spreads over the range
+    assert policy.delay(1, retry_after=2.0) == 2.0
+    assert policy.delay(1, retry_after=120.0) == 3.0  # capped
 
 
 UNIQUE_MODEL = """
