@@ -12,7 +12,7 @@ import difflib
 import importlib
 import inspect
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -20,16 +20,39 @@ from typing import Any
 
 from seedrunner.errors import SeedrunnerError
 from seedrunner.handlers.base import HandlerOptions
-from seedrunner.handlers.files import CsvHandler, JsonHandler, JsonlHandler
-from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler
-from seedrunner.handlers.stdout import StdoutHandler
 
 ENTRY_POINT_GROUP = "seedrunner.handlers"
 
-BUILTIN: dict[str, type[Any]] = {
-    cls.name: cls
-    for cls in (SqlAlchemyHandler, JsonlHandler, JsonHandler, CsvHandler, StdoutHandler)
+# Built-in handlers by name, imported on first use: a run that writes files never imports
+# SQLAlchemy's drivers, httpx or redis.
+_BUILTIN_PATHS: dict[str, str] = {
+    "sqlalchemy": "seedrunner.handlers.sqlalchemy:SqlAlchemyHandler",
+    "jsonl": "seedrunner.handlers.files:JsonlHandler",
+    "json": "seedrunner.handlers.files:JsonHandler",
+    "csv": "seedrunner.handlers.files:CsvHandler",
+    "stdout": "seedrunner.handlers.stdout:StdoutHandler",
 }
+
+
+class _Builtins(Mapping[str, type[Any]]):
+    def __init__(self, paths: dict[str, str]) -> None:
+        self._paths = paths
+        self._loaded: dict[str, type[Any]] = {}
+
+    def __getitem__(self, name: str) -> type[Any]:
+        if name not in self._loaded:
+            module, _, attr = self._paths[name].partition(":")
+            self._loaded[name] = getattr(importlib.import_module(module), attr)
+        return self._loaded[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
+BUILTIN: Mapping[str, type[Any]] = _Builtins(_BUILTIN_PATHS)
 
 _PROTOCOL_METHODS = ("open", "write", "close")
 
