@@ -24,6 +24,7 @@ from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.report import ApplyReport, StepResult
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
+from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
@@ -97,7 +98,7 @@ class _DatasetRun:
     def _open(self, persist_steps: list[Step]) -> None:
         for step, target in zip(persist_steps, self.dp.targets, strict=True):
             self.current = (step, -1, 0, 0)
-            handler = target.handler_cls(target.options)
+            handler = adapt(target.handler_cls(target.options))
             ctx = HandlerContext(
                 dataset=self.dp.name,
                 target=target.name,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from seedrunner.errors import SeedrunnerError
+from seedrunner.handlers.adapters import is_save_style, save_handler
 from seedrunner.handlers.base import HandlerOptions
 
 ENTRY_POINT_GROUP = "seedrunner.handlers"
@@ -104,8 +105,7 @@ def _entry_point(name: str) -> type[Any] | None:
                 f"{type(exc).__name__}: {exc}",
                 "fix or uninstall the plugin distribution",
             ) from None
-        _check_handler_class(obj, f"{name} ({ep.value})")
-        return obj  # type: ignore[no-any-return]
+        return _check_handler_class(obj, f"{name} ({ep.value})")
     return None
 
 
@@ -132,8 +132,7 @@ def _dotted(path: str, base_dir: Path | None) -> type[Any]:
             hint = f"did you mean {close[0]!r}?" if close else None
             raise UnknownHandlerError(f"{module_name!r} has no attribute {attr!r}", hint)
         obj = getattr(obj, part)
-    _check_handler_class(obj, path)
-    return obj  # type: ignore[return-value]
+    return _check_handler_class(obj, path)
 
 
 @contextmanager
@@ -150,14 +149,15 @@ def _search_path(base_dir: Path | None) -> Iterator[None]:
             sys.path.remove(str(entry))
 
 
-def _check_handler_class(obj: object, label: str) -> None:
-    """Refuse anything that is not a handler class, without calling it."""
+def _check_handler_class(obj: object, label: str) -> type[Any]:
+    """The handler class for ``obj``; anything else is refused without being called.
+
+    A handler class (sync or async methods) is taken as it is; a polyfactory-style object
+    or class with ``save_many``/``save`` is wrapped (``adapters.save_handler``).
+    """
+    if is_save_style(obj):
+        return save_handler(obj, label)
     if not inspect.isclass(obj):
-        if hasattr(obj, "save_many"):
-            raise UnknownHandlerError(
-                f"{label!r} is a save_many-style persistence object; those are not supported yet",
-                "wrap it in a class with Options, open, write and close",
-            )
         kind = "function" if inspect.isroutine(obj) else type(obj).__name__
         raise UnknownHandlerError(
             f"{label!r} is not a handler class (it is a {kind})",
@@ -175,6 +175,7 @@ def _check_handler_class(obj: object, label: str) -> None:
             f"{label!r} is not a handler class (no Options model extending HandlerOptions)",
             "give it `Options: ClassVar[type[HandlerOptions]] = MyOptions`",
         )
+    return obj
 
 
 def options_of(cls: type[Any]) -> type[HandlerOptions]:

@@ -114,7 +114,6 @@ def test_subprocess_popen_is_refused():
         ("Half", "missing write, close"),
         ("NoOptions", "no Options model"),
         ("helper", "not a handler class (it is a function)"),
-        ("saver", "save_many-style"),
         ("Lout", "has no attribute 'Lout'"),
     ],
 )
