@@ -65,7 +65,7 @@ class _DatasetRun:
     def execute(self) -> None:
         dp, run = self.dp, self.run
         builder = BatchBuilder(dp, run.keys, run.variables, run.plan.now)
-        tctx = TransformContext(dp.name, {}, run.variables, dp.seed)
+        tctx = TransformContext(dp.name, {}, run.variables, dp.seed, now=run.plan.now)
         persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
         if not run.dry_run:
             self._open(persist_steps)

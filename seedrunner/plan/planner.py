@@ -34,7 +34,8 @@ from seedrunner.models.shape import ModelShape
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
-from seedrunner.plan.targets import compile_targets, compile_transforms
+from seedrunner.plan.targets import compile_targets
+from seedrunner.plan.transforms import compile_transforms
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,9 @@ class _Planner:
             locale=ctx.locales(None),
             fields=fields,
             output=output,
-            transforms=compile_transforms(self.m, name, ds, self.out),
+            transforms=compile_transforms(
+                self.m, name, ds, self.out, seed=base_seed, fields=output
+            ),
             targets=compile_targets(self.m, name, ds, self.out),
             parents=parents,
             skip_validation=skipped,

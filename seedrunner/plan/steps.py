@@ -73,7 +73,7 @@ class TargetPlan:
 @dataclass
 class TransformPlan:
     name: str  # "drop", "rename", or the dotted path
-    kind: Literal["drop", "rename", "call"]
+    kind: Literal["drop", "rename", "call", "set", "template", "hash"]
     fn: Any = None
     args: Any = None
 

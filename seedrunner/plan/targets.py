@@ -1,4 +1,4 @@
-"""Resolve a dataset's persist chain and transforms: handler classes and validated options."""
+"""Resolve a dataset's persist chain: handler classes and validated options."""
 
 from __future__ import annotations
 
@@ -12,8 +12,7 @@ from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
-from seedrunner.models import ModelReferenceError, import_object
-from seedrunner.plan.steps import TargetPlan, TransformPlan
+from seedrunner.plan.steps import TargetPlan
 from seedrunner.redact import is_secret_key
 
 
@@ -115,44 +114,4 @@ def compile_targets(
                 plan.name = f"{plan.handler}[{i}]"
         if plan is not None:
             plans.append(plan)
-    return plans
-
-
-def compile_transforms(
-    m: Manifest, dataset: str, ds: S.DatasetSpec, out: ProblemCollector
-) -> list[TransformPlan]:
-    plans: list[TransformPlan] = []
-    python_path = [(m.base_dir / p).resolve() for p in m.spec.python_path]
-    for i, entry in enumerate(ds.transforms):
-        path = ("datasets", dataset, "transforms", i)
-        if isinstance(entry, S.DropTransform):
-            plans.append(TransformPlan("drop", "drop", args=list(entry.drop)))
-        elif isinstance(entry, S.RenameTransform):
-            plans.append(TransformPlan("rename", "rename", args=dict(entry.rename)))
-        else:
-            ref = entry if isinstance(entry, str) else entry.call
-            args = {} if isinstance(entry, str) else entry.options
-            try:
-                fn = import_object(ref, base_dir=m.base_dir, python_path=python_path)
-            except ModelReferenceError as exc:
-                _add(
-                    m,
-                    out,
-                    exc.message.replace("model", "transform"),
-                    path,
-                    exc.hint,
-                    code="SR-E020",
-                )
-                continue
-            if not callable(fn) or isinstance(fn, type):
-                _add(
-                    m,
-                    out,
-                    f"transform '{ref}' is not a function taking (batch, ctx)",
-                    path,
-                    None,
-                    code="SR-E020",
-                )
-                continue
-            plans.append(TransformPlan(ref, "call", fn=fn, args=args))
     return plans
