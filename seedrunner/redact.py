@@ -87,3 +87,33 @@ SECRETS = SecretRegistry()
 def scrub(text: str) -> str:
     """Redact URL passwords and every registered secret from ``text``."""
     return SECRETS.scrub(text)
+
+
+def secret_fields(options_cls: Any) -> set[str]:
+    """Option names a handler marks secret: ``Field(json_schema_extra={"secret": True})``."""
+    out: set[str] = set()
+    for name, field in getattr(options_cls, "model_fields", {}).items():
+        extra = field.json_schema_extra
+        if isinstance(extra, Mapping) and extra.get("secret"):
+            out.add(field.alias or name)
+    return out
+
+
+def register_secrets(options: Any) -> None:
+    """Remember the values of secret-marked options, so every output masks them."""
+    for name in secret_fields(type(options)):
+        value = getattr(options, name, None)
+        if value is None:
+            value = options.model_dump(by_alias=True).get(name)
+        for text in _strings(value):
+            SECRETS.add(text)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Mapping):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list | tuple):
+        return [s for v in value for s in _strings(v)]
+    return []

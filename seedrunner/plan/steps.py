@@ -18,7 +18,7 @@ from seedrunner.generate.templates import TemplateField
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.models.shape import ModelShape
-from seedrunner.redact import redact_options
+from seedrunner.redact import MASK, redact_options, secret_fields
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,8 @@ class TargetPlan:
 
     def display_options(self) -> dict[str, Any]:
         opts = self.options.model_dump(exclude={"handler"}, exclude_defaults=True)
-        return redact_options(opts)
+        marked = secret_fields(type(self.options))
+        return redact_options({k: MASK if k in marked else v for k, v in opts.items()})
 
 
 @dataclass

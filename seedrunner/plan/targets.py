@@ -13,7 +13,7 @@ from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
 from seedrunner.plan.steps import TargetPlan
-from seedrunner.redact import is_secret_key
+from seedrunner.redact import is_secret_key, register_secrets
 
 
 def _add(
@@ -75,6 +75,7 @@ def _resolve(
         return None
     try:
         opts = cls.Options.model_validate(options)
+        register_secrets(opts)
     except ValidationError as exc:
         option_problems(m, out, label, handler, cls, exc, path)
         return None
