@@ -289,6 +289,8 @@ def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) ->
     line = render.summary_line(report)
     if report.ok:
         out.print(escape(line), highlight=False)
+    elif _State.json_errors and report.failure is not None:
+        sys.stderr.write(scrub(json.dumps({"errors": [report.failure]}, default=str)) + "\n")
     else:
         _stderr().print(
             f"[bold red]{'interrupted' if report.interrupted else 'error'}:[/] "

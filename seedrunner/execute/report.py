@@ -37,6 +37,8 @@ class ApplyReport:
     failed_step: str | None = None
     interrupted: bool = False
     peak_rss_mb: float | None = None
+    # where it failed, for --json-errors: dataset, step, target, batch, rows, cause, file...
+    failure: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:

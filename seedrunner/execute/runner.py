@@ -219,6 +219,12 @@ class _Run:
             undone = getattr(exc, "undone", [])
             self.report.error = scrub(f"commit at the end of the run: {exc}")
             self.report.failed_step = self.report.failed_step or "run commit"
+            self.report.failure = self.report.failure or {
+                "code": "SR-E101",
+                "message": self.report.error,
+                "step": "commit",
+                "cause": type(exc).__name__,
+            }
         for r in self.report.steps:
             if r.kind == "persist" and r.status == "done" and (r.dataset, r.name) in undone:
                 r.status = "rolled back"
@@ -233,6 +239,21 @@ class _Run:
         where += f", batch {index}, rows {start}..{start + n - 1})" if index >= 0 else ")"
         cause = exc if isinstance(exc, SeedrunnerError) else f"{type(exc).__name__}: {exc}"
         self.report.error = scrub(f"{where}: {cause}")
+        loc = ds.dp.location
+        self.report.failure = {
+            "code": "SR-E100",
+            "message": self.report.error,
+            "file": getattr(loc, "file", None),
+            "line": getattr(loc, "line", None),
+            "column": getattr(loc, "column", None),
+            "dataset": step.dataset,
+            "step": step.kind,
+            "target": step.name if step.kind == "persist" else None,
+            "batch": index if index >= 0 else None,
+            "rows": [start, start + n - 1] if index >= 0 else None,
+            "cause": type(exc).__name__,
+            "detail": scrub(str(exc)),
+        }
         self.report.failed_step = step.label
         ds.results[step].status = "failed"
         for s, r in ds.steps:

@@ -270,6 +270,7 @@ class _Planner:
             skip_validation=skipped,
             validator=None if shape.kind == "schemaless" else RowValidator(shape),
             retries=self.retry_policy(ds),
+            location=self.m.source.locate(("datasets", name), prefer_key=True),
         )
 
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:

@@ -97,6 +97,7 @@ class DatasetPlan:
     validator: Any = None  # seedrunner.models.RowValidator, or None for schemaless
     edges: dict[str, str] = field(default_factory=dict)  # parent -> why ("ref users.id", ...)
     retries: RetryPolicy = field(default_factory=RetryPolicy)
+    location: Any = None  # SourceLocation of the dataset in the manifest, for run errors
 
     @property
     def batches(self) -> int:

@@ -309,3 +309,37 @@ def test_retry_flags_are_accepted_and_validated(cli, manifest):
     assert code == 0, err
     code, _, err = cli("apply", str(path), "--dry-run", "--max-retries", "-1")
     assert code == 2
+
+
+def test_json_errors_for_a_failed_step(cli, manifest, tmp_path):
+    import sqlite3
+
+    con = sqlite3.connect(tmp_path / "out.db")
+    con.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, x INTEGER UNIQUE)")
+    con.execute("INSERT INTO t VALUES (100, 7)")
+    con.commit()
+    con.close()
+    path = manifest(
+        """
+        version: 1
+        targets:
+          db: {handler: sqlalchemy, url: "sqlite:///out.db"}
+        datasets:
+          t:
+            count: 30
+            batch_size: 10
+            fields: {x: 7}
+            persist: [db]
+        """
+    )
+    code, _out, err = cli("--json-errors", "apply", str(path))
+    assert code == 1
+    data = json.loads(err)
+    (e,) = data["errors"]
+    assert e["code"] == "SR-E100"
+    assert (e["dataset"], e["step"], e["target"], e["batch"]) == ("t", "persist", "db", 0)
+    assert e["rows"] == [0, 9]
+    assert e["cause"] == "HandlerError"
+    assert e["file"].endswith("seed.yaml")
+    assert e["line"] == 6
+    assert "constraint" in e["message"]
