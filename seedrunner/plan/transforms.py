@@ -4,6 +4,7 @@ templates compiled and sandbox-checked, callables imported, all with located pro
 from __future__ import annotations
 
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
@@ -88,7 +89,9 @@ class _Compiler:
         args = {} if isinstance(entry, str) else entry.options
         python_path = [(self.m.base_dir / p).resolve() for p in self.m.spec.python_path]
         try:
-            fn = import_object(ref, base_dir=self.m.base_dir, python_path=python_path)
+            fn = _entry_point(ref) if ":" not in ref else None
+            if fn is None:
+                fn = import_object(ref, base_dir=self.m.base_dir, python_path=python_path)
         except ModelReferenceError as exc:
             self.problem(exc.message.replace("model", "transform"), path, exc.hint)
             return None
@@ -116,3 +119,22 @@ def compile_transforms(
         if plan is not None:
             plans.append(plan)
     return plans
+
+
+TRANSFORM_GROUP = "seedrunner.transforms"
+
+
+def _entry_point(name: str) -> Any:
+    """A transform installed by a distribution under the ``seedrunner.transforms`` group."""
+    for ep in entry_points(group=TRANSFORM_GROUP):
+        if ep.name == name:
+            try:
+                return ep.load()
+            except Exception as exc:  # the plugin's own import failure, reported with its name
+                dist = ep.dist.name if ep.dist is not None else "unknown distribution"
+                raise ModelReferenceError(
+                    f"transform plugin {name!r} ({ep.value}, from {dist}) failed to import: "
+                    f"{type(exc).__name__}: {exc}",
+                    "fix or uninstall the plugin distribution",
+                ) from None
+    return None
