@@ -76,3 +76,24 @@ def test_json_schema_rejects_an_unknown_dataset_key() -> None:
     data = {"version": 1, "datasets": {"users": {"cont": 5}}}
     with pytest.raises(jsonschema.ValidationError, match="cont"):
         jsonschema.validate(data, manifest_json_schema())
+
+
+def test_schema_carries_each_builtin_handlers_options():
+    import jsonschema
+
+    from seedrunner.handlers.registry import BUILTIN
+
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    for name in BUILTIN:
+        assert f"Handler_{name.replace('-', '_')}" in schema["$defs"]
+    validator = jsonschema.Draft202012Validator(schema)
+
+    def errors(target):
+        doc = {"version": 1, "targets": {"t": target}, "datasets": {"d": {"count": 1}}}
+        return [e.message for e in validator.iter_errors(doc)]
+
+    db = {"handler": "sqlalchemy", "url": "sqlite://"}
+    assert errors({**db, "on_conflict": "ignore"}) == []
+    assert errors({**db, "create_tables": "{{ env.X }}"}) == []  # a template, rendered first
+    assert any("on_conflic" in m for m in errors({**db, "on_conflic": 1}))
+    assert errors({"handler": "my.plugin:Thing", "anything": 1}) == []  # plugins stay open
