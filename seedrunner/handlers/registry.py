@@ -32,6 +32,9 @@ _BUILTIN_PATHS: dict[str, str] = {
     "json": "seedrunner.handlers.files:JsonHandler",
     "csv": "seedrunner.handlers.files:CsvHandler",
     "stdout": "seedrunner.handlers.stdout:StdoutHandler",
+    "sqlite-json": "seedrunner.handlers.sqlitejson:SqliteJsonHandler",
+    "redis": "seedrunner.handlers.redisstore:RedisHandler",
+    "postgres-jsonb": "seedrunner.handlers.pgjsonb:PostgresJsonbHandler",
 }
 
 

@@ -10,6 +10,8 @@ import pytest
 
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.files import CsvHandler, JsonHandler, JsonlHandler
+from seedrunner.handlers.pgjsonb import PostgresJsonbHandler
+from seedrunner.handlers.redisstore import RedisHandler
 from seedrunner.handlers.registry import (
     BUILTIN,
     UnknownHandlerError,
@@ -17,6 +19,7 @@ from seedrunner.handlers.registry import (
     resolve_handler,
 )
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler
+from seedrunner.handlers.sqlitejson import SqliteJsonHandler
 from seedrunner.handlers.stdout import StdoutHandler
 
 PLUGIN = """
@@ -66,7 +69,10 @@ def test_builtins():
         "json": JsonHandler,
         "csv": CsvHandler,
         "stdout": StdoutHandler,
-    } == BUILTIN
+        "sqlite-json": SqliteJsonHandler,
+        "redis": RedisHandler,
+        "postgres-jsonb": PostgresJsonbHandler,
+    } == dict(BUILTIN)
     for name, cls in BUILTIN.items():
         assert resolve_handler(name) is cls
         assert cls.name == name
