@@ -35,6 +35,8 @@ _BUILTIN_PATHS: dict[str, str] = {
     "sqlite-json": "seedrunner.handlers.sqlitejson:SqliteJsonHandler",
     "redis": "seedrunner.handlers.redisstore:RedisHandler",
     "postgres-jsonb": "seedrunner.handlers.pgjsonb:PostgresJsonbHandler",
+    "http": "seedrunner.handlers.http:HttpHandler",
+    "http-async": "seedrunner.handlers.http:AsyncHttpHandler",
 }
 
 

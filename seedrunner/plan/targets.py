@@ -13,7 +13,7 @@ from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
 from seedrunner.plan.steps import TargetPlan
-from seedrunner.redact import is_secret_key, register_secrets
+from seedrunner.redact import is_secret_key, register_secrets, scrub
 
 
 def _add(
@@ -60,7 +60,9 @@ def option_problems(
                 f"add `{key}:` to the target",
             )
         else:
-            shown = "***" if is_secret_key(key) else repr(err.get("input"))[:60]
+            # scrub before cutting: a cut secret no longer matches the scrubber
+            secret = any(is_secret_key(str(part)) for part in loc)
+            shown = "***" if secret else scrub(repr(err.get("input")))[:60]
             _add(m, out, f"option '{key}' of {label}: {err['msg']} (got {shown})", where, None)
 
 

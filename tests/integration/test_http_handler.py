@@ -36,8 +36,8 @@ from tests.unit.handlers.handler_support import make_ctx
 
 pytestmark = pytest.mark.http
 
-SYNC = "seedrunner.handlers.http:HttpHandler"
-ASYNC = "seedrunner.handlers.http:AsyncHttpHandler"
+SYNC = "http"
+ASYNC = "http-async"
 BOTH = pytest.mark.parametrize("handler", [SYNC, ASYNC], ids=["http", "http-async"])
 ROWS, BATCH = 25, 10  # three batches: 10, 10, 5
 FAST = "{max: 3, wait: 0}"

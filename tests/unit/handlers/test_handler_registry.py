@@ -10,6 +10,7 @@ import pytest
 
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.files import CsvHandler, JsonHandler, JsonlHandler
+from seedrunner.handlers.http import AsyncHttpHandler, HttpHandler
 from seedrunner.handlers.pgjsonb import PostgresJsonbHandler
 from seedrunner.handlers.redisstore import RedisHandler
 from seedrunner.handlers.registry import (
@@ -72,6 +73,8 @@ def test_builtins():
         "sqlite-json": SqliteJsonHandler,
         "redis": RedisHandler,
         "postgres-jsonb": PostgresJsonbHandler,
+        "http": HttpHandler,
+        "http-async": AsyncHttpHandler,
     } == dict(BUILTIN)
     for name, cls in BUILTIN.items():
         assert resolve_handler(name) is cls
