@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from jinja2 import TemplateError
 
@@ -105,12 +105,16 @@ def _register_secrets(key: str, value: Any) -> None:
                 SECRETS.add(value.split(" ", 1)[1])
         if "://" in value:
             try:
-                password = urlsplit(value).password
+                parts = urlsplit(value)
+                password = parts.password
             except ValueError:
-                password = None
+                return
             if password:
                 SECRETS.add(password)
                 SECRETS.add(unquote(password))
+            for name, secret in parse_qsl(parts.query, keep_blank_values=False):
+                if is_secret_key(name):  # ?token=..., &sslpassword=...
+                    SECRETS.add(secret)
 
 
 def render_options(
