@@ -110,7 +110,7 @@ class _DatasetRun:
                 seed=self.dp.seed,
                 base_dir=self.run.base_dir,
                 resources=self.run.resources,
-                retries=self.dp.retries,
+                retries=target.options.retry_policy(self.dp.retries),
                 options=target.options,
             )
             self._timed_once(step, handler.open, ctx)

@@ -8,6 +8,7 @@ handler commits (error is None) or rolls back, so a failed step leaves nothing b
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,14 @@ from seedrunner.models.shape import ModelShape
 T = TypeVar("T")
 
 
+class TargetRetries(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    max: int | None = Field(default=None, ge=0, description="Retries of a failed batch.")
+    wait: float | None = Field(default=None, ge=0, description="Seconds before the first retry.")
+    backoff: float | None = Field(default=None, ge=1, description="Multiplier per retry.")
+
+
 class HandlerOptions(BaseModel):
     """Options shared by every handler; each handler extends this."""
 
@@ -32,6 +41,17 @@ class HandlerOptions(BaseModel):
         default=False,
         description="Refuse to write unless apply is given --allow-protected.",
     )
+    retries: TargetRetries | None = Field(
+        default=None,
+        description="This target's own retry policy (max, wait, backoff), over the dataset's.",
+    )
+
+    def retry_policy(self, dataset: RetryPolicy) -> RetryPolicy:
+        """The dataset's policy with this target's overrides (--max-retries still wins)."""
+        if self.retries is None or dataset.forced:
+            return dataset
+        given = self.retries.model_dump(exclude_none=True)
+        return RetryPolicy(**{**dataclasses.asdict(dataset), **given})
 
 
 class ResourcePool:

@@ -22,6 +22,7 @@ class RetryPolicy:
     wait: float = 0.5  # seconds: the first retry waits up to this
     backoff: float = 2.0  # each retry waits up to backoff times longer
     cap: float = 30.0  # no single wait is longer, Retry-After included
+    forced: bool = False  # set from the command line: targets' own policies do not apply
 
     def delay(self, attempt: int, retry_after: float | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (1 for the first retry)."""

@@ -279,6 +279,7 @@ class _Planner:
             max=spec.max if self.max_retries is None else self.max_retries,
             wait=spec.wait if self.retry_wait is None else self.retry_wait,
             backoff=spec.backoff,
+            forced=self.max_retries is not None or self.retry_wait is not None,
         )
 
     def build(self, only: Sequence[str] | None) -> Plan:
