@@ -12,7 +12,7 @@ import difflib
 import importlib
 import inspect
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -74,15 +74,18 @@ class UnknownHandlerError(SeedrunnerError):
         super().__init__(message if hint is None else f"{message} (hint: {hint})")
 
 
-def resolve_handler(name: str, *, base_dir: Path | None = None) -> type[Any]:
-    """The handler class for ``name``; ``base_dir`` is searched first for dotted-path modules."""
+def resolve_handler(
+    name: str, *, base_dir: Path | None = None, python_path: Sequence[Path] = ()
+) -> type[Any]:
+    """The handler class for ``name``; dotted-path modules are searched in the manifest's
+    ``python_path`` folders, then ``base_dir``, then ``sys.path``."""
     if name in BUILTIN:
         return BUILTIN[name]
     plugin = _entry_point(name)
     if plugin is not None:
         return plugin
     if ":" in name:
-        return _dotted(name, base_dir)
+        return _dotted(name, [*python_path, *([base_dir] if base_dir else [])])
     raise UnknownHandlerError(f"unknown handler {name!r}", _suggest(name))
 
 
@@ -114,17 +117,18 @@ def _entry_point(name: str) -> type[Any] | None:
     return None
 
 
-def _dotted(path: str, base_dir: Path | None) -> type[Any]:
+def _dotted(path: str, folders: Sequence[Path]) -> type[Any]:
     module_name, _, attr = path.partition(":")
     if not module_name or not attr or not all(p.isidentifier() for p in attr.split(".")):
         raise UnknownHandlerError(
             f"handler path {path!r} is malformed", "write it as 'package.module:Class'"
         )
     try:
-        with _search_path(base_dir):
+        with _search_path(folders):
             module = importlib.import_module(module_name)
     except ImportError as exc:
-        where = f" (searched {base_dir} and sys.path)" if base_dir else ""
+        searched = ", ".join(str(f) for f in folders)
+        where = f" (searched {searched} and sys.path)" if folders else ""
         raise UnknownHandlerError(
             f"cannot import {module_name!r} for handler {path!r} ({exc}){where}",
             "check the module name and python_path",
@@ -141,17 +145,17 @@ def _dotted(path: str, base_dir: Path | None) -> type[Any]:
 
 
 @contextmanager
-def _search_path(base_dir: Path | None) -> Iterator[None]:
-    """Put the manifest folder first on sys.path for the import, then take it off again."""
-    entry = str(base_dir) if base_dir is not None else None
-    added = entry is not None and entry not in sys.path
-    if added:
-        sys.path.insert(0, str(entry))
+def _search_path(folders: Sequence[Path]) -> Iterator[None]:
+    """Put the manifest's folders first on sys.path for the import, then take them off."""
+    added = [str(f) for f in folders if str(f) not in sys.path]
+    for entry in reversed(added):
+        sys.path.insert(0, entry)
     try:
         yield
     finally:
-        if added and str(entry) in sys.path:
-            sys.path.remove(str(entry))
+        for entry in added:
+            if entry in sys.path:
+                sys.path.remove(entry)
 
 
 def _check_handler_class(obj: object, label: str) -> type[Any]:

@@ -71,7 +71,8 @@ def _resolve(
 ) -> TargetPlan | None:
     handler = str(options.get("handler"))
     try:
-        cls = resolve_handler(handler, base_dir=m.base_dir)
+        python_path = [(m.base_dir / p).resolve() for p in m.spec.python_path]
+        cls = resolve_handler(handler, base_dir=m.base_dir, python_path=python_path)
     except UnknownHandlerError as exc:
         _add(m, out, exc.message, (*path, "handler"), exc.hint, code="SR-E030")
         return None
