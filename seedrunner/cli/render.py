@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import typing
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -227,5 +228,7 @@ def options_table(entries: list[tuple[str, type[Any]]]) -> Table:
 
 
 def _type_name(annotation: Any) -> str:
+    if typing.get_origin(annotation) is typing.Literal:
+        return " | ".join(str(a) for a in typing.get_args(annotation))
     text = getattr(annotation, "__name__", None) or str(annotation)
     return text.replace("typing.", "")

@@ -152,6 +152,7 @@ def test_validate_schema_handlers_version(cli, demo):
     assert "create_tables" in out
     assert "│ schema " in out  # options are listed as a manifest spells them
     assert "│ copy " in out
+    assert "error | ignore | update" in out  # Literal choices, not "Literal"
     assert "│ schema_ " not in out
     assert "│ copy_ " not in out
     code, out, _ = cli("handlers", "--json")
