@@ -17,6 +17,7 @@ from typing import Any
 from faker import Faker
 
 from seedrunner.errors import GenerationError
+from seedrunner.generate.fastfaker import fast_draw
 from seedrunner.generate.streams import BLOCK, Stream, derive_seed, seeded_uuid
 
 
@@ -117,10 +118,15 @@ class FakerColumn(RandomColumn):
         self.kwargs = kwargs or {}
         self.post = post
         self._methods = [getattr(f, provider) for f in self.fakers]
+        # one weighted pick from a word list (first_name, ...): drawn column-wise, same values
+        single = len(self.fakers) == 1
+        self._fast = fast_draw(self.fakers[0], provider, self.kwargs) if single else None
 
     def draw(self, rng: random.Random, n: int) -> list[Any]:
         kw = self.kwargs
-        if len(self.fakers) == 1:
+        if self._fast is not None:
+            out = self._fast(rng, n)
+        elif len(self.fakers) == 1:
             _install(self.fakers[0], rng)
             method = self._methods[0]
             out = [method(**kw) for _ in range(n)]
