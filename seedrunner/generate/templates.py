@@ -28,6 +28,7 @@ from seedrunner.sandbox import (
     UnsafeTemplateError,
     new_environment,
     render_guarded,
+    shared_context,
 )
 
 ENV = new_environment()
@@ -93,7 +94,7 @@ class TemplateField:
         child_index: Sequence[int] | None = None,
     ) -> list[Any]:
         out: list[Any] = []
-        ctx = dict(base)
+        ctx = shared_context(self.template, base)
         for i, row in enumerate(rows):
             ctx.update(row)
             ctx["row"] = row
@@ -111,7 +112,7 @@ class TemplateField:
                 )
                 fake.random = rng  # type: ignore[attr-defined]
                 ctx["fake"] = fake
-            value = render_guarded(self.template, ctx)
+            value = render_guarded(self.template, ctx, shared=True)
             out.append(coerce(value, self.coerce))
         return out
 
