@@ -111,3 +111,32 @@ def test_mixed_set_is_deterministic():
 )
 def test_csv_cell(value, cell):
     assert to_csv_cell(value) == cell
+
+
+def test_dumps_row_fast_path_gives_the_same_text_as_dumps():
+    import datetime as dt
+    import enum
+    import uuid
+    from decimal import Decimal
+
+    from seedrunner.handlers.jsonable import dumps
+
+    class S(str, enum.Enum):
+        a = "x"
+
+    class I(enum.IntEnum):
+        b = 3
+
+    class P(enum.Enum):
+        c = Decimal("1.5")
+        d = (1, 2)
+
+    flat = {
+        "a": 1, "b": 'é"\n', "c": None, "d": True, "e": 1.5, "f": float("nan"),
+        "g": Decimal("12.50"), "h": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
+        "i": dt.date(2026, 1, 2), "j": uuid.UUID(int=5), "k": S.a, "l": I.b, "m": P.c,
+        "n": P.d, "o": b"\x00\xff", "p": dt.time(1, 2), "q": dt.timedelta(days=1, seconds=3),
+    }  # fmt: skip
+    nested = {"x": {1: 2, True: 3}, "y": [Decimal("1")], "z": {"s"}}
+    for row in (flat, nested):
+        assert dumps_row(row) == dumps(row)
