@@ -121,11 +121,14 @@ def test_dumps_row_fast_path_gives_the_same_text_as_dumps():
 
     from seedrunner.handlers.jsonable import dumps
 
-    class S(str, enum.Enum):
+    class Kind(enum.StrEnum):
         a = "x"
 
-    class I(enum.IntEnum):
+    class Level(enum.IntEnum):
         b = 3
+
+    class Mixed(str, enum.Enum):  # noqa: UP042 (the pre-3.11 spelling users still write)
+        e = "y"
 
     class P(enum.Enum):
         c = Decimal("1.5")
@@ -134,9 +137,10 @@ def test_dumps_row_fast_path_gives_the_same_text_as_dumps():
     flat = {
         "a": 1, "b": 'é"\n', "c": None, "d": True, "e": 1.5, "f": float("nan"),
         "g": Decimal("12.50"), "h": dt.datetime(2026, 1, 2, 3, 4, 5, tzinfo=dt.UTC),
-        "i": dt.date(2026, 1, 2), "j": uuid.UUID(int=5), "k": S.a, "l": I.b, "m": P.c,
+        "i": dt.date(2026, 1, 2), "j": uuid.UUID(int=5), "k": Kind.a, "l": Level.b, "m": P.c,
         "n": P.d, "o": b"\x00\xff", "p": dt.time(1, 2), "q": dt.timedelta(days=1, seconds=3),
+        "r": Mixed.e,
     }  # fmt: skip
-    nested = {"x": {1: 2, True: 3}, "y": [Decimal("1")], "z": {"s"}}
+    nested = {"x": {1: 2, None: 3}, "y": [Decimal("1")], "z": {"s"}}
     for row in (flat, nested):
         assert dumps_row(row) == dumps(row)
