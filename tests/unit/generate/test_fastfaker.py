@@ -46,3 +46,22 @@ def test_one_draw_per_row_like_faker():
     for _ in range(100):
         fake.last_name()
     assert a.random() == b.random()
+
+
+@pytest.mark.parametrize(
+    ("provider", "kwargs"),
+    [
+        ("pyint", {}),
+        ("pyint", {"min_value": 1, "max_value": 5}),
+        ("pyint", {"min_value": -50, "max_value": 50, "step": 5}),
+        ("random_int", {"min": 10, "max": 10**12}),
+    ],
+)
+def test_integers_are_fakers_own(provider, kwargs):
+    fake = Faker("en_US")
+    slow = FakerColumn(9, [fake], provider, kwargs)
+    slow._fast = None
+    fast = FakerColumn(9, [fake], provider, kwargs)
+    assert fast._fast is not None
+    assert fast.values(0, 6000) == slow.values(0, 6000)
+    assert fast.values(9000, 50) == slow.values(9000, 50)
