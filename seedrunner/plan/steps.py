@@ -41,6 +41,10 @@ class FieldPlan:
     null_probability: float = 0.0
     null_column: Column | None = None  # the null mask stream for refs and templates
     unique: bool = False  # templates: checked as rendered (they cannot be redrawn)
+    # Every value the generator can produce fits the field's TypeShape, proven at plan time
+    # (plan.fields); apply then leaves the field out of the per-batch check where the model's
+    # check is its shape (SQLAlchemy, reflected tables).  False whenever in doubt.
+    guaranteed: bool = False
 
 
 @dataclass
