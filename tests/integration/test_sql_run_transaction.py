@@ -43,12 +43,12 @@ def _manifest(url: str, second: str = "") -> str:
           tags:
             count: 30
             batch_size: 10
-            model: app:Tag
+            model: runtx_models:Tag
             persist: [db]
           notes:
             count: 30
             batch_size: 10
-            model: app:Note{second}
+            model: runtx_models:Note{second}
             persist: [db]
         """
 
@@ -58,7 +58,7 @@ def test_a_failed_dataset_rolls_back_the_finished_ones(manifest, database):
         "CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)",
         "INSERT INTO notes VALUES (25, 'already here')",
     )
-    path = manifest(_manifest(database.url), **{"app.py": MODELS})
+    path = manifest(_manifest(database.url), **{"runtx_models.py": MODELS})
     report = apply(build_plan(load_manifest(path)))
     assert not report.ok
     assert "Nothing of this run was kept" in (report.error or "")
@@ -73,8 +73,8 @@ def test_a_failed_dataset_rolls_back_the_finished_ones(manifest, database):
 
 
 def test_ctrl_c_mid_run_leaves_nothing(manifest, sync_database):
-    second = "\n            transforms: ['app:stop']"
-    path = manifest(_manifest(sync_database.url, second), **{"app.py": MODELS})
+    second = "\n            transforms: ['runtx_models:stop']"
+    path = manifest(_manifest(sync_database.url, second), **{"runtx_models.py": MODELS})
     with pytest.raises(ApplyInterrupted):
         apply(build_plan(load_manifest(path)))
     for table in sync_database.table_names():
