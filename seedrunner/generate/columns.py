@@ -8,6 +8,7 @@ by row (see ``streams.Stream``).
 
 from __future__ import annotations
 
+import copy
 import random
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
@@ -54,6 +55,18 @@ class ConstantColumn(Column):
 
     def values(self, start: int, n: int) -> list[Any]:
         return [self.value] * n
+
+
+class CopyingConstantColumn(Column):
+    """A constant mapping or list, copied per row so no two rows share one object."""
+
+    capacity = 1
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def values(self, start: int, n: int) -> list[Any]:
+        return [copy.deepcopy(self.value) for _ in range(n)]
 
 
 class SequenceColumn(Column):

@@ -6,23 +6,16 @@ removing a field, or a dataset, leaves every other column as it was.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import graphlib
-import inspect
-import string
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
-from types import CodeType
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
 from seedrunner.errors import GenerationError, Problem, ProblemCollector
 from seedrunner.generate import columns as C
-from seedrunner.generate import dates, names, typed
 from seedrunner.generate.fakercalls import (
     FakerCallError,
     check_provider,
@@ -36,15 +29,15 @@ from seedrunner.generate.locales import (
     resolve_locale,
     unknown_locale_hint,
 )
-from seedrunner.generate.streams import derive_seed, seeded_uuid
+from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.templates import TemplateCheckError, compile_template
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
 from seedrunner.manifest.source import SourceMap
 from seedrunner.manifest.yaml import describe_surprise
-from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
-from seedrunner.models.validate import values_fit
+from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.plan.guarantees import proven
 from seedrunner.plan.steps import FieldPlan, RefPlan
 
 STR_KINDS = ("str",)
@@ -155,7 +148,7 @@ def compile_fields(ctx: DatasetContext) -> tuple[list[FieldPlan], list[str], set
             plans.append(plan)
     plans += _templates(ctx, templates, output)
     for plan in plans:
-        plan.guaranteed = _proven(ctx, plan)
+        plan.guaranteed = proven(ctx, plan)
     return plans, output, skipped
 
 
@@ -202,20 +195,8 @@ def _constant(ctx: DatasetContext, fname: str, value: Any, fshape: FieldShape | 
                 hint=f'write it in quotes: {fname}: "{info.raw if info else value}"',
             )
     if isinstance(value, dict | list):
-        return _CopyingConstant(value)
+        return C.CopyingConstantColumn(value)
     return C.ConstantColumn(value)
-
-
-class _CopyingConstant(C.Column):
-    """A constant mapping or list, copied per row so no two rows share one object."""
-
-    capacity = 1
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-    def values(self, start: int, n: int) -> list[Any]:
-        return [copy.deepcopy(self.value) for _ in range(n)]
 
 
 def _from_spec(
@@ -454,181 +435,3 @@ def _templates(
                 plan.null_column = C.FunctionColumn(ctx.seed(n, "null"), _uniform)
         plans.append(plan)
     return plans
-
-
-# -- guarantees: which generators cannot produce an invalid value ----------------------------
-#
-# A proof, not a sample: each rule below knows the whole set of values a generator can
-# produce (finite sets are listed, ranges checked at both ends, types read from the code that
-# draws them) and checks it with the validator's own per-value check (values_fit).  Anything
-# not listed (Faker calls, templates, functions, refs, whose values the handler chain may
-# replace) is not guaranteed and stays checked per batch.
-
-#: kinds whose check is the value's type only (plus awareness for datetime, bounds for bool),
-#: so one value of the type stands for all of them.
-_TYPE_ONLY = frozenset({"bool", "date", "datetime", "time", "timedelta", "uuid"})
-#: integer presentation types: for n >= 0 the rendered length never shrinks as n grows.
-_INT_FORMATS = frozenset("dnxXob")
-
-
-def _proven(ctx: DatasetContext, plan: FieldPlan) -> bool:
-    fshape = ctx.shape.field(plan.name)
-    if plan.kind != "column" or plan.column is None or fshape is None:
-        return False
-    if ctx.shape.kind == "schemaless" or fshape.type.pattern or fshape.type.format:
-        return False  # a pattern or format is more than the column check reads
-    return _column_proven(ctx, plan.column, fshape, in_range=True)
-
-
-def _column_proven(ctx: DatasetContext, col: C.Column, f: FieldShape, *, in_range: bool) -> bool:
-    """``in_range``: the column is only asked for rows 0 .. count-1 (UniqueColumn redraws
-    from far-away rows, so a sequence under it is not bounded by the count)."""
-
-    def fits(values: Iterable[Any]) -> bool:
-        return values_fit(ctx.shape, f, values)
-
-    if isinstance(col, C.NullableColumn):
-        return fits([None]) and _column_proven(ctx, col.inner, f, in_range=in_range)
-    if isinstance(col, C.UniqueColumn):
-        return _column_proven(ctx, col.inner, f, in_range=False)
-    if type(col) in (C.ConstantColumn, _CopyingConstant):
-        return fits([getattr(col, "value", None)])
-    if type(col) is C.ChoiceColumn:
-        return fits(col.options)
-    if type(col) is C.SequenceColumn:
-        return in_range and _sequence_proven(ctx, col, f.type, fits)
-    if type(col) is C.UuidColumn:
-        if col.as_str:
-            return f.type.kind == "str" and fits([str(uuid.UUID(int=0))])  # always 36 chars
-        return f.type.kind in _TYPE_ONLY and fits([uuid.UUID(int=0)])
-    if type(col) is typed.GenColumn:
-        return _gen_proven(col.gen, f.type, fits)
-    return False
-
-
-def _sequence_proven(
-    ctx: DatasetContext, col: C.SequenceColumn, t: TypeShape, fits: Callable[..., bool]
-) -> bool:
-    if ctx.total == 0:
-        return True
-    first, last = col.start, col.start + (ctx.total - 1) * col.step
-    if col.fmt is None:  # ints: the checks are bounds, so both ends decide
-        return t.kind == "int" and fits([first, last])
-    if t.kind != "str":
-        return False
-    try:
-        ends = [col.fmt.format(v, n=v) for v in (first, last)]
-    except (ValueError, KeyError, IndexError):
-        return False
-    if t.min_length is None and t.max_length is None:
-        return fits(ends[:1])  # any str fits
-    return min(first, last) >= 0 and _monotone_format(col.fmt) and fits(ends)
-
-
-def _monotone_format(fmt: str) -> bool:
-    """True if every replacement field renders n with an integer presentation type (length
-    grows with n >= 0) and nothing else varies."""
-    try:
-        parsed = list(string.Formatter().parse(fmt))
-    except ValueError:
-        return False
-    for _, name, spec, conversion in parsed:
-        if name is None:
-            continue
-        if name not in ("n", "0", "") or conversion is not None or "{" in (spec or ""):
-            return False
-        last = (spec or "d")[-1]  # a width or grouping last: the integer default, "d"
-        if last not in _INT_FORMATS and not last.isdigit() and last not in ",_":
-            return False
-    return True
-
-
-def _gen_proven(gen: typed.Gen, t: TypeShape, fits: Callable[..., bool]) -> bool:
-    if isinstance(gen, typed.ChoiceGen):
-        return fits(o for opts, _ in gen.tables for o in opts)
-    if type(gen) is typed.MapGen:  # post draws nothing: a finite inner set maps to one
-        if isinstance(gen.inner, typed.ChoiceGen):
-            return fits(gen.post(o) for opts, _ in gen.inner.tables for o in opts)
-        return _fit_proven(gen.post, t, fits)
-    if type(gen) is typed.WordsGen:  # lorem words grown to lo, cut at hi: str, lo..hi long
-        return _lengths_proven(gen.lo, gen.hi, t, fits)
-    if type(gen) is typed.LettersGen:
-        return _lengths_proven(gen.lo, gen.lo + gen.span - 1, t, fits)
-    if type(gen) is typed.IntGen:
-        last = gen.lo + gen.step * (gen.count - 1)
-        return t.kind == "int" and fits([gen.lo, last])
-    if type(gen) is typed.DecimalGen:
-        units = gen.units
-        ends = [units.lo, units.lo + units.step * (units.count - 1)]
-        places_ok = t.decimal_places is None or gen.places <= t.decimal_places
-        values = [Decimal(u).scaleb(-gen.places) for u in ends]
-        return t.kind == "decimal" and places_ok and fits(values)
-    if type(gen) is typed.FloatGen:
-        finite = all(abs(v) < float("inf") for v in (gen.lo, gen.hi))
-        return t.kind == "float" and finite and fits([float(gen.lo), float(gen.hi)])
-    if type(gen) is typed.FnGen and t.kind in _TYPE_ONLY:
-        samples = _fn_samples(gen.fn)
-        return samples is not None and fits(samples)
-    return False
-
-
-def _fit_proven(post: Callable[[Any], Any], t: TypeShape, fits: Callable[..., bool]) -> bool:
-    """names._fit's ``fit`` cuts and pads any value to a str of the field's own lengths."""
-    if getattr(post, "__code__", None) is not _FIT_CODE:
-        return False
-    bound = inspect.getclosurevars(post).nonlocals
-    lo, hi = bound.get("lo"), bound.get("hi")
-    return isinstance(lo, int) and _lengths_proven(lo, hi, t, fits)
-
-
-def _lengths_proven(lo: int, hi: int | None, t: TypeShape, fits: Callable[..., bool]) -> bool:
-    """Strs of ``lo .. hi`` characters (hi None: any length from lo) all fit a str field."""
-    if t.kind != "str" or (hi is None and t.max_length is not None):
-        return False
-    if hi is not None and hi < lo:
-        return False
-    return fits(["x" * lo] + ([] if hi is None else ["x" * hi]))
-
-
-def _fn_samples(fn: Callable[..., Any]) -> list[Any] | None:
-    """Values that stand for everything ``fn`` can return (same type and awareness)."""
-    if fn is seeded_uuid:
-        return [uuid.UUID(int=0)]
-    if fn is dates.times_of_day:
-        return [dt.time()]
-    if fn is dates.durations:
-        return [dt.timedelta()]
-    code = getattr(fn, "__code__", None)
-    if code is _BOOL_CODE:
-        return [True, False]
-    if code is _DATE_CODE:
-        return [dt.date(2000, 1, 1)]  # dt.date.fromordinal: a date, never a datetime
-    if code is _DATETIME_CODE:
-        start = inspect.getclosurevars(fn).nonlocals.get("start")
-        return [start] if isinstance(start, dt.datetime) else None  # start + timedelta
-    if code is _BIRTH_CODE:
-        midnight = inspect.getclosurevars(fn).nonlocals.get("midnight")
-        if not isinstance(midnight, dt.time):
-            return None
-        return [dt.datetime.combine(dt.date(2000, 1, 1), midnight)]
-    return None
-
-
-def _code(fn: Any) -> CodeType | None:
-    return getattr(fn, "__code__", None)
-
-
-def _post_of(gen: typed.Gen) -> Any:
-    return getattr(gen, "post", None)
-
-
-def _fn_of(gen: typed.Gen) -> Any:
-    return getattr(gen, "fn", None)
-
-
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-_FIT_CODE = _code(_post_of(names._fit(typed.choice_gen(["x"]), TypeShape("str", max_length=1))))
-_BOOL_CODE = _code(_fn_of(typed.type_gen(TypeShape("bool"), typed.Context((), _EPOCH))))
-_DATE_CODE = _code(dates.date_between(_EPOCH.date(), _EPOCH.date()))
-_DATETIME_CODE = _code(dates.datetime_between(_EPOCH, _EPOCH, aware=True))
-_BIRTH_CODE = _code(dates.birth_datetimes(_EPOCH, aware=True))
