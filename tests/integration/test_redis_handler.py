@@ -214,7 +214,8 @@ def test_a_batch_that_timed_out_is_sent_again(tmp_path, client, prefix):
     handler.write(second)
     handler.close(None)
     pool.close_all()
-    assert handler.retried >= 3  # each attempt waits 0.1 s before it times out
+    # how many attempts fit in the pause depends on the jittered waits: at least one retry
+    assert handler.retried >= 1
     assert handler.written == 4
     assert len(stored(client, prefix)) == 4
 
