@@ -21,6 +21,7 @@ from typing import Any
 from faker import Faker
 from faker.providers import BaseProvider
 from faker.providers.person import Provider as PersonProvider
+from faker.providers.phone_number import Provider as PhoneProvider
 from faker.providers.python import Provider as PythonProvider
 
 Draw = Callable[[random.Random, int], list[Any]]
@@ -36,6 +37,8 @@ def fast_draw(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
     """A column-wise equivalent of ``fake.<provider>(**kwargs)``, or None."""
     if provider in _INTEGERS:
         return _integers(fake, provider, kwargs)
+    if provider == "phone_number" and not kwargs:
+        return _phone_numbers(fake)
     if kwargs or provider not in _WORD_LISTS:
         return None
     base, attribute = _WORD_LISTS[provider]
@@ -81,3 +84,55 @@ def _integers(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
         return None
     stop = hi + 1
     return lambda rng, n: [rng.randrange(lo, stop, step) for _ in range(n)]
+
+
+# numerify's passes, in its order: symbol, then the digits it draws (randint bounds), and
+# whether the digit may be empty (randint(0, 1) first, as random_digit_or_empty does).
+_NUMERIFY = (("#", 0, False), ("%", 1, False), ("$", 2, False), ("!", 0, True), ("@", 1, True))
+
+
+def _phone_numbers(fake: Faker) -> Draw | None:
+    """``numerify(random_element(formats))`` per row, with each format parsed once.
+
+    numerify replaces ``#`` everywhere, then ``%``, ``$``, ``!``, ``@``, each left to right;
+    the digits are drawn in that order here too, so the values and the generator's state
+    after each row are Faker's own.
+    """
+    method = getattr(fake, "phone_number", None)
+    owner = getattr(method, "__self__", None)
+    if getattr(method, "__func__", None) is not PhoneProvider.phone_number or owner is None:
+        return None
+    if type(owner).numerify is not BaseProvider.numerify:
+        return None
+    formats = getattr(owner, "formats", None)
+    if not isinstance(formats, tuple | list) or not formats:
+        return None
+    parsed = [_parse_numerify(f) for f in formats]
+
+    def draw(rng: random.Random, n: int) -> list[Any]:
+        out = []
+        randint, choice = rng.randint, rng.choice
+        for _ in range(n):
+            parts, slots = choice(parsed)
+            text = list(parts)
+            for position, low, optional in slots:
+                if optional and not randint(0, 1):
+                    text[position] = ""
+                else:
+                    text[position] = str(randint(low, 9))
+            out.append("".join(text))
+        return out
+
+    return draw
+
+
+def _parse_numerify(fmt: str) -> tuple[tuple[str, ...], list[tuple[int, int, bool]]]:
+    """The format as characters, and its placeholders in numerify's drawing order."""
+    parts = tuple(fmt)
+    slots = [
+        (i, low, optional)
+        for symbol, low, optional in _NUMERIFY
+        for i, ch in enumerate(parts)
+        if ch == symbol
+    ]
+    return parts, slots

@@ -65,3 +65,18 @@ def test_integers_are_fakers_own(provider, kwargs):
     assert fast._fast is not None
     assert fast.values(0, 6000) == slow.values(0, 6000)
     assert fast.values(9000, 50) == slow.values(9000, 50)
+
+
+@pytest.mark.parametrize("locale", ["en_US", "en_GB", "de_DE", "ja_JP", "pt_BR", "fr_FR"])
+def test_phone_numbers_are_fakers_own(locale):
+    fake = Faker(locale)
+    slow = FakerColumn(5, [fake], "phone_number")
+    slow._fast = None
+    fast = FakerColumn(5, [fake], "phone_number")
+    assert fast.values(0, 5000) == slow.values(0, 5000)
+    assert fast.values(8000, 40) == slow.values(8000, 40)
+
+
+def test_phone_fast_path_steps_aside_for_locales_with_their_own_logic():
+    assert fast_draw(Faker("en_US"), "phone_number", {}) is not None
+    assert fast_draw(Faker("fr_FR"), "phone_number", {}) is None  # fr_FR overrides it
