@@ -16,23 +16,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine, RootTransaction, make_url
-from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
-    AsyncEngine,
-    AsyncTransaction,
-    create_async_engine,
-)
 
 from seedrunner.errors import HandlerError
 from seedrunner.handlers.aio import LoopRunner, event_loop
 from seedrunner.handlers.base import ResourcePool
 from seedrunner.handlers.jsonable import dumps
 from seedrunner.redact import redact_url, scrub
+
+if TYPE_CHECKING:  # imported when an async URL is used: it needs greenlet ([async] extra)
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 T = TypeVar("T")
 
@@ -90,16 +87,29 @@ def _engine_kwargs(url: sa.URL, echo: bool) -> dict[str, Any]:
     return kwargs
 
 
+def _async_api() -> Any:
+    """``sqlalchemy.ext.asyncio``, which needs greenlet: installed by the [async] extra."""
+    try:
+        import sqlalchemy.ext.asyncio as api
+    except ImportError:
+        raise HandlerError(
+            "async database URLs need greenlet and an async driver: pip install 'seedrunner[async]'"
+        ) from None
+    return api
+
+
 def _create(url: sa.URL, echo: bool) -> Engine | AsyncEngine:
     try:
         if is_async_url(url):
-            engine: Engine | AsyncEngine = create_async_engine(url, **_engine_kwargs(url, echo))
+            engine: Engine | AsyncEngine = _async_api().create_async_engine(
+                url, **_engine_kwargs(url, echo)
+            )
         else:
             engine = sa.create_engine(url, **_engine_kwargs(url, echo))
     except Exception as e:  # missing driver, unknown dialect, bad query arguments
         shown = url.render_as_string(hide_password=True)
         raise HandlerError(f"cannot create an engine for {shown}: {scrub(str(e))}") from None
-    sync = engine.sync_engine if isinstance(engine, AsyncEngine) else engine
+    sync = engine if isinstance(engine, Engine) else engine.sync_engine
     if sync.dialect.name == "sqlite":
         event.listen(sync, "connect", _sqlite_connect)
         event.listen(sync, "begin", _sqlite_begin)
@@ -116,7 +126,7 @@ def get_engine(resources: ResourcePool, url: sa.URL, echo: bool = False) -> Engi
 
 
 async def _dispose_async(engine: Engine | AsyncEngine) -> None:
-    assert isinstance(engine, AsyncEngine)
+    assert not isinstance(engine, Engine)
     await engine.dispose()
 
 
@@ -213,7 +223,7 @@ class AsyncLink:
 
 def connect(resources: ResourcePool, engine: Engine | AsyncEngine) -> Link:
     """A new connection to ``engine`` (async engines through the run's event loop)."""
-    if isinstance(engine, AsyncEngine):
+    if not isinstance(engine, Engine):
         return AsyncLink(engine, event_loop(resources))
     return SyncLink(engine)
 

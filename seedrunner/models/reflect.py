@@ -28,7 +28,6 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from seedrunner.errors import HandlerError
 from seedrunner.handlers.sqlalchemy import describe, resolve_url
@@ -102,6 +101,8 @@ def _in_event_loop(url: sa.URL, keys: list[TableKey]) -> Reflection:
     """Reflect through an async engine in a fresh event loop (a thread if one is running)."""
 
     async def main() -> Reflection:
+        from sqlalchemy.ext.asyncio import create_async_engine  # needs greenlet: [async]
+
         engine = create_async_engine(url, hide_parameters=True)
         try:
             async with engine.connect() as conn:
