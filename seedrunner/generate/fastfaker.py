@@ -20,6 +20,7 @@ from typing import Any
 
 from faker import Faker
 from faker.providers import BaseProvider
+from faker.providers.misc import Provider as MiscProvider
 from faker.providers.person import Provider as PersonProvider
 from faker.providers.phone_number import Provider as PhoneProvider
 from faker.providers.python import Provider as PythonProvider
@@ -39,6 +40,8 @@ def fast_draw(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
         return _integers(fake, provider, kwargs)
     if provider == "phone_number" and not kwargs:
         return _phone_numbers(fake)
+    if provider in _BOOLEANS:
+        return _booleans(fake, provider, kwargs)
     if kwargs or provider not in _WORD_LISTS:
         return None
     base, attribute = _WORD_LISTS[provider]
@@ -136,3 +139,26 @@ def _parse_numerify(fmt: str) -> tuple[tuple[str, ...], list[tuple[int, int, boo
         if ch == symbol
     ]
     return parts, slots
+
+
+# provider -> (its base implementation, the name of its percentage argument)
+_BOOLEANS: dict[str, tuple[Any, str]] = {
+    "boolean": (MiscProvider.boolean, "chance_of_getting_true"),
+    "pybool": (PythonProvider.pybool, "truth_probability"),
+}
+
+
+def _booleans(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None:
+    """``boolean``/``pybool``: ``randint(1, 100) <= chance`` per row, as Faker does."""
+    base, argument = _BOOLEANS[provider]
+    method = getattr(fake, provider, None)
+    if getattr(method, "__func__", None) is not base or set(kwargs) - {argument}:
+        return None
+    if provider == "pybool" and getattr(fake.random_int, "__func__", None) is not (
+        BaseProvider.random_int
+    ):
+        return None
+    chance = kwargs.get(argument, 50)
+    if not isinstance(chance, int) or isinstance(chance, bool) or not 0 <= chance <= 100:
+        return None  # Faker's own call raises its own error for a bad value
+    return lambda rng, n: [rng.randint(1, 100) <= chance for _ in range(n)]

@@ -80,3 +80,22 @@ def test_phone_numbers_are_fakers_own(locale):
 def test_phone_fast_path_steps_aside_for_locales_with_their_own_logic():
     assert fast_draw(Faker("en_US"), "phone_number", {}) is not None
     assert fast_draw(Faker("fr_FR"), "phone_number", {}) is None  # fr_FR overrides it
+
+
+@pytest.mark.parametrize(
+    ("provider", "kwargs"),
+    [
+        ("boolean", {}),
+        ("boolean", {"chance_of_getting_true": 20}),
+        ("pybool", {}),
+        ("pybool", {"truth_probability": 90}),
+    ],
+)
+def test_booleans_are_fakers_own(provider, kwargs):
+    fake = Faker("en_US")
+    slow = FakerColumn(2, [fake], provider, kwargs)
+    slow._fast = None
+    fast = FakerColumn(2, [fake], provider, kwargs)
+    assert fast._fast is not None
+    assert fast.values(0, 5000) == slow.values(0, 5000)
+    assert fast.values(7000, 30) == slow.values(7000, 30)
