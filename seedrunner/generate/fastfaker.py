@@ -38,18 +38,33 @@ def fast_draw(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
     """A column-wise equivalent of ``fake.<provider>(**kwargs)``, or None."""
     if provider in _INTEGERS:
         return _integers(fake, provider, kwargs)
-    if provider == "phone_number" and not kwargs:
-        return _phone_numbers(fake)
     if provider in _BOOLEANS:
         return _booleans(fake, provider, kwargs)
-    if kwargs or provider not in _WORD_LISTS:
-        return None
-    base, attribute = _WORD_LISTS[provider]
+    if provider == "phone_number" and not kwargs:
+        return _phone_numbers(fake)
+    if provider in _WORD_LISTS and not kwargs:
+        return _word_list(fake, provider)
+    return None
+
+
+def _base_owner(fake: Faker, provider: str, base: Any) -> Any | None:
+    """The provider object behind ``fake.<provider>`` while that is still Faker's ``base``
+    implementation; None when the locale overrides it (its own logic, its own draws)."""
     method = getattr(fake, provider, None)
-    owner = getattr(method, "__self__", None)
-    if getattr(method, "__func__", None) is not base or owner is None:
-        return None  # the locale overrides it: its own logic, its own draws
-    if not getattr(owner, "__use_weighting__", True):
+    if getattr(method, "__func__", None) is not base:
+        return None
+    return getattr(method, "__self__", None)
+
+
+def _plain_int(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _word_list(fake: Faker, provider: str) -> Draw | None:
+    """``random_element(<word list>)``: one weighted (or uniform) pick per row."""
+    base, attribute = _WORD_LISTS[provider]
+    owner = _base_owner(fake, provider, base)
+    if owner is None or not getattr(owner, "__use_weighting__", True):
         return None
     words = getattr(owner, attribute, None)
     if isinstance(words, OrderedDict):
@@ -74,16 +89,12 @@ _INTEGERS: dict[str, tuple[Any, tuple[str, str, str], tuple[int, int, int]]] = {
 def _integers(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None:
     """``pyint``/``random_int``: ``randrange(min, max + 1, step)`` per row, as Faker does."""
     base, names, defaults = _INTEGERS[provider]
-    method = getattr(fake, provider, None)
-    random_int = getattr(fake, "random_int", None)
-    if getattr(method, "__func__", None) is not base:
+    if _base_owner(fake, provider, base) is None or set(kwargs) - set(names):
         return None
-    if getattr(random_int, "__func__", None) is not BaseProvider.random_int:
-        return None
-    if set(kwargs) - set(names):
+    if _base_owner(fake, "random_int", BaseProvider.random_int) is None:
         return None
     lo, hi, step = (kwargs.get(n, d) for n, d in zip(names, defaults, strict=True))
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (lo, hi, step)):
+    if not all(_plain_int(v) for v in (lo, hi, step)):
         return None
     stop = hi + 1
     return lambda rng, n: [rng.randrange(lo, stop, step) for _ in range(n)]
@@ -101,11 +112,8 @@ def _phone_numbers(fake: Faker) -> Draw | None:
     the digits are drawn in that order here too, so the values and the generator's state
     after each row are Faker's own.
     """
-    method = getattr(fake, "phone_number", None)
-    owner = getattr(method, "__self__", None)
-    if getattr(method, "__func__", None) is not PhoneProvider.phone_number or owner is None:
-        return None
-    if type(owner).numerify is not BaseProvider.numerify:
+    owner = _base_owner(fake, "phone_number", PhoneProvider.phone_number)
+    if owner is None or type(owner).numerify is not BaseProvider.numerify:
         return None
     formats = getattr(owner, "formats", None)
     if not isinstance(formats, tuple | list) or not formats:
@@ -151,14 +159,11 @@ _BOOLEANS: dict[str, tuple[Any, str]] = {
 def _booleans(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None:
     """``boolean``/``pybool``: ``randint(1, 100) <= chance`` per row, as Faker does."""
     base, argument = _BOOLEANS[provider]
-    method = getattr(fake, provider, None)
-    if getattr(method, "__func__", None) is not base or set(kwargs) - {argument}:
+    if _base_owner(fake, provider, base) is None or set(kwargs) - {argument}:
         return None
-    if provider == "pybool" and getattr(fake.random_int, "__func__", None) is not (
-        BaseProvider.random_int
-    ):
+    if provider == "pybool" and _base_owner(fake, "random_int", BaseProvider.random_int) is None:
         return None
     chance = kwargs.get(argument, 50)
-    if not isinstance(chance, int) or isinstance(chance, bool) or not 0 <= chance <= 100:
+    if not _plain_int(chance) or not 0 <= chance <= 100:
         return None  # Faker's own call raises its own error for a bad value
     return lambda rng, n: [rng.randint(1, 100) <= chance for _ in range(n)]
