@@ -26,7 +26,13 @@ from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.sqlcopy import can_copy, copy_rows
 from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
-from seedrunner.handlers.sqlerrors import conflict_message, describe, duplicate_key, is_transient
+from seedrunner.handlers.sqlerrors import (
+    conflict_message,
+    describe,
+    duplicate_key,
+    is_transient,
+    sqlstate,
+)
 from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
@@ -407,7 +413,7 @@ class SqlAlchemyHandler:
         cause = describe(e)
         if kept and not cause.endswith("."):
             cause += "."
-        if what.startswith("advance") and _sqlstate(e) == "42501":
+        if what.startswith("advance") and sqlstate(e) == "42501":
             cause += (
                 " seedrunner writes explicit keys and moves the table's sequence past them "
                 "so the application's next insert does not collide; the role needs UPDATE "
@@ -415,12 +421,6 @@ class SqlAlchemyHandler:
                 "or leave the key to the database with {skip: true}."
             )
         return cls(f"{where}: cannot {what}: {cause}{kept}")
-
-
-def _sqlstate(e: BaseException) -> str | None:
-    orig = getattr(e, "orig", None)
-    code = getattr(orig, "sqlstate", None)
-    return code if isinstance(code, str) else None
 
 
 def naive_utc(table: sa.Table, names: tuple[str, ...], columns: list[list[Any]]) -> list[list[Any]]:

@@ -31,13 +31,20 @@ def _mysql_code(error: BaseException) -> int | None:
     return args[0] if args and isinstance(args[0], int) else None
 
 
+def sqlstate(error: BaseException | None) -> str | None:
+    """The SQLSTATE of a driver error, or of the one a SQLAlchemy error wraps (PostgreSQL)."""
+    orig = getattr(error, "orig", None) or error
+    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    return code if isinstance(code, str) else None
+
+
 def is_transient(error: exc.DBAPIError) -> bool:
     """Does a retry on a fresh connection stand a chance (lost link, deadlock)?"""
     if error.connection_invalidated:
         return True
     orig = error.orig
-    code = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
-    if isinstance(code, str):
+    code = sqlstate(error)
+    if code is not None:
         return code.startswith(_TRANSIENT_SQLSTATE_PREFIX) or code in _TRANSIENT_SQLSTATE
     mysql = _mysql_code(orig) if orig is not None else None
     if mysql is not None:
@@ -66,8 +73,7 @@ def describe(error: BaseException) -> str:
         return f"{type(orig).__name__}: duplicate entry for key '{key.group(1) if key else '?'}'"
     lines = str(orig).strip().splitlines()
     first = lines[0] if lines else ""
-    sqlstate = getattr(orig, "sqlstate", None)
-    if isinstance(sqlstate, str) and sqlstate.startswith("22"):  # PostgreSQL data exception
+    if (sqlstate(orig) or "").startswith("22"):  # PostgreSQL data exception
         first = _PG_VALUE.sub("<value hidden>", first)
     if _mysql_code(orig) is not None:
         first = _MYSQL_VALUE.sub("value: <value hidden>", first)
@@ -79,8 +85,7 @@ def duplicate_key(error: BaseException, table: sa.Table) -> tuple[str, list[str]
     if not isinstance(error, exc.IntegrityError) or error.orig is None:
         return None
     orig = error.orig
-    sqlstate = getattr(orig, "sqlstate", None)
-    if sqlstate == "23505":  # PostgreSQL unique_violation
+    if sqlstate(orig) == "23505":  # PostgreSQL unique_violation
         diag = getattr(orig, "diag", None)
         name = getattr(diag, "constraint_name", None) or "?"
         return name, _columns_of(table, name)
