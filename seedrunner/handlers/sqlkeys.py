@@ -44,10 +44,13 @@ def insert_returning(
 
 def _page_for_packet(conn: Connection, records: list[dict[str, Any]]) -> int:
     """Rows per INSERT so that one statement stays well inside max_allowed_packet."""
-    packet = conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar() or 4 * 1024 * 1024
+    if "max_allowed_packet" not in conn.info:  # read once per connection, not per batch
+        value = conn.exec_driver_sql("SELECT @@max_allowed_packet").scalar()
+        conn.info["max_allowed_packet"] = int(value or 4 * 1024 * 1024)
+    packet = conn.info["max_allowed_packet"]
     sample = records[: min(len(records), 200)]
     widest = max((sum(len(str(v)) + 4 for v in r.values()) for r in sample), default=1)
-    return max(1, min(_DEFAULT_PAGE, int(int(packet) * _PACKET_SHARE) // (widest * 2)))
+    return max(1, min(_DEFAULT_PAGE, int(packet * _PACKET_SHARE) // (widest * 2)))
 
 
 _ADVANCE = sa.text(
@@ -74,11 +77,15 @@ def advance_sequence(conn: Connection, table: sa.Table) -> None:
     column = table.autoincrement_column
     if conn.dialect.name != "postgresql" or column is None:
         return
-    params = {"name": table.name, "column": column.name}
-    if table.schema:
-        seq = conn.execute(_SERIAL_IN, {**params, "schema": table.schema}).scalar()
-    else:
-        seq = conn.execute(_SERIAL, params).scalar()
+    cache = conn.info.setdefault("serial_sequences", {})  # per connection: once per table
+    key = (table.schema, table.name, column.name)
+    if key not in cache:
+        params = {"name": table.name, "column": column.name}
+        if table.schema:
+            cache[key] = conn.execute(_SERIAL_IN, {**params, "schema": table.schema}).scalar()
+        else:
+            cache[key] = conn.execute(_SERIAL, params).scalar()
+    seq = cache[key]
     if seq is None:
         return
     top = conn.execute(sa.select(sa.func.max(column))).scalar()
