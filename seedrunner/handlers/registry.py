@@ -14,15 +14,20 @@ import inspect
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 from seedrunner.errors import SeedrunnerError
 from seedrunner.handlers.adapters import is_save_style, save_handler
 from seedrunner.handlers.base import HandlerOptions
+from seedrunner.plugins import (
+    HANDLER_GROUP,
+    PluginImportError,
+    entry_point_names,
+    load_entry_point,
+)
 
-ENTRY_POINT_GROUP = "seedrunner.handlers"
+ENTRY_POINT_GROUP = HANDLER_GROUP
 
 # Built-in handlers by name, imported on first use: a run that writes files never imports
 # SQLAlchemy's drivers, httpx or redis.
@@ -97,24 +102,18 @@ def _suggest(name: str) -> str:
 
 
 def _entry_point_names() -> list[str]:
-    return [ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)]
+    return entry_point_names(ENTRY_POINT_GROUP)
 
 
 def _entry_point(name: str) -> type[Any] | None:
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        if ep.name != name:
-            continue
-        dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-        try:
-            obj = ep.load()
-        except Exception as exc:  # a plugin's import-time failure, reported, not raised raw
-            raise UnknownHandlerError(
-                f"handler plugin {name!r} ({ep.value}, from {dist}) failed to import: "
-                f"{type(exc).__name__}: {exc}",
-                "fix or uninstall the plugin distribution",
-            ) from None
-        return _check_handler_class(obj, f"{name} ({ep.value})")
-    return None
+    try:
+        found = load_entry_point(ENTRY_POINT_GROUP, name, "handler")
+    except PluginImportError as exc:
+        raise UnknownHandlerError(exc.message, exc.hint) from None
+    if found is None:
+        return None
+    obj, value = found
+    return _check_handler_class(obj, f"{name} ({value})")
 
 
 def _dotted(path: str, folders: Sequence[Path]) -> type[Any]:

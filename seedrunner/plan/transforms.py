@@ -4,7 +4,6 @@ templates compiled and sandbox-checked, callables imported, all with located pro
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib.metadata import entry_points
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
@@ -18,6 +17,7 @@ from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models import ModelReferenceError, import_object
 from seedrunner.plan.steps import TransformPlan
+from seedrunner.plugins import TRANSFORM_GROUP, PluginImportError, load_entry_point
 
 
 class _Compiler:
@@ -121,20 +121,10 @@ def compile_transforms(
     return plans
 
 
-TRANSFORM_GROUP = "seedrunner.transforms"
-
-
 def _entry_point(name: str) -> Any:
     """A transform installed by a distribution under the ``seedrunner.transforms`` group."""
-    for ep in entry_points(group=TRANSFORM_GROUP):
-        if ep.name == name:
-            try:
-                return ep.load()
-            except Exception as exc:  # the plugin's own import failure, reported with its name
-                dist = ep.dist.name if ep.dist is not None else "unknown distribution"
-                raise ModelReferenceError(
-                    f"transform plugin {name!r} ({ep.value}, from {dist}) failed to import: "
-                    f"{type(exc).__name__}: {exc}",
-                    "fix or uninstall the plugin distribution",
-                ) from None
-    return None
+    try:
+        found = load_entry_point(TRANSFORM_GROUP, name, "transform")
+    except PluginImportError as exc:
+        raise ModelReferenceError(exc.message, exc.hint) from None
+    return None if found is None else found[0]
