@@ -51,7 +51,8 @@ class LoopThread:
         self.loop.close()
 
 
-def _new_loop() -> LoopRunner:
+def new_loop() -> LoopRunner:
+    """An ``asyncio.Runner``, or a loop on its own thread when one already runs here."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -61,4 +62,4 @@ def _new_loop() -> LoopRunner:
 
 def event_loop(resources: ResourcePool) -> LoopRunner:
     """The run's event loop for async engines (one per run, closed at run end)."""
-    return resources.get("asyncio:runner", _new_loop, lambda r: r.close())
+    return resources.get("asyncio:runner", new_loop, lambda r: r.close())

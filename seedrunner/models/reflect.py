@@ -16,8 +16,6 @@ Reflection misses a few things the databases do enforce, which are added to the 
 
 from __future__ import annotations
 
-import asyncio
-import concurrent.futures
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -30,6 +28,7 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from seedrunner.errors import HandlerError
+from seedrunner.handlers.aio import new_loop
 from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
 from seedrunner.models.shape import ModelShape
@@ -98,7 +97,7 @@ def _require_sqlite_file(url: sa.URL, shown: str) -> None:
 
 
 def _in_event_loop(url: sa.URL, keys: list[TableKey]) -> Reflection:
-    """Reflect through an async engine in a fresh event loop (a thread if one is running)."""
+    """Reflect through an async engine on a loop of its own (a thread if one is running)."""
 
     async def main() -> Reflection:
         from sqlalchemy.ext.asyncio import create_async_engine  # needs greenlet: [async]
@@ -110,12 +109,11 @@ def _in_event_loop(url: sa.URL, keys: list[TableKey]) -> Reflection:
         finally:
             await engine.dispose()
 
+    loop = new_loop()
     try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(main())).result()
+        return loop.run(main())
+    finally:
+        loop.close()
 
 
 def _reflect(conn: Connection, keys: list[TableKey]) -> Reflection:
