@@ -119,9 +119,7 @@ def dumps(value: Any, *, indent: int | None = None) -> str:
     )
 
 
-_ROW_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, separators=(",", ":"), default=to_jsonable
-)
+_ROW_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=to_jsonable)
 _NESTED = (Mapping, list, tuple, set, frozenset)
 
 
