@@ -122,9 +122,8 @@ class _DatasetRun:
         validator = self.dp.validator
         check = None
         if validator is not None:
-            unchecked = self.dp.skip_validation
-            if validator.shape_is_the_check:
-                unchecked = unchecked | {f.name for f in self.dp.fields if f.guaranteed}
+            guaranteed = {f.name for f in self.dp.fields if f.guaranteed}
+            unchecked = self.dp.skip_validation | validator.vouched(guaranteed)
             names = validator.shape.field_names
             check = validator.scoped(name for name in names if name not in unchecked)
         if check is not None:

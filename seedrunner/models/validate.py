@@ -72,6 +72,11 @@ class RowValidator:
         TypeShape by construction needs no check); pydantic-like models may add validators."""
         return self._checker is not None
 
+    def vouched(self, guaranteed: Iterable[str]) -> frozenset[str]:
+        """The fields among ``guaranteed`` (proven at plan time to fit their TypeShape) that
+        this validator may leave unchecked: those whose whole check is their shape."""
+        return frozenset(guaranteed) if self.shape_is_the_check else frozenset()
+
     def validate(self, records: list[dict[str, Any]]) -> list[RowProblem]:
         """Every problem in ``records``; an empty list means all rows are valid."""
         if self._adapter is not None:
