@@ -21,13 +21,15 @@ from typing import Any
 from faker import Faker
 
 from seedrunner.generate import dates
-from seedrunner.generate.streams import seeded_uuid
+from seedrunner.generate.composite import FormatsGen, numerified, per_locale
+from seedrunner.generate.draws import Uuids
 from seedrunner.generate.typed import (
     ALNUM,
-    ChoiceGen,
+    Concat,
     Context,
     FnGen,
     Gen,
+    IntGen,
     LettersGen,
     MapGen,
     ascii_word,
@@ -37,7 +39,7 @@ from seedrunner.generate.typed import (
     faker_gen,
     float_gen,
     int_gen,
-    ipv4,
+    ipv4_gen,
     url_gen,
     vocab,
     words,
@@ -202,25 +204,33 @@ def _full_name(f: FieldShape, ctx: Context) -> Gen | None:
     first, last = _first(ctx), _last(ctx)
     if first is None or last is None:
         return faker_gen(ctx.fakers, "name")
-    return FnGen(lambda rng: f"{first.one(rng)} {last.one(rng)}")
+    return Concat([first, " ", last])
 
 
 def _username(f: FieldShape, ctx: Context) -> Gen | None:
     first = vocab(ctx.fakers, "person", "first_names", ascii_word) or words(ctx, True)
     last = vocab(ctx.fakers, "person", "last_names", ascii_word) or words(ctx, True)
 
-    def draw(rng: random.Random) -> str:
-        return f"{first.one(rng)}{last.one(rng)[:1]}{int(rng.random() * 1000)}"
+    return Concat([first, MapGen(last, _initial), IntGen(0, 1000)])
 
-    return FnGen(draw)
+
+def _initial(text: str) -> str:
+    return text[:1]
 
 
 def _provider(provider: str, *fallbacks: str, post: Callable[[Any], Any] | None = None) -> Builder:
+    """The first of the providers every locale has; column-wise where the provider is a
+    numerified format (phone numbers, postcodes of most locales)."""
+
     def build(f: FieldShape, ctx: Context) -> Gen | None:
         for name in (provider, *fallbacks):
-            gen = faker_gen(ctx.fakers, name)
-            if gen is not None:
-                return gen if post is None else MapGen(gen, post)
+            gen: Gen | None = faker_gen(ctx.fakers, name)
+            if gen is None:
+                continue
+            direct = [numerified(faker, name) for faker in ctx.fakers]
+            if all(d is not None for d in direct):
+                gen = per_locale([d for d in direct if d is not None])
+            return gen if post is None else MapGen(gen, post)
         return None
 
     return build
@@ -259,26 +269,6 @@ _TOKEN_DATA = {
 _TOKEN = re.compile(r"\{\{\s*(\w+)\s*\}\}")
 
 
-class _Template(Gen):
-    """A weighted pick of a format string whose tokens are filled from sub-generators."""
-
-    def __init__(self, formats: ChoiceGen, parts: dict[str, list[str | Gen]]) -> None:
-        self.formats, self.parts = formats, parts
-
-    def one(self, rng: random.Random) -> str:
-        parts = self.parts[self.formats.one(rng)]
-        return "".join(p if isinstance(p, str) else p.one(rng) for p in parts)
-
-
-class _PerLocale(Gen):
-    def __init__(self, gens: list[Gen]) -> None:
-        self.gens = gens
-
-    def one(self, rng: random.Random) -> Any:
-        gens = self.gens
-        return gens[int(rng.random() * len(gens))].one(rng) if len(gens) > 1 else gens[0].one(rng)
-
-
 def _template(faker: Faker, method: str, depth: int = 0) -> Gen | None:
     """Faker's ``method`` re-done from its format strings with direct picks for names.
 
@@ -291,7 +281,7 @@ def _template(faker: Faker, method: str, depth: int = 0) -> Gen | None:
     formats = vocab([faker], family, attr)
     if formats is None:
         return None
-    parts: dict[str, list[str | Gen]] = {}
+    parts: dict[str, Concat] = {}
     for fmt in formats.tables[0][0]:
         pieces: list[str | Gen] = []
         for i, piece in enumerate(_TOKEN.split(fmt)):
@@ -303,8 +293,8 @@ def _template(faker: Faker, method: str, depth: int = 0) -> Gen | None:
             if gen is None:
                 return None
             pieces.append(gen)
-        parts[fmt] = pieces
-    return _Template(formats, parts)
+        parts[fmt] = Concat(pieces)
+    return FormatsGen(formats, parts)
 
 
 def _token(faker: Faker, token: str, depth: int) -> Gen | None:
@@ -312,11 +302,11 @@ def _token(faker: Faker, token: str, depth: int) -> Gen | None:
         sub = _template(faker, token, depth + 1)
         if sub is not None:
             return sub
-    if token in _TOKEN_DATA and _base_method(faker, "person", token) is not False:
+    if token in _TOKEN_DATA and _base_method(faker, _TOKEN_DATA[token][0], token) is not False:
         data = vocab([faker], *_TOKEN_DATA[token])
         if data is not None:
             return data
-    return faker_gen([faker], token)
+    return numerified(faker, token) or faker_gen([faker], token)
 
 
 def _base_method(faker: Faker, family: str, method: str) -> bool | None:
@@ -338,7 +328,7 @@ def _formatted(method: str, post: Callable[[Any], Any] | None = None) -> Builder
             if gen is None:
                 return None
             gens.append(gen)
-        out: Gen = _PerLocale(gens)
+        out = per_locale(gens)
         return out if post is None else MapGen(out, post)
 
     return build
@@ -396,8 +386,8 @@ def _password(f: FieldShape, ctx: Context) -> Gen:
 def _uuid(f: FieldShape, ctx: Context) -> Gen:
     hi = f.type.max_length
     if hi is not None and hi < 36:
-        return FnGen(lambda rng: seeded_uuid(rng).hex[:hi])
-    return FnGen(lambda rng: str(seeded_uuid(rng)))
+        return FnGen(Uuids("hex", hi))
+    return FnGen(Uuids("str"))
 
 
 def _numeric(prefer: tuple[Any, Any], places: int | None = None) -> Builder:
@@ -454,7 +444,7 @@ BUILDERS: dict[str, Builder] = {
     "text": _text,
     "url": lambda f, ctx: url_gen(ctx),
     "domain": lambda f, ctx: domain_gen(ctx),
-    "ip": lambda f, ctx: FnGen(ipv4),
+    "ip": lambda f, ctx: ipv4_gen(),
     "slug": _slug,
     "color": _data("color", "all_colors", "color_name"),
     "currency": _data("currency", "currencies", "currency_code", _currency_code),

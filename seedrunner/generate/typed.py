@@ -4,7 +4,8 @@ A ``Gen`` draws one value with ``one(rng)`` or ``n`` values with ``many(rng, n)`
 consumes the rng exactly as ``n`` calls of ``one`` would, so a column built on it keeps the
 row-by-row contract of ``streams.Stream`` and a gen can also be reused for the items of a
 list or the fields of a nested model drawn from a shared rng.  ``GenColumn`` turns a gen
-into a ``Column``.
+into a ``Column``.  A gen with a ``width`` also fills whole columns with numpy from
+``width`` words per row (``vector``), with the very values ``one`` gives.
 
 Numbers stay inside a pleasant window (0..10 000 unless the bounds say otherwise) clamped by
 the hard bounds; bounds equal to an SQL integer type's limits count as hard bounds only.
@@ -32,12 +33,15 @@ from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
+import numpy as np
 from faker import Faker
 
 from seedrunner.errors import GenerationError
-from seedrunner.generate import dates
+from seedrunner.generate import dates, vector
 from seedrunner.generate.columns import RandomColumn
-from seedrunner.generate.streams import new_rng, seeded_uuid
+from seedrunner.generate.draws import Coin, Uuids
+from seedrunner.generate.streams import new_rng
+from seedrunner.generate.vector import RowDraw, Words
 from seedrunner.models.shape import FieldShape, TypeShape
 
 Draw = Callable[[random.Random], Any]
@@ -56,30 +60,46 @@ FALLBACK_WORDS = ("alpha", "bravo", "delta", "echo", "gamma", "lima", "nova", "o
 
 
 class Gen(ABC):
-    """Draws values from an rng, one row at a time."""
+    """Draws values from an rng, one row at a time, or a column at a time when it can."""
 
     capacity: int | None = None
+    #: words per row when ``fill`` can make a whole column with numpy; None when it cannot.
+    width: int | None = None
 
     @abstractmethod
     def one(self, rng: random.Random) -> Any:
         """One value."""
 
+    def fill(self, w: Words) -> list[Any]:
+        """The values of ``len(w)`` rows from their words (only when ``width`` is set)."""
+        raise NotImplementedError(type(self).__name__)
+
     def many(self, rng: random.Random, n: int) -> list[Any]:
         """``n`` values, consuming ``rng`` exactly as ``n`` calls of ``one`` would."""
+        if self.width is not None:
+            return self.fill(vector.words(rng, n, self.width))
         one = self.one
         return [one(rng) for _ in range(n)]
 
 
 class FnGen(Gen):
-    """A gen from a plain per-row ``fn(rng)``."""
+    """A gen from a plain per-row ``fn(rng)``; column-wise when ``fn`` is a ``RowDraw``."""
 
     def __init__(self, fn: Draw, capacity: int | None = None) -> None:
         self.fn, self.capacity = fn, capacity
+        if isinstance(fn, RowDraw):
+            self.width = fn.width
 
     def one(self, rng: random.Random) -> Any:
         return self.fn(rng)
 
+    def fill(self, w: Words) -> list[Any]:
+        assert isinstance(self.fn, RowDraw)
+        return self.fn.fill(w)
+
     def many(self, rng: random.Random, n: int) -> list[Any]:
+        if self.width is not None:
+            return self.fill(vector.words(rng, n, self.width))
         fn = self.fn
         return [fn(rng) for _ in range(n)]
 
@@ -89,13 +109,47 @@ class MapGen(Gen):
 
     def __init__(self, inner: Gen, post: Callable[[Any], Any]) -> None:
         self.inner, self.post, self.capacity = inner, post, inner.capacity
+        self.width = inner.width
 
     def one(self, rng: random.Random) -> Any:
         return self.post(self.inner.one(rng))
 
+    def fill(self, w: Words) -> list[Any]:
+        return list(map(self.post, self.inner.fill(w)))
+
     def many(self, rng: random.Random, n: int) -> list[Any]:
-        post = self.post
-        return [post(v) for v in self.inner.many(rng, n)]
+        return list(map(self.post, self.inner.many(rng, n)))
+
+
+class Concat(Gen):
+    """Literal text and other gens' values joined, drawn in order: ``f"{first}.{last}"``.
+
+    Column-wise when every part is: each part fills its own slice of the row's words, and
+    one ``str.format`` per row joins them.
+    """
+
+    def __init__(self, parts: Sequence[str | Gen]) -> None:
+        self.parts = [p for p in parts if not isinstance(p, str) or p]
+        self.gens = [p for p in self.parts if isinstance(p, Gen)]
+        widths = [g.width for g in self.gens]
+        self.width = None if None in widths else sum(w for w in widths if w is not None)
+        self._format = "".join(
+            p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}"
+            for p in self.parts
+        )
+
+    def one(self, rng: random.Random) -> str:
+        return "".join(p if isinstance(p, str) else str(p.one(rng)) for p in self.parts)
+
+    def fill(self, w: Words) -> list[Any]:
+        columns, at = [], 0
+        for g in self.gens:
+            assert g.width is not None
+            columns.append(g.fill(w[:, at : at + g.width]))
+            at += g.width
+        if not columns:
+            return [self._format.format()] * len(w)
+        return list(map(self._format.format, *columns))
 
 
 class GenColumn(RandomColumn):
@@ -142,6 +196,34 @@ class ChoiceGen(Gen):
         self.tables = list(tables)
         self.capacity = len({repr(o) for opts, _ in self.tables for o in opts})
         self._fast = [(opts, cum, cum[-1] if cum else 0.0, len(opts)) for opts, cum in tables]
+        self.width = 1 if len(self.tables) == 1 else 2
+        self._arrays: list[tuple[Any, Any]] | None = None
+
+    def _vectors(self) -> list[tuple[Any, Any]]:
+        """Each table's options and cumulative weights as arrays (built on first fill)."""
+        if self._arrays is None:
+            self._arrays = [
+                (vector.objects(opts), None if cum is None else np.asarray(cum, np.float64))
+                for opts, cum in self.tables
+            ]
+        return self._arrays
+
+    def index(self, w: Words, table: int = 0) -> vector.Ints:
+        """The picked option's position in ``table`` for each row's word (``w`` is 1-d)."""
+        opts, cum = self._vectors()[table]
+        return vector.below(w, len(opts)) if cum is None else vector.weighted(w, cum)
+
+    def fill(self, w: Words) -> list[Any]:
+        arrays = self._vectors()
+        if len(arrays) == 1:
+            picked: list[Any] = arrays[0][0][self.index(w[:, 0])].tolist()
+            return picked
+        which = vector.below(w[:, 0], len(arrays))
+        groups = []
+        for t, (opts, _) in enumerate(arrays):
+            rows = np.nonzero(which == t)[0]
+            groups.append((rows, opts[self.index(w[rows, 1], t)].tolist()))
+        return vector.scatter(len(w), groups)
 
     def one(self, rng: random.Random) -> Any:
         fast = self._fast
@@ -149,12 +231,6 @@ class ChoiceGen(Gen):
         if cum is None:
             return opts[int(rng.random() * n)]
         return opts[bisect(cum, rng.random() * total, 0, n - 1)]
-
-    def many(self, rng: random.Random, n: int) -> list[Any]:
-        if len(self.tables) == 1:
-            opts, cum = self.tables[0]
-            return rng.choices(opts, cum_weights=cum, k=n)
-        return super().many(rng, n)
 
 
 def choice_gen(options: Sequence[Any]) -> ChoiceGen:
@@ -307,19 +383,21 @@ class IntGen(Gen):
     def __init__(self, lo: int, count: int, step: int = 1) -> None:
         self.lo, self.count, self.step = lo, count, step
         self.capacity = count
+        self.width = 1 if count <= _BIG else None
+        self._small = abs(lo) + abs(step) * count < 1 << 62  # no int64 overflow in numpy
 
     def one(self, rng: random.Random) -> int:
         if self.count > _BIG:
             return self.lo + self.step * rng.randrange(self.count)
         return self.lo + self.step * int(rng.random() * self.count)
 
-    def many(self, rng: random.Random, n: int) -> list[Any]:
-        lo, count, step, r = self.lo, self.count, self.step, rng.random
-        if count > _BIG:
-            return super().many(rng, n)
-        if step == 1:
-            return [lo + int(r() * count) for _ in range(n)]
-        return [lo + step * int(r() * count) for _ in range(n)]
+    def fill(self, w: Words) -> list[Any]:
+        k = vector.below(w[:, 0], self.count)
+        lo, step = self.lo, self.step
+        if self._small:
+            out: list[Any] = (k * step + lo).tolist() if step != 1 else (k + lo).tolist()
+            return out
+        return [lo + step * v for v in k.tolist()]
 
 
 def _int_bounds(t: TypeShape) -> tuple[int | None, int | None]:
@@ -347,6 +425,19 @@ def int_gen(t: TypeShape, label: str, prefer: tuple[int, int] | None = None) -> 
 class FloatGen(Gen):
     def __init__(self, lo: float, hi: float, places: int | None = None) -> None:
         self.lo, self.hi, self.places = lo, hi, places
+        self.width = 1
+
+    def fill(self, w: Words) -> list[Any]:
+        lo, hi, places = self.lo, self.hi, self.places
+        raw = np.minimum(np.maximum(lo + vector.unit(w[:, 0]) * (hi - lo), lo), hi)
+        values: list[float] = raw.tolist()
+        if places is None:
+            return values
+        out = []
+        for v in values:  # Python's round, correctly rounded (numpy's is not)
+            rounded = round(v, places)
+            out.append(rounded if lo <= rounded <= hi else v)
+        return out
 
     def one(self, rng: random.Random) -> float:
         lo, hi = self.lo, self.hi
@@ -387,6 +478,11 @@ class _MultipleFloat(FloatGen):
     def __init__(self, ints: IntGen, m: float) -> None:
         super().__init__(0.0, 0.0)
         self.ints, self.m = ints, m
+        self.width = ints.width
+
+    def fill(self, w: Words) -> list[Any]:
+        m = self.m
+        return [k * m for k in self.ints.fill(w)]
 
     def one(self, rng: random.Random) -> float:
         return self.ints.one(rng) * self.m
@@ -398,13 +494,14 @@ class DecimalGen(Gen):
     def __init__(self, units: IntGen, places: int) -> None:
         self.units, self.places = units, places
         self.capacity = units.capacity
+        self.width = units.width
+
+    def fill(self, w: Words) -> list[Any]:
+        p = -self.places
+        return [Decimal(u).scaleb(p) for u in self.units.fill(w)]
 
     def one(self, rng: random.Random) -> Decimal:
         return Decimal(self.units.one(rng)).scaleb(-self.places)
-
-    def many(self, rng: random.Random, n: int) -> list[Any]:
-        p = -self.places
-        return [Decimal(u).scaleb(p) for u in self.units.many(rng, n)]
 
 
 def _dec(v: Any) -> Decimal:
@@ -531,38 +628,27 @@ def email_gen(ctx: Context, lo: int | None, hi: int | None) -> Gen | None:
         return None
     need = 0 if lo is None else lo - 1 - min(len(d) for d in domains)
 
-    def draw(rng: random.Random) -> str:
-        local = f"{first.one(rng)}.{last.one(rng)}{int(rng.random() * 10_000)}"
+    def shape(local: str) -> str:
         local = local[:room].strip(".")
-        if len(local) < need:
-            local += "0" * (need - len(local))
-        return f"{local}@{domains[int(rng.random() * len(domains))]}"
+        return local + "0" * (need - len(local)) if len(local) < need else local
 
-    return FnGen(draw)
+    local = MapGen(Concat([first, ".", last, IntGen(0, 10_000)]), shape)
+    return Concat([local, "@", choice_gen(domains)])
 
 
 def url_gen(ctx: Context) -> Gen:
     w = words(ctx, ascii_only=True)
-
-    def draw(rng: random.Random) -> str:
-        host = f"{w.one(rng)}{w.one(rng)}.{TLDS[int(rng.random() * len(TLDS))]}"
-        return f"https://www.{host}/{w.one(rng)}"
-
-    return FnGen(draw)
+    return Concat(["https://www.", w, w, ".", choice_gen(TLDS), "/", w])
 
 
 def domain_gen(ctx: Context) -> Gen:
     w = words(ctx, ascii_only=True)
-
-    def draw(rng: random.Random) -> str:
-        return f"{w.one(rng)}{w.one(rng)}.{TLDS[int(rng.random() * len(TLDS))]}"
-
-    return FnGen(draw)
+    return Concat([w, w, ".", choice_gen(TLDS)])
 
 
-def ipv4(rng: random.Random) -> str:
-    r = rng.random
-    return f"{1 + int(r() * 223)}.{int(r() * 256)}.{int(r() * 256)}.{1 + int(r() * 254)}"
+def ipv4_gen() -> Gen:
+    octet = IntGen(0, 256)
+    return Concat([IntGen(1, 223), ".", octet, ".", octet, ".", IntGen(1, 254)])
 
 
 def ipv6(rng: random.Random) -> str:
@@ -577,11 +663,11 @@ def format_gen(t: TypeShape, ctx: Context) -> Gen | None:
     if fmt in ("url", "uri", "http_url", "any_url", "any_http_url", "https_url"):
         return url_gen(ctx)
     if fmt in ("ipv4", "ip", "ipvanyaddress", "ipv4address"):
-        return FnGen(ipv4)
+        return ipv4_gen()
     if fmt in ("ipv6", "ipv6address"):
         return FnGen(ipv6)
     if fmt in ("uuid", "uuid4"):
-        return FnGen(lambda rng: str(seeded_uuid(rng)))
+        return FnGen(Uuids("str"))
     if fmt in ("hostname", "domain"):
         return domain_gen(ctx)
     return None
@@ -807,7 +893,7 @@ def type_gen(t: TypeShape, ctx: Context) -> Gen:
     if kind == "decimal":
         return decimal_gen(t, ctx.label)
     if kind == "bool":
-        return FnGen(lambda rng: rng.random() < 0.5, capacity=2)
+        return FnGen(Coin(), capacity=2)
     if kind in ("date", "datetime"):
         return date_gen(t, ctx)
     if kind == "time":
@@ -815,7 +901,7 @@ def type_gen(t: TypeShape, ctx: Context) -> Gen:
     if kind == "timedelta":
         return FnGen(dates.durations)
     if kind == "uuid":
-        return FnGen(seeded_uuid)
+        return FnGen(Uuids())
     if kind == "bytes":
         return BytesGen(*_lengths(t, 8, 16))
     if kind in ("enum", "literal"):

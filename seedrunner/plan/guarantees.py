@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from seedrunner.generate import columns as C
 from seedrunner.generate import dates, names, typed
-from seedrunner.generate.streams import seeded_uuid
+from seedrunner.generate.vector import RowDraw
 from seedrunner.models.shape import FieldShape, TypeShape
 from seedrunner.models.validate import values_fit
 from seedrunner.plan.steps import FieldPlan
@@ -157,25 +157,12 @@ def _lengths_proven(lo: int, hi: int | None, t: TypeShape, fits: Callable[..., b
 
 def _fn_samples(fn: Callable[..., Any]) -> list[Any] | None:
     """Values that stand for everything ``fn`` can return (same type and awareness)."""
-    if fn is seeded_uuid:
-        return [uuid.UUID(int=0)]
+    if isinstance(fn, RowDraw):  # dates, datetimes, coins, UUIDs: each states its sample
+        return list(fn.sample) or None
     if fn is dates.times_of_day:
         return [dt.time()]
     if fn is dates.durations:
         return [dt.timedelta()]
-    code = getattr(fn, "__code__", None)
-    if code is _BOOL_CODE:
-        return [True, False]
-    if code is _DATE_CODE:
-        return [dt.date(2000, 1, 1)]  # dt.date.fromordinal: a date, never a datetime
-    if code is _DATETIME_CODE:
-        start = inspect.getclosurevars(fn).nonlocals.get("start")
-        return [start] if isinstance(start, dt.datetime) else None  # start + timedelta
-    if code is _BIRTH_CODE:
-        midnight = inspect.getclosurevars(fn).nonlocals.get("midnight")
-        if not isinstance(midnight, dt.time):
-            return None
-        return [dt.datetime.combine(dt.date(2000, 1, 1), midnight)]
     return None
 
 
@@ -187,13 +174,4 @@ def _post_of(gen: typed.Gen) -> Any:
     return getattr(gen, "post", None)
 
 
-def _fn_of(gen: typed.Gen) -> Any:
-    return getattr(gen, "fn", None)
-
-
-_EPOCH = dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
 _FIT_CODE = _code(_post_of(names._fit(typed.choice_gen(["x"]), TypeShape("str", max_length=1))))
-_BOOL_CODE = _code(_fn_of(typed.type_gen(TypeShape("bool"), typed.Context((), _EPOCH))))
-_DATE_CODE = _code(dates.date_between(_EPOCH.date(), _EPOCH.date()))
-_DATETIME_CODE = _code(dates.datetime_between(_EPOCH, _EPOCH, aware=True))
-_BIRTH_CODE = _code(dates.birth_datetimes(_EPOCH, aware=True))
