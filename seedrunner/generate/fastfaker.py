@@ -5,7 +5,9 @@ locale's ~7,000 names and weights into tuples and sums the weights again before 
 one ``random()``.  For such providers the column is drawn at once from the same list and
 the same cumulative weights with ``rng.choices(..., k=n)``, which consumes the generator
 exactly as n single calls would: the values are identical to Faker's, only faster.
-``pyint``/``random_int`` are one ``randrange`` per row, drawn the same way.  A
+``pyint``/``random_int`` are one ``randrange`` per row, drawn the same way;
+``date_time_between(_dates)`` is one ``uniform`` per row, drawn as a numpy column (``vector``); and
+``pydecimal`` with fixed digits makes Faker's own draws without its argument checks.  A
 locale that overrides the method, a list that is not weighted as expected, or anything
 else unrecognised keeps the per-row Faker call.
 """
@@ -15,15 +17,20 @@ from __future__ import annotations
 import random
 from collections import OrderedDict
 from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
 from itertools import accumulate
 from typing import Any
 
 from faker import Faker
 from faker.providers import BaseProvider
+from faker.providers.date_time import Provider as DateTimeProvider
 from faker.providers.misc import Provider as MiscProvider
 from faker.providers.person import Provider as PersonProvider
 from faker.providers.phone_number import Provider as PhoneProvider
 from faker.providers.python import Provider as PythonProvider
+
+from seedrunner.generate import vector
 
 Draw = Callable[[random.Random, int], list[Any]]
 
@@ -44,6 +51,10 @@ def fast_draw(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
         return _phone_numbers(fake)
     if provider in _WORD_LISTS and not kwargs:
         return _word_list(fake, provider)
+    if provider == "date_time_between_dates":
+        return _date_times_between(fake, kwargs)
+    if provider == "pydecimal":
+        return _decimals(fake, kwargs)
     return None
 
 
@@ -167,3 +178,66 @@ def _booleans(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
     if not _plain_int(chance) or not 0 <= chance <= 100:
         return None  # Faker's own call raises its own error for a bad value
     return lambda rng, n: [rng.randint(1, 100) <= chance for _ in range(n)]
+
+
+def _date_times_between(fake: Faker, kwargs: dict[str, Any]) -> Draw | None:
+    """``date_time_between_dates`` (what ``faker: date_time_between`` becomes once the run's
+    clock has fixed its bounds): ``uniform(start, end)`` seconds per row, drawn as a numpy
+    column, then Faker's own ``datetime.fromtimestamp(ts, tzinfo)``."""
+    base = DateTimeProvider.date_time_between_dates
+    owner = _base_owner(fake, "date_time_between_dates", base)
+    if owner is None or set(kwargs) != {"datetime_start", "datetime_end", "tzinfo"}:
+        return None
+    first, last, tz = kwargs["datetime_start"], kwargs["datetime_end"], kwargs["tzinfo"]
+    if tz is None or not all(isinstance(v, datetime) for v in (first, last)):
+        return None  # naive: Faker converts through the machine's local zone
+    rand_seconds = getattr(type(owner), "_rand_seconds", None)
+    if "uniform" not in getattr(getattr(rand_seconds, "__code__", None), "co_names", ()):
+        return None  # Windows: Faker draws whole seconds with randint
+    start = owner._parse_date_time(first, tzinfo=tz)
+    end = owner._parse_date_time(last, tzinfo=tz)
+    if start > end:
+        return None  # Faker's own call raises its own error
+    from_timestamp = datetime.fromtimestamp
+
+    def draw(rng: random.Random, n: int) -> list[Any]:
+        # random.uniform(a, b) is a + (b - a) * random(), in the same float operations
+        stamps = (start + (end - start) * vector.unit(vector.words(rng, n)[:, 0])).tolist()
+        return [from_timestamp(ts, tz) for ts in stamps]
+
+    return draw
+
+
+def _decimals(fake: Faker, kwargs: dict[str, Any]) -> Draw | None:
+    """``pydecimal(left_digits=L, right_digits=R, positive=True|False)``: the sign is fixed,
+    the integer part one ``randrange`` of L digits, each decimal one ``randint(0, 9)``."""
+    owner = _base_owner(fake, "pydecimal", PythonProvider.pydecimal)
+    if owner is None or set(kwargs) != {"left_digits", "right_digits", "positive"}:
+        return None
+    if type(owner)._random_int_of_length is not PythonProvider._random_int_of_length:
+        return None
+    for method, base in (
+        ("pyint", PythonProvider.pyint),
+        ("random_int", BaseProvider.random_int),
+        ("random_digit", BaseProvider.random_digit),
+    ):
+        if _base_owner(fake, method, base) is None:
+            return None
+    left, right, positive = kwargs["left_digits"], kwargs["right_digits"], kwargs["positive"]
+    if not (_plain_int(left) and _plain_int(right) and isinstance(positive, bool)):
+        return None
+    if left < 0 or right < 0 or left == right == 0:
+        return None  # Faker's own call raises its own error
+    sign = "+" if positive else "-"
+    lo, stop = (10 ** (left - 1), 10**left) if left else (0, 0)
+
+    def draw(rng: random.Random, n: int) -> list[Any]:
+        randrange, randint = rng.randrange, rng.randint
+        out = []
+        for _ in range(n):
+            whole = randrange(lo, stop) if left else 0
+            digits = "".join([str(randint(0, 9)) for _ in range(right)])
+            out.append(Decimal(f"{sign}{whole}.{digits}"))
+        return out
+
+    return draw

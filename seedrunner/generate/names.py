@@ -44,6 +44,7 @@ from seedrunner.generate.typed import (
     vocab,
     words,
 )
+from seedrunner.generate.vector import Words
 from seedrunner.models.shape import FieldShape, TypeShape
 
 Builder = Callable[[FieldShape, Context], "Gen | None"]
@@ -186,7 +187,29 @@ def _fit(gen: Gen, t: TypeShape) -> Gen:
             s = s[:hi]
         return s + "0" * (lo - len(s)) if len(s) < lo else s
 
-    return MapGen(gen, fit)
+    return FitGen(gen, fit, lo, hi)
+
+
+class FitGen(MapGen):
+    """``MapGen(gen, fit)`` that passes a column through untouched when every value is
+    already a str of the right length (nearly always), checked at C speed."""
+
+    def __init__(self, inner: Gen, post: Callable[[Any], Any], lo: int, hi: int | None) -> None:
+        super().__init__(inner, post)
+        self.lo, self.hi = lo, hi
+
+    def _fitted(self, values: list[Any]) -> list[Any]:
+        if values and set(map(type, values)) == {str}:
+            lengths = list(map(len, values))
+            if min(lengths) >= self.lo and (self.hi is None or max(lengths) <= self.hi):
+                return values
+        return list(map(self.post, values))
+
+    def fill(self, w: Words) -> list[Any]:
+        return self._fitted(self.inner.fill(w))
+
+    def many(self, rng: random.Random, n: int) -> list[Any]:
+        return self._fitted(self.inner.many(rng, n))
 
 
 # -- builders -------------------------------------------------------------------------------

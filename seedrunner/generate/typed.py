@@ -40,6 +40,7 @@ from seedrunner.errors import GenerationError
 from seedrunner.generate import dates, vector
 from seedrunner.generate.columns import RandomColumn
 from seedrunner.generate.draws import Coin, Uuids
+from seedrunner.generate.fastfaker import fast_draw
 from seedrunner.generate.streams import new_rng
 from seedrunner.generate.vector import RowDraw, Words
 from seedrunner.models.shape import FieldShape, TypeShape
@@ -314,6 +315,8 @@ class FakerGen(Gen):
         self.targets = [_target(f) for f in fakers]
         self.methods = [getattr(t, provider) for t in self.targets]
         self.kwargs = kwargs
+        # Faker's own values drawn column-wise where fastfaker can (one locale only)
+        self._fast = fast_draw(fakers[0], provider, kwargs) if len(fakers) == 1 else None
 
     def one(self, rng: random.Random) -> Any:
         n = len(self.targets)
@@ -322,6 +325,8 @@ class FakerGen(Gen):
         return self.methods[i](**self.kwargs)
 
     def many(self, rng: random.Random, n: int) -> list[Any]:
+        if self._fast is not None:
+            return self._fast(rng, n)
         if len(self.targets) > 1:
             return super().many(rng, n)
         self.targets[0].random = rng

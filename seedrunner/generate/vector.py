@@ -63,10 +63,7 @@ def weighted(col: Words, cum: Floats) -> Ints:
 
 def objects(values: Sequence[Any]) -> npt.NDArray[np.object_]:
     """A 1-d object array of ``values`` (tuples stay whole, unlike ``np.array``)."""
-    out = np.empty(len(values), dtype=object)
-    for i, v in enumerate(values):
-        out[i] = v
-    return out
+    return np.fromiter(values, dtype=object, count=len(values))
 
 
 def scatter(n: int, parts: Sequence[tuple[Ints, list[Any]]]) -> list[Any]:

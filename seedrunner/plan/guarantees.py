@@ -111,7 +111,8 @@ def _monotone_format(fmt: str) -> bool:
 def _gen_proven(gen: typed.Gen, t: TypeShape, fits: Callable[..., bool]) -> bool:
     if isinstance(gen, typed.ChoiceGen):
         return fits(o for opts, _ in gen.tables for o in opts)
-    if type(gen) is typed.MapGen:  # post draws nothing: a finite inner set maps to one
+    if type(gen) in (typed.MapGen, names.FitGen):  # post draws nothing: a finite set maps
+        assert isinstance(gen, typed.MapGen)
         if isinstance(gen.inner, typed.ChoiceGen):
             return fits(gen.post(o) for opts, _ in gen.inner.tables for o in opts)
         return _fit_proven(gen.post, t, fits)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 
 import pytest
 from faker import Faker
 
 from seedrunner.generate.columns import FakerColumn
+from seedrunner.generate.fakercalls import pinned_call
 from seedrunner.generate.fastfaker import fast_draw
 
+NOW = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
 LOCALES = ["en_US", "de_DE", "fr_FR", "ja_JP", "ru_RU", "pt_BR", "es_ES", "zh_CN", "hi_IN"]
 
 
@@ -99,3 +102,47 @@ def test_booleans_are_fakers_own(provider, kwargs):
     assert fast._fast is not None
     assert fast.values(0, 5000) == slow.values(0, 5000)
     assert fast.values(7000, 30) == slow.values(7000, 30)
+
+
+@pytest.mark.parametrize(
+    ("start", "end"),
+    [("-3y", "now"), ("-30y", "now"), ("-1d", "+30d"), ("2020-01-01", "2020-01-01T00:00:01")],
+)
+def test_date_time_between_is_fakers_own(start, end):
+    fake = Faker("en_US")
+    provider, kwargs, post = pinned_call(
+        "date_time_between", {"start_date": start, "end_date": end}, NOW
+    )
+    assert provider == "date_time_between_dates"
+    slow = FakerColumn(5, [fake], provider, kwargs, post)
+    slow._fast = None
+    fast = FakerColumn(5, [fake], provider, kwargs, post)
+    assert fast._fast is not None
+    assert fast.values(0, 6000) == slow.values(0, 6000)
+    assert fast.values(9000, 50) == slow.values(9000, 50)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"left_digits": 4, "right_digits": 2, "positive": True},
+        {"left_digits": 0, "right_digits": 3, "positive": False},
+        {"left_digits": 7, "right_digits": 0, "positive": True},
+    ],
+)
+def test_pydecimal_with_fixed_digits_is_fakers_own(kwargs):
+    fake = Faker("en_US")
+    slow = FakerColumn(3, [fake], "pydecimal", kwargs)
+    slow._fast = None
+    fast = FakerColumn(3, [fake], "pydecimal", kwargs)
+    assert fast._fast is not None
+    got = fast.values(0, 5000)
+    assert got == slow.values(0, 5000)
+    assert [str(v) for v in got[:200]] == [str(v) for v in slow.values(0, 200)]  # same digits
+    assert fast.values(8000, 30) == slow.values(8000, 30)
+
+
+def test_pydecimal_without_fixed_digits_keeps_fakers_call():
+    en = Faker("en_US")
+    assert fast_draw(en, "pydecimal", {"left_digits": 3, "right_digits": 2}) is None
+    assert fast_draw(en, "pydecimal", {"min_value": 1, "max_value": 9}) is None
