@@ -18,7 +18,7 @@ from sqlalchemy.util import await_only
 
 from seedrunner.handlers.jsonable import dumps
 from seedrunner.handlers.sqlengine import driver_connection
-from seedrunner.handlers.sqlwrite import converted_rows
+from seedrunner.handlers.sqlwrite import column_converter, converted_rows
 
 
 def can_copy(dialect: Dialect, table: sa.Table, names: Sequence[str]) -> bool:
@@ -40,8 +40,8 @@ def _copy_processor(column: sa.Column[Any], dialect: Dialect) -> Any:
                 return null
             return "null" if v is sa.JSON.NULL else dumps(v)
 
-        return json_text
-    return impl.bind_processor(dialect)
+        return lambda values: list(map(json_text, values))
+    return column_converter(impl, dialect)
 
 
 def copy_rows(

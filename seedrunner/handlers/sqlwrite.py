@@ -12,7 +12,10 @@ never by string formatting of manifest text.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from itertools import repeat
+from operator import attrgetter
 from typing import Any
 
 import sqlalchemy as sa
@@ -128,7 +131,9 @@ class TupleInsert:
         if not params or compiled.insert_prefetch or sorted(params) != sorted(names):
             return None
         index = {n: i for i, n in enumerate(names)}
-        processors = [table.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in params]
+        processors = [
+            column_converter(table.c[n].type.dialect_impl(dialect), dialect) for n in params
+        ]
         return cls(compiled.string, [index[n] for n in params], processors)
 
     def execute(self, conn: Connection, columns: Sequence[list[Any]]) -> None:
@@ -137,15 +142,64 @@ class TupleInsert:
         conn.exec_driver_sql(self.sql, rows)
 
 
+Converter = Callable[[list[Any]], list[Any]]
+
+# SQLite's DATETIME/DATE bind processors build a dict and %-format it per value (1.4 us a
+# datetime); for the default storage format ``isoformat`` writes the very same text.
+_SQLITE_DATETIME = (
+    "%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d.%(microsecond)06d"
+)
+_SQLITE_DATE = "%(year)04d-%(month)02d-%(day)02d"
+
+
+def column_converter(impl: Any, dialect: Dialect) -> Converter | None:
+    """A whole column's driver values, by the type's own bind processor (None: as is).
+
+    Naive datetimes and plain dates bound for SQLite's default storage formats take
+    ``isoformat``, checked per column to be exactly those types; any other column (aware
+    datetimes, mixed types, a custom storage format) goes through SQLAlchemy's processor.
+    """
+    proc = impl.bind_processor(dialect)
+    if proc is None:
+        return None
+
+    def convert(values: list[Any]) -> list[Any]:
+        return list(map(proc, values))
+
+    fmt = getattr(impl, "_storage_format", None)
+    if dialect.name != "sqlite" or getattr(impl, "_reg", None) is not None:
+        return convert
+    if isinstance(impl, sa.DateTime) and fmt == _SQLITE_DATETIME:
+
+        def datetimes(values: list[Any]) -> list[Any]:
+            if set(map(type, values)) == {dt.datetime} and not any(map(_tz, values)):
+                return list(map(dt.datetime.isoformat, values, repeat(" "), repeat("microseconds")))
+            return convert(values)
+
+        return datetimes
+    if isinstance(impl, sa.Date) and fmt == _SQLITE_DATE:
+
+        def dates(values: list[Any]) -> list[Any]:
+            if set(map(type, values)) == {dt.date}:
+                return list(map(dt.date.isoformat, values))
+            return convert(values)
+
+        return dates
+    return convert
+
+
+_tz = attrgetter("tzinfo")
+
+
 def converted_rows(
-    processors: Sequence[Any], columns: Sequence[list[Any]], sql: str
+    processors: Sequence[Converter | None], columns: Sequence[list[Any]], sql: str
 ) -> list[tuple[Any, ...]]:
     """Rows as tuples of driver values; a value a processor refuses is a StatementError
     (as SQLAlchemy raises it), whose message names no value."""
     converted: list[Iterable[Any]] = []
     try:
         for proc, values in zip(processors, columns, strict=True):
-            converted.append(values if proc is None else list(map(proc, values)))
+            converted.append(values if proc is None else proc(values))
     except Exception as e:
         raise sa.exc.StatementError(
             "a value does not convert to its column's type", sql, None, e, hide_parameters=True
