@@ -24,6 +24,7 @@ from typing import Any
 
 from faker import Faker
 from faker.providers import BaseProvider
+from faker.providers.address.en_US import Provider as UsAddressProvider
 from faker.providers.date_time import Provider as DateTimeProvider
 from faker.providers.misc import Provider as MiscProvider
 from faker.providers.person import Provider as PersonProvider
@@ -55,7 +56,16 @@ def fast_draw(fake: Faker, provider: str, kwargs: dict[str, Any]) -> Draw | None
         return _date_times_between(fake, kwargs)
     if provider == "pydecimal":
         return _decimals(fake, kwargs)
+    if provider == "postcode" and not kwargs:
+        return _us_postcodes(fake)
     return None
+
+
+def _us_postcodes(fake: Faker) -> Draw | None:
+    """en_US ``postcode``: ``"%05d" % randint(501, 99950)``, the locale's own code."""
+    if _base_owner(fake, "postcode", UsAddressProvider.postcode) is None:
+        return None
+    return lambda rng, n: [f"{rng.randint(501, 99950):05d}" for _ in range(n)]
 
 
 def _base_owner(fake: Faker, provider: str, base: Any) -> Any | None:

@@ -146,3 +146,13 @@ def test_pydecimal_without_fixed_digits_keeps_fakers_call():
     en = Faker("en_US")
     assert fast_draw(en, "pydecimal", {"left_digits": 3, "right_digits": 2}) is None
     assert fast_draw(en, "pydecimal", {"min_value": 1, "max_value": 9}) is None
+
+
+def test_us_postcodes_are_fakers_own():
+    fake = Faker("en_US")
+    slow = FakerColumn(4, [fake], "postcode")
+    slow._fast = None
+    fast = FakerColumn(4, [fake], "postcode")
+    assert fast._fast is not None
+    assert fast.values(0, 5000) == slow.values(0, 5000)
+    assert fast_draw(Faker("en_GB"), "postcode", {}) is None  # its own logic, Faker's call
