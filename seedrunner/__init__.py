@@ -33,7 +33,7 @@ from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = [
     "ApplyInterrupted",
