@@ -13,6 +13,8 @@ from seedrunner.errors import GenerationError
 from seedrunner.execute.keys import KeyStore
 from seedrunner.generate.fakerclock import unpin
 from seedrunner.generate.rows import Batch
+from seedrunner.generate.template_columns import Columns
+from seedrunner.generate.templates import TemplateField
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
 
@@ -72,23 +74,25 @@ class BatchBuilder:
         n: int,
         parent_rows: list[int] | None,
     ) -> None:
-        parents = None
+        child_index = self._child_index(start, parent_rows)
         for f in templates:
             t = f.template
             assert t is not None
+            pcols: dict[str, list[Any]] = {}
             if parent_rows is not None and t.parent_attrs and self.plan.count.per:
                 per = self.plan.count.per
                 pcols = {a: self.keys.column(per, a) for a in t.parent_attrs}
-                parents = [{a: c[p] for a, c in pcols.items()} for p in parent_rows]
-            names = list(cols)
-            rows = [
-                dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)
-            ]
-            if not names:
-                rows = [{} for _ in range(n)]
-            values = t.render(
-                rows, start, self.base, parents, self._child_index(start, parent_rows)
-            )
+            values = None
+            if t.columnwise is not None:  # a plain concatenation: no per-row rendering
+                by_row = (
+                    {a: [c[p] for p in parent_rows] for a, c in pcols.items()}
+                    if pcols and parent_rows is not None
+                    else None
+                )
+                batch = Columns(cols, start, n, by_row, child_index, self.base["vars"])
+                values = t.render_columns(batch)
+            if values is None:
+                values = self._render_rows(t, cols, start, n, pcols, parent_rows, child_index)
             if f.null_column is not None:
                 mask = f.null_column.values(start, n)
                 values = [
@@ -97,6 +101,26 @@ class BatchBuilder:
             if f.unique:
                 self._check_unique(f.name, values, start)
             cols[f.name] = values
+
+    def _render_rows(
+        self,
+        t: TemplateField,
+        cols: dict[str, list[Any]],
+        start: int,
+        n: int,
+        pcols: dict[str, list[Any]],
+        parent_rows: list[int] | None,
+        child_index: list[int] | None,
+    ) -> list[Any]:
+        """Jinja renders the template once per row, with the row as its context."""
+        parents = None
+        if pcols and parent_rows is not None:
+            parents = [{a: c[p] for a, c in pcols.items()} for p in parent_rows]
+        names = list(cols)
+        rows = [dict(zip(names, vals, strict=True)) for vals in zip(*cols.values(), strict=True)]
+        if not names:
+            rows = [{} for _ in range(n)]
+        return t.render(rows, start, self.base, parents, child_index)
 
     def _check_unique(self, name: str, values: list[Any], start: int) -> None:
         seen = self._seen.setdefault(name, set())

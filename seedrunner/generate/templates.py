@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import random
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -22,6 +22,7 @@ from faker import Faker
 from jinja2 import Template, meta, nodes
 
 from seedrunner.generate.streams import derive_seed
+from seedrunner.generate.template_columns import Columns, NotColumnwise, column_template
 from seedrunner.models.shape import TypeShape
 from seedrunner.sandbox import (
     SecurityError,
@@ -84,6 +85,19 @@ class TemplateField:
     seed: int = 0
     fakers: list[Faker] = field(default_factory=list)
     coerce: TypeShape | None = None
+    #: the template evaluated column-wise (a plain concatenation), or None
+    columnwise: Callable[[Columns], list[str]] | None = None
+
+    def render_columns(self, columns: Columns) -> list[Any] | None:
+        """The batch's values without per-row rendering, or None when Jinja must render."""
+        if self.columnwise is None:
+            return None
+        try:
+            texts = self.columnwise(columns)
+        except NotColumnwise:
+            return None
+        shape = self.coerce
+        return texts if shape is None else [coerce(v, shape) for v in texts]
 
     def render(
         self,
@@ -177,6 +191,7 @@ def compile_template(
     deps.discard(name)
     template = ENV.from_string(text)
     sample_render(template, fields, parent_fields, var_names, fakers)
+    columnwise = None if "fake" in names else column_template(ast, fields, var_names)
     return TemplateField(
         name=name,
         source=text,
@@ -187,6 +202,7 @@ def compile_template(
         seed=seed,
         fakers=fakers,
         coerce=type_shape,
+        columnwise=columnwise,
     )
 
 
