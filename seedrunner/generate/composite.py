@@ -31,6 +31,7 @@ from seedrunner.generate.typed import ChoiceGen, Concat, Gen
 from seedrunner.generate.vector import Words
 
 #: numerify's placeholders: (lowest digit, may be empty).  ``?`` (bothify) is a letter.
+_LANES = 4  # placeholders per 64-bit word (16 bits each)
 _DIGITS = {"#": (0, False), "%": (1, False), "$": (2, False), "!": (0, True), "@": (1, True)}
 
 
@@ -115,8 +116,9 @@ class _Format:
 class NumerifyGen(Gen):
     """``numerify``/``bothify`` of a format picked from a locale's list, column-wise.
 
-    Each placeholder reads one word: ``#`` a digit, ``%`` 1-9, ``$`` 2-9, ``!``/``@`` empty
-    for half the rows, ``?`` a letter.  ``upper`` upper-cases the result (base ``postcode``).
+    A row reads one word for the format, then 16 random bits per placeholder, four to a
+    word: ``#`` a digit, ``%`` 1-9, ``$`` 2-9, ``!``/``@`` empty for half the rows, ``?`` a
+    letter.  ``upper`` upper-cases the result (base ``postcode``).
     """
 
     def __init__(self, formats: ChoiceGen, upper: bool = False, letters: str = "") -> None:
@@ -125,56 +127,39 @@ class NumerifyGen(Gen):
         self._letters = np.asarray([ord(c) for c in letters], dtype=np.uint32)
         options = formats.tables[0][0]
         self._parsed = [_Format(str(f), letters) for f in options]
-        self._by_text = dict(zip(options, self._parsed, strict=True))
-        self._letter_text = letters
         self.slots = max((len(p.slots) for p in self._parsed), default=0)
-        self.width = 1 + self.slots
+        self._words = 1 + -(-self.slots // _LANES)
+        self.width = self._words
 
     def one(self, rng: random.Random) -> Any:
-        """The row ``fill`` would give, in plain Python (for per-row callers)."""
-        fmt = self._by_text[self.formats.one(rng)]
-        us = [rng.random() for _ in range(self.slots)]
-        chars = list(fmt.text)
-        for j, position in enumerate(fmt.slots):
-            u, symbol = us[j], fmt.text[position]
-            if symbol == "?":
-                chars[position] = self._letter_text[int(u * len(self._letter_text))]
-                continue
-            low, optional = _DIGITS[symbol]
-            if optional:
-                if u < 0.5:
-                    chars[position] = ""
-                    continue
-                u = (u - 0.5) * 2.0
-            chars[position] = chr(int(u * (10 - low)) + low + 48)
-        text = "".join(chars)
-        return text.upper() if self.upper else text
+        return self.fill(vector.words(rng, 1, self._words))[0]
 
     def fill(self, w: Words) -> list[Any]:
         which = self.formats.index(w[:, 0])
+        lanes = vector.lanes16(w[:, 1:])
         groups = []
         for k, fmt in enumerate(self._parsed):
             rows = np.nonzero(which == k)[0]
             if len(rows):
-                groups.append((rows, self._fill_format(fmt, w[rows, 1 : 1 + len(fmt.slots)])))
+                groups.append((rows, self._fill_format(fmt, lanes[rows, : len(fmt.slots)])))
         out = vector.scatter(len(w), groups)
         return [v.upper() for v in out] if self.upper else out
 
-    def _fill_format(self, fmt: _Format, w: Words) -> list[str]:
-        m, length = len(w), len(fmt.codes)
+    def _fill_format(self, fmt: _Format, bits: Any) -> list[str]:
+        m, length = len(bits), len(fmt.codes)
         chars = np.tile(fmt.codes, (m, 1))
         if fmt.slots:
-            u = vector.unit(w)
-            if fmt.optional:  # the upper half of an optional slot's word picks its digit
-                half = u[:, fmt.optional] >= 0.5
-                u[:, fmt.optional] = np.where(half, (u[:, fmt.optional] - 0.5) * 2.0, 0.0)
-            picks = (u * fmt.span).astype(np.int64)
+            if fmt.optional:  # an optional slot's lowest bit keeps or drops it
+                kept = (bits[:, fmt.optional] & 1).astype(bool)
+                bits[:, fmt.optional] >>= 1
+                bits[:, fmt.optional] <<= 1
+            picks = (bits * fmt.span) >> 16
             codes = (picks + fmt.low + ord("0")).astype(np.uint32)
             if fmt.letter.any():
                 codes[:, fmt.letter] = self._letters[picks[:, fmt.letter]]
             chars[:, fmt.slots] = codes
             if fmt.optional:
-                return _with_gaps(chars, fmt, half)
+                return _with_gaps(chars, fmt, kept)
         texts: list[str] = chars.view(f"<U{length}").ravel().tolist()
         return texts
 

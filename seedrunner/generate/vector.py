@@ -53,6 +53,16 @@ def below(col: Words, k: int) -> Ints:
     return out
 
 
+_SHIFTS = np.asarray([0, 16, 32, 48], dtype=np.uint64)
+
+
+def lanes16(w: Words) -> Ints:
+    """Each word as four 16-bit numbers, low bits first (the same on any byte order):
+    row ``i`` of ``w`` becomes ``4 * w.shape[1]`` values in 0 .. 65535."""
+    out: Ints = ((w[:, :, None] >> _SHIFTS) & np.uint64(0xFFFF)).astype(np.int64)
+    return out.reshape(len(w), -1)
+
+
 def weighted(col: Words, cum: Floats) -> Ints:
     """``bisect(cum, rng.random() * cum[-1], 0, len(cum) - 1)``: what ``rng.choices`` with
     cumulative weights picks."""
