@@ -28,9 +28,9 @@ import string
 import unicodedata
 from abc import ABC, abstractmethod
 from bisect import bisect
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 
 import numpy as np
@@ -126,7 +126,7 @@ class Concat(Gen):
     """Literal text and other gens' values joined, drawn in order: ``f"{first}.{last}"``.
 
     Column-wise when every part is: each part fills its own slice of the row's words, and
-    one ``str.format`` per row joins them.
+    one ``"".join`` per row glues them.
     """
 
     def __init__(self, parts: Sequence[str | Gen]) -> None:
@@ -134,23 +134,24 @@ class Concat(Gen):
         self.gens = [p for p in self.parts if isinstance(p, Gen)]
         widths = [g.width for g in self.gens]
         self.width = None if None in widths else sum(w for w in widths if w is not None)
-        self._format = "".join(
-            p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}"
-            for p in self.parts
-        )
 
     def one(self, rng: random.Random) -> str:
         return "".join(p if isinstance(p, str) else str(p.one(rng)) for p in self.parts)
 
     def fill(self, w: Words) -> list[Any]:
-        columns, at = [], 0
-        for g in self.gens:
-            assert g.width is not None
-            columns.append(g.fill(w[:, at : at + g.width]))
-            at += g.width
-        if not columns:
-            return [self._format.format()] * len(w)
-        return list(map(self._format.format, *columns))
+        columns: list[Iterable[str]] = []
+        at = 0
+        for p in self.parts:
+            if isinstance(p, str):
+                columns.append(repeat(p))
+                continue
+            assert p.width is not None
+            values = p.fill(w[:, at : at + p.width])
+            at += p.width
+            columns.append(values if set(map(type, values)) == {str} else map(str, values))
+        if not self.gens:
+            return ["".join(p for p in self.parts if isinstance(p, str))] * len(w)
+        return list(map("".join, zip(*columns, strict=False)))  # literals repeat forever
 
 
 class GenColumn(RandomColumn):
