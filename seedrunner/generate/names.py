@@ -19,6 +19,7 @@ from functools import cache
 from typing import Any
 
 from faker import Faker
+from faker.providers.address.en_US import Provider as UsAddressProvider
 
 from seedrunner.generate import dates
 from seedrunner.generate.composite import FormatsGen, numerified, per_locale
@@ -443,6 +444,26 @@ def _city(f: FieldShape, ctx: Context) -> Gen | None:
     return vocab(ctx.fakers, "address", "cities") or _formatted("city")(f, ctx)
 
 
+def _postcode(ctx: Context) -> Gen | None:
+    """Numerified postcode formats column-wise; en_US's range (``501 .. 99950`` as five
+    digits) too; any other locale's own logic through Faker."""
+    gens = []
+    for faker in ctx.fakers:
+        method = getattr(faker, "postcode", None)
+        gen: Gen | None = numerified(faker, "postcode")
+        if gen is None and getattr(method, "__func__", None) is UsAddressProvider.postcode:
+            gen = MapGen(IntGen(501, 99950 - 501 + 1), _five_digits)
+        gen = gen or faker_gen([faker], "postcode")
+        if gen is None:
+            return None
+        gens.append(gen)
+    return per_locale(gens)
+
+
+def _five_digits(n: int) -> str:
+    return f"{n:05d}"
+
+
 def _currency_code(entry: Any) -> Any:
     return entry[0] if isinstance(entry, tuple) else entry
 
@@ -460,7 +481,7 @@ BUILDERS: dict[str, Builder] = {
     "state": _provider("state", "administrative_unit", "city"),
     "street": _formatted("street_address", post=lambda v: str(v).replace("\n", ", ")),
     "address": _formatted("address", post=lambda v: str(v).replace("\n", ", ")),
-    "postcode": _provider("postcode"),
+    "postcode": lambda f, ctx: _postcode(ctx),
     "company": _formatted("company"),
     "job": _data("job", "jobs", "job"),
     "title": _title,

@@ -183,3 +183,14 @@ def test_street_and_city_use_the_locales_vocabularies() -> None:
         words = value.split()
         assert words[0].isdigit()
         assert any(w.lower() in suffixes for w in words[1:])
+
+
+def test_inferred_us_postcodes_are_the_locales_range_column_wise() -> None:
+    from seedrunner.generate.names import _postcode
+
+    gen = _postcode(Context((EN,), NOW))
+    assert gen is not None
+    assert gen.width == 1
+    values = gen.many(random.Random(6), 5000)
+    assert all(len(v) == 5 and v.isdigit() and 501 <= int(v) <= 99950 for v in values)
+    assert len(set(values)) > 4000
