@@ -16,9 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.util import await_only
 
+from seedrunner.handlers.copytext import copy_text
 from seedrunner.handlers.jsonable import dumps
 from seedrunner.handlers.sqlengine import driver_connection
-from seedrunner.handlers.sqlwrite import column_converter, converted_rows
+from seedrunner.handlers.sqlwrite import column_converter, converted_columns
 
 
 def can_copy(dialect: Dialect, table: sa.Table, names: Sequence[str]) -> bool:
@@ -58,14 +59,18 @@ def copy_rows(
     )
     shown = f"COPY {table.fullname}"
     processors = [_copy_processor(table.c[n], conn.dialect) for n in names]
-    rows = converted_rows(processors, columns, shown)
+    values = converted_columns(processors, columns, shown)
+    text = copy_text(values)  # the whole batch as COPY text, when its types allow
+    rows = [] if text is not None else list(zip(*values, strict=True))
     driver = driver_connection(conn)
     dbapi = conn.dialect.loaded_dbapi
     try:
         if conn.dialect.is_async:
-            await_only(_copy_async(driver, statement, rows))
+            await_only(_copy_async(driver, statement, text, rows))
             return
         with driver.cursor() as cursor, cursor.copy(statement) as copy:
+            if text is not None:
+                copy.write(text)
             for row in rows:
                 copy.write_row(row)
     except dbapi.Error as e:  # as SQLAlchemy would raise it, so it is handled the same way
@@ -78,7 +83,11 @@ def copy_rows(
         ) from e  # fmt: skip
 
 
-async def _copy_async(driver: Any, statement: Any, rows: Iterable[tuple[Any, ...]]) -> None:
+async def _copy_async(
+    driver: Any, statement: Any, text: str | None, rows: Iterable[tuple[Any, ...]]
+) -> None:
     async with driver.cursor() as cursor, cursor.copy(statement) as copy:
+        if text is not None:
+            await copy.write(text)
         for row in rows:
             await copy.write_row(row)

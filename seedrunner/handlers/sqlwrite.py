@@ -13,7 +13,7 @@ never by string formatting of manifest text.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
@@ -191,12 +191,12 @@ def column_converter(impl: Any, dialect: Dialect) -> Converter | None:
 _tz = attrgetter("tzinfo")
 
 
-def converted_rows(
+def converted_columns(
     processors: Sequence[Converter | None], columns: Sequence[list[Any]], sql: str
-) -> list[tuple[Any, ...]]:
-    """Rows as tuples of driver values; a value a processor refuses is a StatementError
-    (as SQLAlchemy raises it), whose message names no value."""
-    converted: list[Iterable[Any]] = []
+) -> list[list[Any]]:
+    """Columns of driver values; a value a processor refuses is a StatementError (as
+    SQLAlchemy raises it), whose message names no value."""
+    converted: list[list[Any]] = []
     try:
         for proc, values in zip(processors, columns, strict=True):
             converted.append(values if proc is None else proc(values))
@@ -204,4 +204,11 @@ def converted_rows(
         raise sa.exc.StatementError(
             "a value does not convert to its column's type", sql, None, e, hide_parameters=True
         ) from e
-    return list(zip(*converted, strict=True))
+    return converted
+
+
+def converted_rows(
+    processors: Sequence[Converter | None], columns: Sequence[list[Any]], sql: str
+) -> list[tuple[Any, ...]]:
+    """Rows as tuples of driver values (see ``converted_columns``)."""
+    return list(zip(*converted_columns(processors, columns, sql), strict=True))
