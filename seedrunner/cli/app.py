@@ -138,6 +138,13 @@ RetryWaitOpt = Annotated[
     typer.Option("--retry-wait", min=0, help="Seconds before the first retry (then doubling)."),
 ]
 
+WorkersOpt = Annotated[
+    int,
+    typer.Option(
+        "--workers", min=1, help="Generate in N processes (same rows; needs fork, i.e. POSIX)."
+    ),
+]
+
 
 def _json_errors(value: bool) -> bool:
     if value:
@@ -236,6 +243,7 @@ def apply_cmd(
     batch_size: BatchOpt = None,
     max_retries: RetriesOpt = None,
     retry_wait: RetryWaitOpt = None,
+    workers: WorkersOpt = 1,
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
@@ -260,6 +268,7 @@ def apply_cmd(
                 observer=_observer(quiet or as_json, _writes_stdout(p)),
                 dry_run=dry_run,
                 allow_protected=allow_protected,
+                workers=workers,
             )
         except ApplyInterrupted as exc:
             report = exc.report

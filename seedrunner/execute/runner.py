@@ -21,6 +21,7 @@ from seedrunner.errors import GenerationError, RunError, SeedrunnerError
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
+from seedrunner.execute.parallel import batch_source
 from seedrunner.execute.report import ApplyReport, StepResult
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
@@ -69,15 +70,32 @@ class _DatasetRun:
         persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
         if not run.dry_run:
             self._open(persist_steps)
+
+        def generate(index: int, start: int, n: int) -> Batch:
+            return self._generate(builder, index, start, n)
+
+        parallel = batch_source(dp, run.workers, generate)
+        with parallel or contextlib.nullcontext():  # the pool never outlives the dataset
+            self._batches(generate if parallel is None else parallel.batch, tctx)
+        while self.handlers:  # commit in chain order; a failed commit aborts the rest
+            step, handler = self.handlers.pop(0)
+            self.current = (step, -1, 0, 0)
+            self._timed_once(step, handler.close, None)
+        for _, r in self.steps:
+            r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
+            run.observer.step_finished(r)
+
+    def _batches(self, source: Callable[[int, int, int], Batch], tctx: TransformContext) -> None:
+        """Every batch through generate, transforms and handlers, in order."""
+        dp, run = self.dp, self.run
         gen_step = self.steps[0][0]
+        transform_steps = [s for s, _ in self.steps if s.kind == "transform"]
         for index, start in enumerate(range(0, dp.count.total, dp.batch_size)):
             n = min(dp.batch_size, dp.count.total - start)
             self.current = (gen_step, index, start, n)
-            generated = self._timed(gen_step, self._generate, builder, index, start, n)
+            generated = self._timed(gen_step, source, index, start, n)
             batch = generated
-            for t, step in zip(
-                dp.transforms, [s for s, _ in self.steps if s.kind == "transform"], strict=True
-            ):
+            for t, step in zip(dp.transforms, transform_steps, strict=True):
                 self.current = (step, index, start, n)
                 tctx.options = t.args if isinstance(t.args, Mapping) else {}
                 batch = self._timed(step, apply_transform, t, batch, tctx)
@@ -87,13 +105,6 @@ class _DatasetRun:
                 batch = out if isinstance(out, Batch) else batch
             if dp.keep:
                 run.keys.record(dp.name, dp.keep, batch, generated)
-        while self.handlers:  # commit in chain order; a failed commit aborts the rest
-            step, handler = self.handlers.pop(0)
-            self.current = (step, -1, 0, 0)
-            self._timed_once(step, handler.close, None)
-        for _, r in self.steps:
-            r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
-            run.observer.step_finished(r)
 
     def _open(self, persist_steps: list[Step]) -> None:
         for step, target in zip(persist_steps, self.dp.targets, strict=True):
@@ -173,8 +184,10 @@ class _Run:
         dry_run: bool,
         variables: Mapping[str, Any],
         base_dir: Path,
+        workers: int = 1,
     ) -> None:
         self.plan, self.observer, self.dry_run = plan, observer, dry_run
+        self.workers = workers
         self.variables = variables
         self.base_dir = base_dir
         self.keys = KeyStore()
@@ -272,10 +285,14 @@ def apply(
     observer: Observer | None = None,
     dry_run: bool = False,
     allow_protected: bool = False,
+    workers: int = 1,
 ) -> ApplyReport:
     """Run a plan; returns the report (``report.ok`` False when a step failed).
 
     ``dry_run`` generates, validates and transforms every batch but calls no handler.
+    ``workers`` > 1 generates each dataset's rows in that many forked processes (the same
+    rows; datasets whose rows depend on order, e.g. ``unique`` fields, stay in-process);
+    transforms and handlers still run in this process, in batch order.
     Ctrl-C rolls back the step in flight and raises ``ApplyInterrupted`` carrying the
     report.  Protected targets are refused unless ``allow_protected``.
     """
@@ -288,7 +305,9 @@ def apply(
                 f"target(s) {', '.join(protected)} are protected: apply refuses to write to "
                 "them; pass --allow-protected (allow_protected=True) if you mean it"
             )
-    run = _Run(plan, observer or NullObserver(), dry_run, plan.variables, plan.base_dir)
+    if workers < 1:
+        raise ValueError(f"workers must be at least 1, got {workers}")
+    run = _Run(plan, observer or NullObserver(), dry_run, plan.variables, plan.base_dir, workers)
     return run.execute()
 
 
