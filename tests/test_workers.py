@@ -7,18 +7,21 @@ in-process while orders and order lines are split, so both paths meet in one run
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.execute.parallel import chunk_rows, order_dependent
+from seedrunner.execute.parallel import _decode, _encode, chunk_rows, order_dependent
 from tests.conftest import sqlite_dump
 from tests.integration.shopmodels import SHOP_TABLES, shop_manifest
 
@@ -176,3 +179,23 @@ def test_ctrl_c_leaves_no_helper_processes(manifest, tmp_path):
     while any(_running(h) for h in helpers) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(_running(h) for h in helpers)
+
+
+def test_chunk_codec_gives_back_equal_values_of_the_same_types():
+    columns = {
+        "u": [uuid.UUID(int=7, version=4), uuid.UUID(int=2**127 + 5, version=4)],
+        "u_other": [uuid.UUID(int=1, is_safe=uuid.SafeUUID.safe), uuid.UUID(int=2)],
+        "u_null": [uuid.UUID(int=3), None],
+        "d": [dt.date(1, 1, 1), dt.date(2026, 2, 28)],
+        "d_mixed": [dt.date(2020, 1, 1), dt.datetime(2020, 1, 1, 5)],
+        "n": [Decimal("-0.00"), Decimal("1E+3")],
+        "n_mixed": [Decimal("1.5"), 2],
+        "s": ["a", None],
+        "empty": [],
+    }
+    back = _decode(_encode(columns))
+    assert back == columns
+    for name, values in columns.items():
+        assert [type(v) for v in back[name]] == [type(v) for v in values], name
+        assert [str(v) for v in back[name]] == [str(v) for v in values], name
+    assert [u.is_safe for u in back["u_other"]] == [uuid.SafeUUID.safe, uuid.SafeUUID.unknown]
