@@ -233,18 +233,18 @@ def _decode(coded: dict[str, tuple[str, list[Any]]]) -> Columns:
 Coded = dict[str, tuple[str, list[Any]]]
 
 
-def _loads(data: bytes) -> tuple[int, Coded | None, str]:
-    """Unpickle a chunk with the collector paused: it holds no cycles, and otherwise the
-    tens of thousands of objects it makes trigger collections that walk this process's
-    whole heap (two thirds of the unpickling time, measured)."""
+def _loads(data: bytes) -> tuple[int, Columns | None, str]:
+    """Unpickle and decode a chunk with the collector paused: it holds no cycles, and
+    otherwise the tens of thousands of objects it makes trigger collections that walk this
+    process's whole heap (two thirds of the unpickling time, measured)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        result: tuple[int, Coded | None, str] = pickle.loads(data)
+        j, coded, error = pickle.loads(data)
+        return j, None if coded is None else _decode(coded), error
     finally:
         if enabled:
             gc.enable()
-    return result
 
 
 class ParallelBatches:
@@ -352,8 +352,8 @@ class ParallelBatches:
             except (EOFError, OSError):
                 self.conns.remove(conn)
                 continue
-            j, coded, error = _loads(data)
-            self.ready[j] = (None if coded is None else _decode(coded), error)
+            j, columns, error = _loads(data)
+            self.ready[j] = (columns, error)
 
     def _generate_here(self, j: int) -> Result:
         start, n = self.chunks[j]
