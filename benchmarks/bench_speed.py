@@ -16,6 +16,8 @@ rows/s counts both tables.  polyfactory and pfg run in the User scenario only.
 - **seedrunner (generate only)**: ``apply(plan, dry_run=True)`` of a manifest written to a
   temporary folder (``model: benchmodels:User``, every field inferred, batch_size 5000;
   orders: ``count: {per: users, min: 2, max: 2}``, ``user_id: {ref: users.id}``).
+- **seedrunner, 2 workers**: the same with ``apply(..., workers=2)`` (``--workers 2``):
+  batches generated in two processes, written in order by the main one.
 - **seedrunner**: the same manifest, ``handler: sqlalchemy`` into the existing tables.
   ``--snapshot HEAD`` measures seedrunner as committed (``git archive`` on PYTHONPATH), so
   edits in the working tree during a long run cannot change or break it.
@@ -276,9 +278,12 @@ STATUSES = ["pending", "paid", "shipped", "cancelled"]
 # (key, label, worker, extra, needs a database, distributions it needs)
 CONTENDERS: list[tuple[str, str, str, dict[str, Any], bool, tuple[str, ...]]] = [
     ("seedrunner", "seedrunner (generate only)", "seedrunner", {"dry_run": True}, False, ()),
+    ("seedrunner", "seedrunner, 2 workers (generate only)", "seedrunner",
+     {"dry_run": True, "workers": 2}, False, ()),
     ("faker", "Faker loop (generate only)", "faker", {"write": False}, False, ("Faker",)),
     ("mimesis", "mimesis (generate only)", "mimesis", {"write": False}, False, ("mimesis",)),
     ("seedrunner", "seedrunner", "seedrunner", {}, True, ()),
+    ("seedrunner", "seedrunner, 2 workers", "seedrunner", {"workers": 2}, True, ()),
     ("faker", "Faker loop + executemany", "faker", {"write": True}, True, ("Faker",)),
     ("polyfactory", "polyfactory + SQLAlchemy", "polyfactory", {}, True, ("polyfactory",)),
     ("pfg", "pydantic-fixturegen persist", "pfg", {}, True, ("pydantic-fixturegen",)),
@@ -317,7 +322,8 @@ def work_seedrunner(a: dict[str, Any]) -> dict[str, Any]:
     dry = a.get("dry_run", False)
     plan = _plan(a, "" if dry else a["target"]["url"])
     t0 = time.perf_counter()
-    report = apply(plan, dry_run=dry)
+    workers = {"workers": a["workers"]} if a.get("workers") else {}
+    report = apply(plan, dry_run=dry, **workers)
     seconds = time.perf_counter() - t0
     if not report.ok:
         raise RuntimeError(report.error)

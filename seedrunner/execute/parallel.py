@@ -37,6 +37,7 @@ from multiprocessing.process import BaseProcess
 from typing import Any
 
 from seedrunner.generate.columns import Column, UniqueColumn
+from seedrunner.generate.draws import uuids_from_ints
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.streams import BLOCK
 from seedrunner.plan.steps import DatasetPlan
@@ -180,21 +181,6 @@ def _widen(conn: Connection) -> None:
             continue
 
 
-_SAFE = uuid.SafeUUID.unknown
-_new, _set = object.__new__, object.__setattr__
-
-
-def _uuids(ints: list[int]) -> list[uuid.UUID]:
-    # What UUID(int=i) holds, without its per-call checks (as generate.draws builds them).
-    cls, out = uuid.UUID, []
-    for i in ints:
-        u = _new(cls)
-        _set(u, "int", i)
-        _set(u, "is_safe", _SAFE)
-        out.append(u)
-    return out
-
-
 def _encode(columns: Columns) -> dict[str, tuple[str, list[Any]]]:
     """Columns as cheap-to-pickle lists: UUIDs as ints, dates as ordinals, the rest as is.
 
@@ -205,7 +191,9 @@ def _encode(columns: Columns) -> dict[str, tuple[str, list[Any]]]:
     out: dict[str, tuple[str, list[Any]]] = {}
     for name, values in columns.items():
         kind = type(values[0]) if values else None
-        if kind is uuid.UUID and all(type(v) is uuid.UUID and v.is_safe is _SAFE for v in values):
+        if kind is uuid.UUID and all(
+            type(v) is uuid.UUID and v.is_safe is uuid.SafeUUID.unknown for v in values
+        ):
             out[name] = ("uuid", [v.int for v in values])
         elif kind is dt.date and all(type(v) is dt.date for v in values):
             out[name] = ("date", [v.toordinal() for v in values])
@@ -220,7 +208,7 @@ def _decode(coded: dict[str, tuple[str, list[Any]]]) -> Columns:
     columns: Columns = {}
     for name, (kind, values) in coded.items():
         if kind == "uuid":
-            columns[name] = _uuids(values)
+            columns[name] = uuids_from_ints(values)
         elif kind == "date":
             columns[name] = list(map(dt.date.fromordinal, values))
         elif kind == "decimal":

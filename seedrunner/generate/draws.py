@@ -69,11 +69,15 @@ class Uuids(RowDraw):
                 h = f"{i:032x}"
                 out.append(f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}")
             return out
-        cls = uuid.UUID
-        made = []
-        for i in ints:
-            u = _new(cls)
-            _set(u, "int", i)
-            _set(u, "is_safe", _SAFE)
-            made.append(u)
-        return made
+        return uuids_from_ints(ints)
+
+
+def uuids_from_ints(ints: list[int]) -> list[uuid.UUID]:
+    """What ``UUID(int=i)`` holds, without its per-call checks (ints already in range)."""
+    cls, made = uuid.UUID, []
+    for i in ints:
+        u = _new(cls)
+        _set(u, "int", i)
+        _set(u, "is_safe", _SAFE)
+        made.append(u)
+    return made
