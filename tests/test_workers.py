@@ -191,6 +191,14 @@ def test_chunk_codec_gives_back_equal_values_of_the_same_types():
         "n": [Decimal("-0.00"), Decimal("1E+3")],
         "n_mixed": [Decimal("1.5"), 2],
         "s": ["a", None],
+        "t": [dt.datetime(1, 1, 1), dt.datetime(2026, 2, 28, 23, 59, 59, 999999)],
+        "t_utc": [
+            dt.datetime(2024, 1, 1, 5, tzinfo=dt.UTC),
+            dt.datetime(9999, 1, 1, tzinfo=dt.UTC),
+        ],
+        "t_other_zone": [dt.datetime(2024, 1, 1, tzinfo=dt.timezone(dt.timedelta(hours=2)))],
+        "t_mixed": [dt.datetime(2024, 1, 1), dt.datetime(2024, 1, 1, tzinfo=dt.UTC)],
+        "t_null": [dt.datetime(2024, 1, 1), None],
         "empty": [],
     }
     back = _decode(_encode(columns))
@@ -199,3 +207,4 @@ def test_chunk_codec_gives_back_equal_values_of_the_same_types():
         assert [type(v) for v in back[name]] == [type(v) for v in values], name
         assert [str(v) for v in back[name]] == [str(v) for v in values], name
     assert [u.is_safe for u in back["u_other"]] == [uuid.SafeUUID.safe, uuid.SafeUUID.unknown]
+    assert [v.tzinfo for v in back["t_utc"]] == [dt.UTC, dt.UTC]

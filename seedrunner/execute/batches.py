@@ -6,7 +6,7 @@ templates in dependency order, since they read the row's other fields.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from seedrunner.errors import GenerationError
@@ -78,7 +78,7 @@ class BatchBuilder:
         for f in templates:
             t = f.template
             assert t is not None
-            pcols: dict[str, list[Any]] = {}
+            pcols: dict[str, Sequence[Any]] = {}
             if parent_rows is not None and t.parent_attrs and self.plan.count.per:
                 per = self.plan.count.per
                 pcols = {a: self.keys.column(per, a) for a in t.parent_attrs}
@@ -108,7 +108,7 @@ class BatchBuilder:
         cols: dict[str, list[Any]],
         start: int,
         n: int,
-        pcols: dict[str, list[Any]],
+        pcols: dict[str, Sequence[Any]],
         parent_rows: list[int] | None,
         child_index: list[int] | None,
     ) -> list[Any]:

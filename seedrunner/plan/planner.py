@@ -11,8 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import graphlib
 import itertools
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 from typing import Any
 
 from seedrunner.errors import PlanError, ProblemCollector
@@ -217,12 +219,14 @@ class _Planner:
         def draw(rng: Any, k: int) -> list[int]:
             return [rng.randint(lo, hi) for _ in range(k)]
 
-        counts = stream.take(0, parents, draw) if lo != hi else [lo] * parents
-        cumulative: list[int] = []
-        total = 0
-        for c in counts:
-            total += c
-            cumulative.append(total)
+        # kept for the whole run, one entry per parent: an array, 8 bytes each
+        if lo != hi:
+            cumulative = array("q", accumulate(stream.take(0, parents, draw)))
+        elif lo:
+            cumulative = array("q", range(lo, lo * parents + 1, lo))
+        else:
+            cumulative = array("q", bytes(8 * parents))
+        total = cumulative[-1] if parents else 0
         return CountPlan(total, per=per, cumulative=cumulative, bounds=(lo, hi))
 
     # ------------------------------------------------------------------ datasets

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -53,7 +54,7 @@ class CountPlan:
 
     total: int
     per: str | None = None
-    cumulative: list[int] | None = None  # children of parents 0..p, summed
+    cumulative: Sequence[int] | None = None  # children of parents 0..p, summed
     bounds: tuple[int, int] | None = None  # children per parent, as written
 
     def parent_of(self, rows: range) -> list[int]:
