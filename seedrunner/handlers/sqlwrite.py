@@ -13,7 +13,9 @@ never by string formatting of manifest text.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Callable, Sequence
+from decimal import Decimal
 from itertools import repeat
 from operator import attrgetter
 from typing import Any
@@ -166,6 +168,15 @@ def column_converter(impl: Any, dialect: Dialect) -> Converter | None:
     def convert(values: list[Any]) -> list[Any]:
         return list(map(proc, values))
 
+    for kind, plain, samples in _PLAIN:
+        if _computes(proc, plain, samples):
+
+            def column(values: list[Any], kind: type = kind, plain: Any = plain) -> list[Any]:
+                if set(map(type, values)) == {kind}:
+                    return list(map(plain, values))
+                return convert(values)
+
+            return column
     fmt = getattr(impl, "_storage_format", None)
     if dialect.name != "sqlite" or getattr(impl, "_reg", None) is not None:
         return convert
@@ -189,6 +200,26 @@ def column_converter(impl: Any, dialect: Dialect) -> Converter | None:
 
 
 _tz = attrgetter("tzinfo")
+
+# Conversions SQLAlchemy's processors make one call at a time (UUID -> 32 hex chars for
+# SQLite and MySQL, Decimal -> float for SQLite, bool -> 0/1), made per column in C when the
+# column is exactly that type and the processor is shown, on samples, to compute the same.
+_PLAIN: list[tuple[type, Callable[[Any], Any], tuple[Any, ...]]] = [
+    (
+        uuid.UUID,
+        attrgetter("hex"),
+        (uuid.UUID(int=0), uuid.UUID(int=2**128 - 1), uuid.UUID(int=0x1234 << 64 | 0xABC)),
+    ),
+    (Decimal, float, (Decimal("1.25"), Decimal("-0.001"), Decimal("1E+3"), Decimal("0.1"))),
+    (bool, int, (True, False)),
+]
+
+
+def _computes(proc: Callable[[Any], Any], plain: Callable[[Any], Any], samples: Any) -> bool:
+    try:
+        return all(type(proc(s)) is type(plain(s)) and proc(s) == plain(s) for s in samples)
+    except Exception:  # the processor refuses that type: not this conversion
+        return False
 
 
 def converted_columns(

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
+import uuid
+from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects import mysql, postgresql, sqlite
 
 from seedrunner.handlers.sqlwrite import column_converter
 
@@ -76,3 +78,43 @@ def test_sqlite_round_trip_reads_back_the_same_datetimes(tmp_path) -> None:
     with engine.connect() as conn:
         got = conn.execute(sa.select(t.c.a, t.c.b)).all()
     assert [tuple(r) for r in got] == list(zip(NAIVE, DATES, strict=True))
+
+
+UUIDS = [uuid.UUID(int=i * 0x9E3779B97F4A7C15) for i in range(5)]
+PLAIN = {
+    "uuids": (sa.Uuid(), UUIDS),
+    "uuid text in a uuid column": (sa.Uuid(), [str(u) for u in UUIDS]),
+    "decimals": (sa.Numeric(12, 4), [Decimal("1.2345"), Decimal("-0.0001"), Decimal("1E+5")]),
+    "decimals and ints": (sa.Numeric(12, 4), [Decimal("1.5"), 3]),
+    "floats in a numeric column": (sa.Numeric(12, 4), [1.5, 2.25]),
+    "bools": (sa.Boolean(), [True, False, True]),
+    "bools and none": (sa.Boolean(), [True, None]),
+}
+
+
+@pytest.mark.parametrize("dialect", [sqlite.dialect(), mysql.dialect()], ids=["sqlite", "mysql"])
+@pytest.mark.parametrize("case", sorted(PLAIN))
+def test_plain_conversions_match_sqlalchemy(dialect, case: str) -> None:
+    type_, values = PLAIN[case]
+    impl = type_.dialect_impl(dialect)
+    proc = impl.bind_processor(dialect)
+    convert = column_converter(impl, dialect)
+    assert (convert is None) == (proc is None)
+    if convert is not None:
+        try:
+            expected = list(map(proc, values))
+        except Exception as e:  # SQLAlchemy refuses the column: so must the converter
+            with pytest.raises(type(e)):
+                convert(list(values))
+            return
+        got = convert(list(values))
+        assert got == expected
+        assert [type(v) for v in got] == [type(v) for v in expected]
+
+
+def test_a_bool_column_refuses_what_sqlalchemy_refuses() -> None:
+    dialect = sqlite.dialect()
+    convert = column_converter(sa.Boolean().dialect_impl(dialect), dialect)
+    assert convert is not None
+    with pytest.raises(TypeError):
+        convert([True, "yes"])
