@@ -107,7 +107,8 @@ class _DatasetRun:
                 run.keys.record(dp.name, dp.keep, batch, generated)
 
     def _open(self, persist_steps: list[Step]) -> None:
-        for step, target in zip(persist_steps, self.dp.targets, strict=True):
+        fingerprint = self.dp.fingerprint.digest if self.dp.fingerprint is not None else ""
+        for position, (step, target) in enumerate(zip(persist_steps, self.dp.targets, strict=True)):
             self.current = (step, -1, 0, 0)
             handler = adapt(target.handler_cls(target.options))
             ctx = HandlerContext(
@@ -123,6 +124,9 @@ class _DatasetRun:
                 resources=self.run.resources,
                 retries=target.options.retry_policy(self.dp.retries),
                 options=target.options,
+                manifest=self.run.plan.manifest,
+                position=position,
+                fingerprint=fingerprint,
             )
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))

@@ -127,6 +127,9 @@ class HandlerContext:
     resources: ResourcePool = field(default_factory=ResourcePool)
     retries: RetryPolicy = field(default_factory=RetryPolicy)  # for retries the handler owns
     options: HandlerOptions | None = None  # the target's validated options
+    manifest: str = ""  # the manifest's name (ledgers key their rows by it)
+    position: int = 0  # this handler's place in the dataset's chain
+    fingerprint: str = ""  # state.fingerprint digest of what decides the dataset's rows
 
 
 @runtime_checkable

@@ -39,6 +39,14 @@ from seedrunner.handlers.sqltypes import build_table
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
+from seedrunner.state.sqlledger import (
+    DEFAULT_TABLE,
+    Applied,
+    StepKey,
+    ledger_table,
+    read_applied,
+    record,
+)
 
 T = TypeVar("T")
 
@@ -95,6 +103,15 @@ class SqlAlchemyOptions(HandlerOptions):
         "clause or returned key is needed (much faster than INSERT).",
     )
     echo: bool = Field(default=False, description="Log SQL statements (never their parameters).")
+    ledger: bool = Field(
+        default=False,
+        description="Keep a run ledger in the target database (written in the same "
+        "transaction as the rows): apply skips rows already written by the same dataset "
+        "spec, so a second apply writes nothing and an interrupted one finishes the job.",
+    )
+    ledger_table: str = Field(
+        default=DEFAULT_TABLE, description="The ledger's table name (in the target's schema)."
+    )
 
     # 'schema' and 'copy' would shadow BaseModel methods, so the fields are schema_ and
     # copy_ with aliases;
@@ -135,6 +152,10 @@ class SqlAlchemyHandler:
         self._lost = False
         self._dataset = "?"
         self._ctx: HandlerContext | None = None
+        self._ledger: sa.Table | None = None
+        self._applied = Applied()
+        self._step: StepKey | None = None
+        self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -160,8 +181,10 @@ class SqlAlchemyHandler:
                 )
                 if self.options.create_tables:
                     self._run("create the table", self._create_table_committed)
-                if self.options.transaction == "dataset":
-                    self._run("begin a transaction", self.link.begin)
+            if self.options.ledger:
+                self._run("read the run ledger", lambda: self._open_ledger(ctx))
+            if self._scope is None and self.options.transaction == "dataset":
+                self._run("begin a transaction", self.link.begin)
         except BaseException as e:  # the executor only closes handlers that opened
             self.close(e)
             raise
@@ -178,11 +201,34 @@ class SqlAlchemyHandler:
             return None
         names = self._column_names(batch)
         columns = [batch.columns[n] for n in batch.names]
+        todo = [(batch.start, batch.stop)]
+        if self._ledger is not None:
+            assert self._ctx is not None
+            todo = self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
+            self.skipped_rows += batch.size - sum(b - a for a, b in todo)
+            if not todo:
+                return None  # every row of this batch is already in the database
+            if self._returning and todo != [(batch.start, batch.stop)]:
+                raise HandlerError(
+                    f"dataset '{self._dataset}' -> {self._label}: part of batch {batch.index} "
+                    "is already written, and its keys were assigned by the database; the "
+                    "ledger cannot give children those keys yet: remove the rows, or let "
+                    "seedrunner generate the keys"
+                )
+            if todo != [(batch.start, batch.stop)]:
+                columns = _rows(columns, batch.start, todo)
         what = f"write batch {batch.index}"
+
+        def write(conn: Connection) -> list[tuple[Any, ...]]:
+            keys = self._insert(conn, names, columns)
+            if self._ledger is not None:
+                self._record(conn, todo)
+            return keys
+
         if self.options.transaction != "batch":
-            keys = self._run(what, lambda: self.link.run(lambda c: self._insert(c, names, columns)))
+            keys = self._run(what, lambda: self.link.run(write))
         else:
-            keys = self._insert_batch(what, names, columns)
+            keys = self._insert_batch(what, write)
         if not self._returning:
             return None
         added = {c.name: [k[i] for k in keys] for i, c in enumerate(self._returning)}
@@ -353,7 +399,7 @@ class SqlAlchemyHandler:
         return self._statements[names]
 
     def _insert_batch(
-        self, what: str, names: tuple[str, ...], columns: list[list[Any]]
+        self, what: str, write: Callable[[Connection], list[tuple[Any, ...]]]
     ) -> list[tuple[Any, ...]]:
         """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
         if self._link is not None and self._link.invalidated:
@@ -365,7 +411,7 @@ class SqlAlchemyHandler:
             self._link = self._run("reconnect", lambda: connect(ctx.resources, self._engine))
 
         def run(conn: Connection) -> list[tuple[Any, ...]]:
-            keys = self._insert(conn, names, columns)
+            keys = write(conn)
             if self._explicit_keys:
                 self._advance(conn)
             return keys
@@ -379,6 +425,54 @@ class SqlAlchemyHandler:
                 self.link.rollback()
             raise
         return keys
+
+    # -- ledger -----------------------------------------------------------------------
+
+    def _open_ledger(self, ctx: HandlerContext) -> None:
+        """Create the ledger table if missing (committed on its own, like create_tables)
+        and read what it records for this step; refuse rows written by another spec."""
+        table = ledger_table(self.options.ledger_table, self.options.schema_)
+        key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
+
+        def create(conn: Connection) -> None:
+            table.create(conn, checkfirst=True)
+
+        def read(conn: Connection) -> Applied:
+            return read_applied(conn, table, key)
+
+        # under transaction: run the ledger lives in the run's transaction (a second
+        # connection would wait on its locks), except for MariaDB's auto-committing DDL
+        scoped = self._scope.link if self._scope is not None else None
+        if scoped is not None and self._engine.dialect.name not in ("mysql", "mariadb"):
+            scoped.run(create)
+            applied = scoped.run(read)
+        else:
+            own = connect(ctx.resources, self._engine)
+            try:
+                own.begin()
+                own.run(create)
+                own.commit()
+                applied = (scoped or own).run(read)
+            finally:
+                own.close()
+        other = applied.fingerprints - {ctx.fingerprint}
+        if other:
+            raise HandlerError(
+                f"dataset '{ctx.dataset}' was written to {self._label} by a different spec "
+                f"(its ledger holds rows of another fingerprint than {ctx.fingerprint[:12]}): "
+                "the rows there are not the rows this manifest would write; restore the "
+                "dataset's spec (fields, seed, now, locale, model, Faker version), or remove "
+                f"its rows and their entries in {table.fullname}"
+            )
+        self._ledger, self._applied, self._step = table, applied, key
+
+    def _record(self, conn: Connection, ranges: list[tuple[int, int]]) -> None:
+        assert self._ledger is not None
+        assert self._step is not None
+        assert self._ctx is not None
+        record(conn, self._ledger, self._step, self._ctx.run_id, self._ctx.fingerprint, ranges)
+        for a, b in ranges:
+            self._applied.add(self._ctx.fingerprint, a, b)
 
     # -- errors -----------------------------------------------------------------------
 
@@ -421,6 +515,11 @@ class SqlAlchemyHandler:
                 "or leave the key to the database with {skip: true}."
             )
         return cls(f"{where}: cannot {what}: {cause}{kept}")
+
+
+def _rows(columns: list[list[Any]], start: int, ranges: list[tuple[int, int]]) -> list[list[Any]]:
+    """The batch's columns cut to the rows in ``ranges`` (dataset row numbers)."""
+    return [[v for a, b in ranges for v in col[a - start : b - start]] for col in columns]
 
 
 def naive_utc(table: sa.Table, names: tuple[str, ...], columns: list[list[Any]]) -> list[list[Any]]:

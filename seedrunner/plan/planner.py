@@ -38,6 +38,7 @@ from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets
 from seedrunner.plan.transforms import compile_transforms
+from seedrunner.state.fingerprint import dataset_fingerprint
 
 
 @dataclass(frozen=True)
@@ -275,6 +276,7 @@ class _Planner:
             validator=None if shape.kind == "schemaless" else RowValidator(shape),
             retries=self.retry_policy(ds),
             location=self.m.source.locate(("datasets", name), prefer_key=True),
+            fingerprint=dataset_fingerprint(ds, shape, base_seed, self.now, ctx.locales(None)),
         )
 
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:

@@ -103,6 +103,7 @@ class DatasetPlan:
     edges: dict[str, str] = field(default_factory=dict)  # parent -> why ("ref users.id", ...)
     retries: RetryPolicy = field(default_factory=RetryPolicy)
     location: Any = None  # SourceLocation of the dataset in the manifest, for run errors
+    fingerprint: Any = None  # state.fingerprint.FingerprintParts: what decides the rows
 
     @property
     def batches(self) -> int:

@@ -1,0 +1,1 @@
+"""State across runs: dataset fingerprints and the ledgers that record what was written."""

@@ -1,0 +1,71 @@
+"""A dataset's fingerprint: what decides its rows, hashed, so a ledger can tell whether rows
+already written are the rows this manifest would write.
+
+Row i of a dataset is a function of its spec (fields, exclusions, transforms, model),
+its seed, the run's ``now``, its locales, the model's shape, and the generation code
+(``ROWS_VERSION``, bumped whenever a release changes generated values) with the Faker
+version (its word lists).  Counts, batch sizes, targets and retries do not change any row,
+so they are left out: raising a count keeps the fingerprint, and only the new rows are new.
+The parts are kept too (``FingerprintParts``), so a refusal can say what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from seedrunner.models.shape import ModelShape
+
+#: bumped when a seedrunner release changes the rows a manifest generates (0.2.0: 2)
+ROWS_VERSION = 2
+_SPEC_EXCLUDED = frozenset({"count", "batch_size", "persist", "retries", "depends_on"})
+
+
+@dataclass(frozen=True)
+class FingerprintParts:
+    """The inputs of a fingerprint, each as canonical JSON text."""
+
+    parts: dict[str, str]
+
+    @property
+    def digest(self) -> str:
+        text = json.dumps(self.parts, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    def changed(self, other: FingerprintParts) -> list[str]:
+        """The names of the parts that differ (spec, seed, now, locale, model, versions)."""
+        names = sorted(set(self.parts) | set(other.parts))
+        return [n for n in names if self.parts.get(n) != other.parts.get(n)]
+
+
+def _faker_version() -> str:
+    try:
+        return version("Faker")
+    except PackageNotFoundError:  # pragma: no cover - Faker is a dependency
+        return "unknown"
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
+
+
+def dataset_fingerprint(
+    spec: Any, shape: ModelShape, seed: int, now: dt.datetime, locales: list[str]
+) -> FingerprintParts:
+    """The fingerprint of one dataset (``spec`` is its manifest ``DatasetSpec``)."""
+    dumped = spec.model_dump(mode="json", exclude=set(_SPEC_EXCLUDED), exclude_defaults=True)
+    fields = [(f.name, repr(f.type)) for f in shape.fields]
+    return FingerprintParts(
+        {
+            "spec": _canonical(dumped),
+            "seed": str(seed),
+            "now": now.isoformat(),
+            "locale": _canonical(locales),
+            "model": _canonical({"name": shape.name, "kind": shape.kind, "fields": fields}),
+            "versions": _canonical({"rows": ROWS_VERSION, "faker": _faker_version()}),
+        }
+    )

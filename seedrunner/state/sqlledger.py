@@ -1,0 +1,158 @@
+"""The run ledger of a SQL target: a table in the target database, one row per written batch.
+
+Written on the same connection and in the same transaction as the rows it describes, so
+the two commit or roll back together and can never disagree: after a crash, a lost
+connection or a failed commit, what the ledger says is written is exactly what is.
+
+Schema version 1 (``seedrunner_ledger`` unless the target names another table):
+
+================  ==========================================================================
+column            meaning
+================  ==========================================================================
+id                surrogate key, ascending in write order
+schema_version    1; a later layout adds columns and bumps this, old rows stay readable
+run_id            the apply that wrote the rows
+manifest          the manifest's ``name``
+dataset           the dataset
+target            the target's name in the manifest
+position          the handler's position in the dataset's chain (0 = first)
+fingerprint       ``state.fingerprint`` digest of what decides the rows
+row_start         first row index written (the dataset's row numbering)
+row_stop          one past the last row index written
+written_at        UTC time of the write (naive)
+================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seedrunner.generate.streams import wall_clock
+
+SCHEMA_VERSION = 1
+DEFAULT_TABLE = "seedrunner_ledger"
+
+
+def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
+    """The ledger's table definition (on its own MetaData: it is not the user's model)."""
+    return sa.Table(
+        name,
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("schema_version", sa.Integer, nullable=False),
+        sa.Column("run_id", sa.String(64), nullable=False),
+        sa.Column("manifest", sa.String(200), nullable=False),
+        sa.Column("dataset", sa.String(200), nullable=False),
+        sa.Column("target", sa.String(200), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("row_start", sa.BigInteger, nullable=False),
+        sa.Column("row_stop", sa.BigInteger, nullable=False),
+        sa.Column("written_at", sa.DateTime, nullable=False),
+        sa.Index(f"ix_{name}_step", "manifest", "dataset", "target", "position"),
+        schema=schema,
+    )
+
+
+@dataclass(frozen=True)
+class StepKey:
+    """Which handler step a ledger row belongs to."""
+
+    manifest: str
+    dataset: str
+    target: str
+    position: int
+
+
+@dataclass
+class Applied:
+    """What the ledger records for one step: row ranges per fingerprint."""
+
+    ranges: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+
+    @property
+    def fingerprints(self) -> set[str]:
+        return set(self.ranges)
+
+    def missing(self, fingerprint: str, start: int, stop: int) -> list[tuple[int, int]]:
+        """The parts of ``[start, stop)`` not yet written under ``fingerprint``."""
+        out, at = [], start
+        for a, b in _merged(self.ranges.get(fingerprint, [])):
+            if b <= at:
+                continue
+            if a >= stop:
+                break
+            if a > at:
+                out.append((at, a))
+            at = max(at, b)
+            if at >= stop:
+                break
+        if at < stop:
+            out.append((at, stop))
+        return out
+
+    def add(self, fingerprint: str, start: int, stop: int) -> None:
+        self.ranges.setdefault(fingerprint, []).append((start, stop))
+
+
+def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(ranges):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def read_applied(conn: Connection, table: sa.Table, key: StepKey) -> Applied:
+    """Every range the ledger holds for ``key`` (an empty result when there is no ledger)."""
+    if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+        return Applied()
+    c = table.c
+    rows = conn.execute(
+        sa.select(c.fingerprint, c.row_start, c.row_stop).where(
+            c.manifest == key.manifest,
+            c.dataset == key.dataset,
+            c.target == key.target,
+            c.position == key.position,
+        )
+    )
+    applied = Applied()
+    for fingerprint, start, stop in rows:
+        applied.add(fingerprint, int(start), int(stop))
+    return applied
+
+
+def record(
+    conn: Connection,
+    table: sa.Table,
+    key: StepKey,
+    run_id: str,
+    fingerprint: str,
+    ranges: Iterable[tuple[int, int]],
+) -> None:
+    """Ledger rows for ranges just written on ``conn``, in its (still open) transaction."""
+    now = wall_clock().replace(tzinfo=None)  # when it was written, not the run's pinned now
+    conn.execute(
+        table.insert(),
+        [
+            {
+                "schema_version": SCHEMA_VERSION,
+                "run_id": run_id,
+                "manifest": key.manifest,
+                "dataset": key.dataset,
+                "target": key.target,
+                "position": key.position,
+                "fingerprint": fingerprint,
+                "row_start": a,
+                "row_stop": b,
+                "written_at": now,
+            }
+            for a, b in ranges
+        ],
+    )

@@ -1,0 +1,126 @@
+"""The SQL run ledger (`ledger: true`): apply twice writes nothing the second time, a raised
+count writes only the new rows, an apply that failed half-way finishes the job when run
+again, and rows written by another spec are refused, on every database."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sqlalchemy as sa
+
+from seedrunner import apply, build_plan, load_manifest
+from seedrunner.state.sqlledger import Applied
+from tests.integration.shopmodels import Base, Customer, Tier, dump, shop_manifest, table_of
+
+BACKENDS = ["sqlite", "postgresql", "mariadb", "postgresql-async"]
+DATASETS = ["customers", "orders"]
+
+
+def _apply(manifest, db, file: str, customers: int = 60, customer_name=None, **options):
+    text = shop_manifest(
+        db.url,
+        batch_size=16,
+        customers=customers,
+        datasets=DATASETS,
+        db={"ledger": True, **options},
+        customer_name=customer_name,
+    )
+    return apply(build_plan(load_manifest(manifest(text, file))))
+
+
+def _ledger_rows(db) -> int:
+    with db.engine.connect() as c:
+        return int(c.execute(sa.text("SELECT COUNT(*) FROM seedrunner_ledger")).scalar_one())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_second_apply_writes_nothing(manifest, make_database, backend):
+    db = make_database(backend)
+    first = _apply(manifest, db, "a.yaml")
+    assert first.ok, first.error
+    before, entries = dump(db.engine), _ledger_rows(db)
+    assert len(before["customers"]) == 60
+    second = _apply(manifest, db, "a.yaml")
+    assert second.ok, second.error
+    assert dump(db.engine) == before  # a duplicate key would also have failed the run
+    assert _ledger_rows(db) == entries
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_raising_a_count_writes_only_the_new_rows(manifest, make_database, backend):
+    db, fresh = make_database(backend), make_database(backend)
+    assert _apply(manifest, db, "shop.yaml", customers=40).ok
+    small = dump(db.engine)
+    report = _apply(manifest, db, "shop.yaml", customers=55)  # the same manifest, edited
+    assert report.ok, report.error
+    assert _apply(manifest, fresh, "fresh.yaml", customers=55).ok
+    grown = dump(db.engine)
+    assert grown == dump(fresh.engine)  # as if 55 had been asked for from the start
+    assert len(grown["customers"]) == 55
+    assert grown["customers"][:40] == small["customers"]
+    assert len(grown["orders"]) > len(small["orders"])
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_an_apply_that_failed_half_way_finishes_the_job(manifest, make_database, backend):
+    """transaction: batch keeps batches 0..2 when batch 3 hits a row already there; once
+    that row is gone, apply again writes the rest and the tables equal a clean run's."""
+    db, clean = make_database(backend), make_database(backend)
+    Base.metadata.create_all(db.engine, tables=[table_of(Customer)])
+    blocker = 3 * 16 + 5 + 1  # row 53's id: in batch 3
+    with db.engine.begin() as c:
+        c.execute(
+            sa.insert(Customer).values(
+                id=blocker, email="in.the.way@example.invalid", name="In The Way",
+                tier=Tier.gold, phone=None, birth_date=dt.date(1990, 1, 1),
+                created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), preferences={},
+            )
+        )  # fmt: skip
+    failed = _apply(manifest, db, "f.yaml", transaction="batch")
+    assert not failed.ok
+    assert "batch 3" in (failed.error or "")
+    with db.engine.begin() as c:
+        assert c.execute(sa.select(sa.func.count()).select_from(Customer)).scalar_one() == 49
+        c.execute(sa.delete(Customer).where(Customer.id == blocker))
+    again = _apply(manifest, db, "f.yaml", transaction="batch")
+    assert again.ok, again.error
+    assert _apply(manifest, clean, "c.yaml", transaction="batch").ok
+    assert dump(db.engine) == dump(clean.engine)  # no duplicate, no gap
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_rows_of_another_spec_are_refused(manifest, make_database, backend):
+    db = make_database(backend)
+    assert _apply(manifest, db, "shop.yaml").ok
+    before = dump(db.engine)
+    changed = _apply(manifest, db, "shop.yaml", customer_name="Someone Else")
+    assert not changed.ok
+    assert "different spec" in (changed.error or "")
+    assert "customers" in (changed.error or "")
+    assert dump(db.engine) == before
+
+
+def test_missing_ranges() -> None:
+    applied = Applied()
+    applied.add("f", 0, 16)
+    applied.add("f", 32, 48)
+    applied.add("f", 40, 60)
+    assert applied.missing("f", 0, 16) == []
+    assert applied.missing("f", 8, 40) == [(16, 32)]
+    assert applied.missing("f", 50, 80) == [(60, 80)]
+    assert applied.missing("g", 0, 10) == [(0, 10)]
+    assert applied.missing("f", 10, 70) == [(16, 32), (60, 70)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_the_ledger_commits_with_the_runs_transaction(manifest, make_database, backend):
+    db = make_database(backend)
+    assert _apply(manifest, db, "shop.yaml", customers=30, transaction="run").ok
+    before, entries = dump(db.engine), _ledger_rows(db)
+    assert entries > 0
+    report = _apply(manifest, db, "shop.yaml", customers=45, transaction="run")
+    assert report.ok, report.error
+    after = dump(db.engine)
+    assert after["customers"][:30] == before["customers"]
+    assert len(after["customers"]) == 45
