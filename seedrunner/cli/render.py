@@ -155,7 +155,10 @@ def summary_table(report: ApplyReport) -> Table:
             f"{s.batches:,}",
             f"{s.seconds:.2f}",
             f"{s.rows_per_second:,.0f}",
-            Text(s.status, style=styles[s.status]),
+            Text(
+                s.status + (f", {s.skipped:,} already there" if s.skipped else ""),
+                style=styles[s.status],
+            ),
         )
     return table
 
@@ -170,9 +173,11 @@ def summary_line(report: ApplyReport) -> str:
         )
     if not report.ok:
         return f"failed: {report.error}"
+    skipped = sum(s.skipped for s in report.steps)
+    ledger = f"; {skipped:,} rows were already there (ledger), not written again" if skipped else ""
     return (
         f"{verb} {report.rows:,} rows in {report.seconds:.2f} s ({rate:,.0f} rows/s), "
-        f"peak memory {report.peak_rss_mb or 0:.0f} MB"
+        f"peak memory {report.peak_rss_mb or 0:.0f} MB{ledger}"
     )
 
 

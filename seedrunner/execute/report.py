@@ -20,6 +20,7 @@ class StepResult:
     batches: int = 0
     seconds: float = 0.0
     status: Status = "not started"
+    skipped: int = 0  # persist steps: rows a ledger showed as already written (not rewritten)
 
     @property
     def rows_per_second(self) -> float:

@@ -43,6 +43,8 @@ def test_a_second_apply_writes_nothing(manifest, make_database, backend):
     assert len(before["customers"]) == 60
     second = _apply(manifest, db, "a.yaml")
     assert second.ok, second.error
+    persisted = {r.dataset: r.skipped for r in second.steps if r.kind == "persist"}
+    assert persisted == {"customers": 60, "orders": len(before["orders"])}
     assert dump(db.engine) == before  # a duplicate key would also have failed the run
     assert _ledger_rows(db) == entries
 
