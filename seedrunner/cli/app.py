@@ -34,6 +34,7 @@ from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
+from seedrunner.state.status import plan_state
 
 app = typer.Typer(
     add_completion=False,
@@ -197,26 +198,40 @@ def plan(
     only: OnlyOpt = None,
     batch_size: BatchOpt = None,
     json_errors: JsonErrorsOpt = False,
+    detailed_exitcode: Annotated[
+        bool,
+        typer.Option(
+            "--detailed-exitcode",
+            help="Exit 0 when apply would change nothing, 3 when it would (2: bad input).",
+        ),
+    ] = False,
 ) -> None:
-    """Show what apply would do, without touching any target."""
+    """Show what apply would do, without touching any target (ledgers are only read)."""
+    changes = False
 
     def body() -> None:
+        nonlocal changes
         p = _plan(manifest, seed, now, sets, only, batch_size)
+        states = plan_state(p)
+        changes = any(st.changes for st in states)
         rows = preview_rows(p, preview) if preview else None
         if as_json:
-            data = render.plan_json(p)
+            data = render.plan_json(p, states)
+            data["changes"] = changes
             if rows is not None:
                 data["preview"] = json.loads(json.dumps(rows, default=str))
             sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
             return
         out = _stdout()
-        out.print(render.plan_tree(p))
+        out.print(render.plan_tree(p, states))
         for w in p.warnings:
             out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         if rows is not None:
             out.print(render.preview_tables(rows))
 
     _guard(body)
+    if detailed_exitcode and changes:
+        raise typer.Exit(3)
 
 
 def _observer(quiet: bool, to_stderr: bool) -> Observer:

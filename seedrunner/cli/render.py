@@ -20,6 +20,7 @@ from seedrunner.errors import Problem
 from seedrunner.execute.report import ApplyReport
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
+from seedrunner.state.status import TargetState
 
 
 def _count_text(d: DatasetPlan) -> str:
@@ -40,7 +41,20 @@ def _target_text(t: Any) -> str:
     return f"{t.name} ({t.handler}{': ' + shown if shown else ''}){prot}"
 
 
-def plan_tree(plan: Plan) -> Tree:
+def _state_text(state: TargetState | None) -> Text:
+    if state is None or not state.ledger:
+        return Text("")
+    if state.error is not None:
+        return Text(f"  · state unknown: {state.error}", style="yellow")
+    if state.other_spec:
+        return Text("  · written by another spec: apply refuses", style="bold red")
+    if not state.to_write:
+        return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
+    return Text(f"  · {state.applied:,} applied, {state.to_write:,} to write", style="cyan")
+
+
+def plan_tree(plan: Plan, states: Sequence[TargetState] = ()) -> Tree:
+    by_step = {(st.dataset, st.target): st for st in states}
     head = Text.assemble(
         ("Plan ", "bold"),
         (plan.manifest, "bold cyan"),
@@ -67,13 +81,15 @@ def plan_tree(plan: Plan) -> Tree:
         for tr in d.transforms:
             node.add(f"transform {escape(tr.name)}")
         for t in d.targets:
-            node.add(Text.assemble(("persist → ", "bold"), _target_text(t)))
+            state = _state_text(by_step.get((d.name, t.name)))
+            node.add(Text.assemble(("persist → ", "bold"), _target_text(t), state))
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))
     return tree
 
 
-def plan_json(plan: Plan) -> dict[str, Any]:
+def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
+    by_step = {(st.dataset, st.target): st.as_dict() for st in states}
     return {
         "manifest": plan.manifest,
         "file": plan.file,
@@ -93,7 +109,12 @@ def plan_json(plan: Plan) -> dict[str, Any]:
                 "fields": {f.name: f.source for f in d.fields},
                 "steps": [{"kind": s.kind, "name": s.name} for s in d.steps()],
                 "targets": [
-                    {"name": t.name, "handler": t.handler, "options": t.display_options()}
+                    {
+                        "name": t.name,
+                        "handler": t.handler,
+                        "options": t.display_options(),
+                        "state": by_step.get((d.name, t.name)),
+                    }
                     for t in d.targets
                 ],
             }

@@ -126,3 +126,50 @@ def test_the_ledger_commits_with_the_runs_transaction(manifest, make_database, b
     after = dump(db.engine)
     assert after["customers"][:30] == before["customers"]
     assert len(after["customers"]) == 45
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_plan_shows_the_ledger_and_exits_by_what_would_change(
+    manifest, make_database, cli, backend
+):
+    import json
+
+    db = make_database(backend)
+
+    def write(customers: int) -> str:
+        text = shop_manifest(
+            db.url, batch_size=16, customers=customers, datasets=DATASETS, db={"ledger": True}
+        )
+        return str(manifest(text, "shop.yaml"))
+
+    path = write(40)
+    code, out, _ = cli("plan", path, "--detailed-exitcode")
+    assert code == 3  # nothing applied yet
+    assert "0 applied, 40 to write" in out
+    assert cli("apply", path, "--quiet")[0] == 0
+    code, out, _ = cli("plan", path, "--detailed-exitcode")
+    assert code == 0, out
+    assert "up to date (40 rows applied)" in out
+    path = write(55)
+    code, out, _ = cli("plan", path, "--detailed-exitcode", "--json")
+    assert code == 3
+    data = json.loads(out)
+    state = data["datasets"][0]["targets"][0]["state"]
+    assert (state["applied"], state["to_write"], state["other_spec"]) == (40, 15, False)
+    assert data["changes"] is True
+    assert _ledger_rows(db) > 0  # plan read the ledger, wrote nothing: apply still has work
+    assert cli("apply", path, "--quiet")[0] == 0
+    assert cli("plan", path, "--detailed-exitcode")[0] == 0
+
+
+def test_plan_says_when_the_ledger_cannot_be_read(manifest, cli):
+    text = shop_manifest(
+        "postgresql+psycopg://seed:s3cret-pw@127.0.0.1:1/nowhere",
+        customers=5,
+        datasets=["customers"],
+        db={"ledger": True},
+    )
+    code, out, err = cli("plan", str(manifest(text)), "--detailed-exitcode")
+    assert code == 3
+    assert "state unknown" in out
+    assert "s3cret-pw" not in out + err

@@ -1,0 +1,95 @@
+"""What apply would change, read from the targets' ledgers: the state half of ``plan``.
+
+Read-only: a ledger that does not exist yet means nothing was written; nothing is created.
+A target without a ledger would write every row (seedrunner cannot know what is there); a
+ledger that cannot be read (server down, bad password) is reported as unknown, with its
+error (passwords masked), and counts as a change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.exc import DBAPIError
+
+from seedrunner.handlers.base import ResourcePool
+from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
+from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
+from seedrunner.handlers.sqlerrors import describe
+from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
+from seedrunner.redact import scrub
+from seedrunner.state.sqlledger import Applied, StepKey, ledger_table, read_applied
+
+
+@dataclass(frozen=True)
+class TargetState:
+    """One dataset's rows on one target, as the ledger tells them."""
+
+    dataset: str
+    target: str
+    rows: int  # rows the plan asks for
+    ledger: bool  # does this target keep a ledger
+    applied: int = 0  # rows already written by this very spec
+    other_spec: bool = False  # rows of another fingerprint are there: apply refuses
+    error: str | None = None  # the ledger could not be read
+
+    @property
+    def to_write(self) -> int:
+        return self.rows - self.applied
+
+    @property
+    def changes(self) -> bool:
+        return self.error is not None or self.other_spec or self.to_write > 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ledger": self.ledger,
+            "rows": self.rows,
+            "applied": self.applied,
+            "to_write": self.to_write,
+            "other_spec": self.other_spec,
+            "error": self.error,
+        }
+
+
+def plan_state(plan: Plan) -> list[TargetState]:
+    """The state of every (dataset, target) step of ``plan``."""
+    resources = ResourcePool()
+    try:
+        return [
+            _state(plan, d, position, t, resources)
+            for d in plan.datasets
+            for position, t in enumerate(d.targets)
+        ]
+    finally:
+        resources.close_all()
+
+
+def _state(
+    plan: Plan, d: DatasetPlan, position: int, t: TargetPlan, resources: ResourcePool
+) -> TargetState:
+    options = t.options
+    total = d.count.total
+    if not isinstance(options, SqlAlchemyOptions) or not options.ledger:
+        return TargetState(d.name, t.name, total, ledger=False)
+    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
+    key = StepKey(plan.manifest, d.name, t.name, position)
+    try:
+        applied = _read(plan, options, key, resources)
+    except Exception as e:  # any failure to read is "unknown", never a crash of plan
+        cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
+        return TargetState(d.name, t.name, total, ledger=True, error=scrub(cause.splitlines()[0]))
+    missing = applied.missing(fingerprint, 0, total) if total else []
+    done = total - sum(b - a for a, b in missing)
+    other = bool(applied.fingerprints - {fingerprint})
+    return TargetState(d.name, t.name, total, ledger=True, applied=done, other_spec=other)
+
+
+def _read(plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool) -> Applied:
+    engine = get_engine(resources, resolve_url(options.url, plan.base_dir))
+    table = ledger_table(options.ledger_table, options.schema_)
+    link = connect(resources, engine)
+    try:
+        return link.run(lambda conn: read_applied(conn, table, key))
+    finally:
+        link.close()
