@@ -34,6 +34,7 @@ from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
+from seedrunner.state.destroy import destroy as undo_all
 from seedrunner.state.status import plan_state
 
 app = typer.Typer(
@@ -321,6 +322,38 @@ def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) ->
             + escape(scrub(line)),
             highlight=False,
         )
+
+
+@app.command()
+def destroy(
+    manifest: ManifestArg = None,
+    only: Annotated[
+        list[str] | None, typer.Option("--only", help="Undo only this dataset (repeatable).")
+    ] = None,
+    seed: SeedOpt = None,
+    now: NowOpt = None,
+    sets: SetOpt = None,
+    json_errors: JsonErrorsOpt = False,
+) -> None:
+    """Delete exactly the rows the ledgers record (children first); the application's stay."""
+    failed = False
+
+    def body() -> None:
+        nonlocal failed
+        p = _plan(manifest, seed, now, sets, None, None)
+        unknown = sorted(set(only or ()) - {d.name for d in p.datasets})
+        if unknown:
+            raise ManifestError.single(
+                f"--only: no dataset named {', '.join(unknown)}",
+                hint="names: " + ", ".join(d.name for d in p.datasets),
+            )
+        results = undo_all(p, only)
+        failed = any(r.status == "failed" for r in results)
+        _stdout().print(render.destroy_table(p, results))
+
+    _guard(body)
+    if failed:
+        raise typer.Exit(1)
 
 
 @app.command()

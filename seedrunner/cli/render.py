@@ -20,6 +20,7 @@ from seedrunner.errors import Problem
 from seedrunner.execute.report import ApplyReport
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
+from seedrunner.state.destroy import Undone
 from seedrunner.state.status import TargetState
 
 
@@ -258,3 +259,20 @@ def _type_name(annotation: Any) -> str:
         return " | ".join(str(a) for a in typing.get_args(annotation))
     text = getattr(annotation, "__name__", None) or str(annotation)
     return text.replace("typing.", "")
+
+
+def destroy_table(plan: Plan, results: Sequence[Undone]) -> Table:
+    table = Table(title=f"Destroyed: {plan.manifest}", title_justify="left")
+    for col, justify in (("dataset", "left"), ("target", "left"), ("rows deleted", "right"),
+                         ("status", "left"), ("note", "left")):  # fmt: skip
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    styles = {"done": "green", "nothing to undo": "dim", "cannot undo": "yellow"}
+    for r in results:
+        table.add_row(
+            r.dataset,
+            r.target,
+            f"{r.rows:,}",
+            Text(r.status, style=styles.get(r.status, "bold red")),
+            escape(scrub(r.note)),
+        )
+    return table

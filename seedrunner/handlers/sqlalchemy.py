@@ -43,6 +43,7 @@ from seedrunner.state.sqlledger import (
     DEFAULT_TABLE,
     Applied,
     StepKey,
+    forget,
     ledger_table,
     read_applied,
     record,
@@ -241,15 +242,26 @@ class SqlAlchemyHandler:
         link, self._link = self._link, None
         if link is None:
             return
+        if self.options.transaction != "dataset":  # batches committed as they went
+            link.close()
+            return
+
+        def advance() -> None:
+            if self._explicit_keys:
+                self._run("advance the key sequence", lambda: link.run(self._advance))
+
+        self._finish(link, advance, ok=error is None and not self._lost)
+
+    def _finish(self, link: Link, before_commit: Callable[[], None], ok: bool) -> None:
+        """Commit after ``before_commit`` when ``ok``, else roll back; a failure on the way
+        rolls back too; the link is closed in every case."""
         try:
-            if self.options.transaction == "dataset":
-                if error is None and not self._lost:
-                    if self._explicit_keys:
-                        self._run("advance the key sequence", lambda: link.run(self._advance))
-                    self._run("commit", link.commit)
-                else:
-                    with contextlib.suppress(exc.SQLAlchemyError):
-                        link.rollback()
+            if ok:
+                before_commit()
+                self._run("commit", link.commit)
+            else:
+                with contextlib.suppress(exc.SQLAlchemyError):
+                    link.rollback()
         except BaseException:
             with contextlib.suppress(exc.SQLAlchemyError):
                 link.rollback()
@@ -473,6 +485,89 @@ class SqlAlchemyHandler:
         record(conn, self._ledger, self._step, self._ctx.run_id, self._ctx.fingerprint, ranges)
         for a, b in ranges:
             self._applied.add(self._ctx.fingerprint, a, b)
+
+    # -- undo (destroy) -----------------------------------------------------------------
+
+    def open_undo(self, ctx: HandlerContext) -> Applied:
+        """For destroy: connect, read the ledger and begin one transaction for the step.
+
+        Rows are found by their primary key, regenerated from the same spec, so the ledger
+        must hold this spec's fingerprint only."""
+        self._dataset, self._ctx = ctx.dataset, ctx
+        if not self.options.ledger:
+            raise HandlerError(
+                f"dataset '{ctx.dataset}' -> target '{ctx.target}' keeps no ledger: seedrunner "
+                "cannot tell its rows from the application's; set ledger: true before applying"
+            )
+        self._engine = get_engine(ctx.resources, resolve_url(self.options.url, ctx.base_dir))
+        self.table = self._table_for(ctx)
+        self._renames = _attribute_columns(ctx.model)
+        table = ledger_table(self.options.ledger_table, self.options.schema_)
+        key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
+        self._link = self._run(
+            "connect to the database", lambda: connect(ctx.resources, self._engine)
+        )
+        self._run("begin a transaction", self.link.begin)  # the read is part of it
+        applied = self._run(
+            "read the run ledger", lambda: self.link.run(lambda c: read_applied(c, table, key))
+        )
+        if applied.fingerprints - {ctx.fingerprint}:
+            raise HandlerError(
+                f"dataset '{ctx.dataset}' on {self._label} holds rows of another spec than this "
+                "manifest's; destroy finds rows by regenerating their keys, so restore the spec "
+                "they were written with first"
+            )
+        self._ledger, self._applied, self._step = table, applied, key
+        return applied
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the rows of ``batch`` the ledger records as written here; how many went."""
+        assert self.table is not None
+        assert self._ctx is not None
+        ranges = self._applied.present(self._ctx.fingerprint, batch.start, batch.stop)
+        if not ranges:
+            return 0
+        columns = dict(zip(self._column_names(batch), batch.names, strict=True))
+        keys = list(self.table.primary_key.columns)
+        fields = [columns.get(c.name) for c in keys]
+        if not keys or None in fields:
+            raise HandlerError(
+                f"dataset '{self._dataset}' -> {self._label}: destroy deletes rows by the "
+                "primary key seedrunner generated, and this table's key is not among the "
+                "dataset's fields (the database assigned it)"
+            )
+        values = [batch.columns[f] for f in fields if f is not None]
+        picked = [
+            tuple(col[i - batch.start] for col in values) for a, b in ranges for i in range(a, b)
+        ]
+        table = self.table
+
+        def delete(conn: Connection) -> int:
+            gone = 0
+            for at in range(0, len(picked), 500):
+                chunk = picked[at : at + 500]
+                if len(keys) == 1:
+                    where = keys[0].in_([k[0] for k in chunk])
+                else:
+                    where = sa.tuple_(*keys).in_(chunk)
+                gone += conn.execute(table.delete().where(where)).rowcount or 0
+            return gone
+
+        return self._run(f"delete batch {batch.index}", lambda: self.link.run(delete))
+
+    def close_undo(self, error: BaseException | None) -> None:
+        """Forget the step's ledger rows and commit with the deletes; or roll back both."""
+        link, self._link = self._link, None
+        if link is None:
+            return
+        ledger, step = self._ledger, self._step
+
+        def forget_step() -> None:
+            assert ledger is not None
+            assert step is not None
+            self._run("forget the ledger", lambda: link.run(lambda c: forget(c, ledger, step)))
+
+        self._finish(link, forget_step, ok=error is None)
 
     # -- errors -----------------------------------------------------------------------
 

@@ -95,6 +95,17 @@ class Applied:
             out.append((at, stop))
         return out
 
+    def present(self, fingerprint: str, start: int, stop: int) -> list[tuple[int, int]]:
+        """The parts of ``[start, stop)`` already written under ``fingerprint``."""
+        out, at = [], start
+        for a, b in self.missing(fingerprint, start, stop):
+            if a > at:
+                out.append((at, a))
+            at = b
+        if at < stop:
+            out.append((at, stop))
+        return out
+
     def add(self, fingerprint: str, start: int, stop: int) -> None:
         self.ranges.setdefault(fingerprint, []).append((start, stop))
 
@@ -155,4 +166,17 @@ def record(
             }
             for a, b in ranges
         ],
+    )
+
+
+def forget(conn: Connection, table: sa.Table, key: StepKey) -> None:
+    """Drop every ledger row of ``key`` (after its rows were deleted, same transaction)."""
+    c = table.c
+    conn.execute(
+        table.delete().where(
+            c.manifest == key.manifest,
+            c.dataset == key.dataset,
+            c.target == key.target,
+            c.position == key.position,
+        )
     )

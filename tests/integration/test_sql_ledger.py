@@ -173,3 +173,75 @@ def test_plan_says_when_the_ledger_cannot_be_read(manifest, cli):
     assert code == 3
     assert "state unknown" in out
     assert "s3cret-pw" not in out + err
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb", "postgresql-async"])
+def test_destroy_removes_exactly_the_seeded_rows(manifest, make_database, cli, backend):
+    """Apply, let the application add a customer and an order of its own, destroy: only
+    the application's rows are left, the ledger is empty, and apply can seed again."""
+    from seedrunner.state.destroy import destroy
+
+    db = make_database(backend)
+    text = shop_manifest(
+        db.url, batch_size=16, customers=50, datasets=DATASETS, db={"ledger": True}
+    )
+    path = manifest(text, "shop.yaml")
+    assert apply(build_plan(load_manifest(path))).ok
+    with db.engine.begin() as c:
+        c.execute(
+            sa.insert(Customer).values(
+                id=90_001, email="app.user@example.invalid", name="App User", tier=Tier.gold,
+                phone=None, birth_date=dt.date(1990, 1, 1),
+                created_at=dt.datetime(2025, 1, 1, tzinfo=dt.UTC), preferences={},
+            )
+        )  # fmt: skip
+        c.execute(
+            sa.text(
+                "INSERT INTO orders (id, customer_id, number, status, placed_at, total) "
+                "VALUES (90001, 90001, 'APP-1', 'paid', '2025-01-01 00:00:00', 1.00)"
+            )
+        )
+    results = destroy(build_plan(load_manifest(path)))
+    assert [(r.dataset, r.status) for r in results] == [("orders", "done"), ("customers", "done")]
+    assert results[1].rows == 50
+    with db.engine.connect() as c:
+        assert c.execute(sa.text("SELECT id FROM customers")).scalars().all() == [90_001]
+        assert c.execute(sa.text("SELECT id FROM orders")).scalars().all() == [90_001]
+    assert _ledger_rows(db) == 0
+    code, out, _ = cli("plan", str(path), "--detailed-exitcode")
+    assert code == 3
+    assert "0 applied, 50 to write" in out
+    assert apply(build_plan(load_manifest(path))).ok  # seeds again around the app's rows
+    assert len(dump(db.engine)["customers"]) == 51
+
+
+def test_destroy_from_the_command_line(manifest, make_database, cli):
+    db = make_database("sqlite")
+    text = shop_manifest(
+        db.url, batch_size=16, customers=20, datasets=DATASETS, db={"ledger": True}
+    )
+    path = str(manifest(text, "shop.yaml"))
+    assert cli("apply", path, "--quiet")[0] == 0
+    code, out, _ = cli("destroy", path, "--only", "orders")
+    assert code == 0, out
+    assert "orders" in out
+    assert "done" in out
+    after = dump(db.engine)
+    assert after["orders"] == []
+    assert len(after["customers"]) == 20
+    code, _, err = cli("destroy", path, "--only", "nope")
+    assert code == 2
+    assert "no dataset named nope" in err
+
+
+def test_destroy_refuses_targets_without_a_ledger(manifest, make_database):
+    from seedrunner.state.destroy import destroy
+
+    db = make_database("sqlite")
+    text = shop_manifest(db.url, batch_size=16, customers=10, datasets=["customers"])
+    path = manifest(text, "shop.yaml")
+    assert apply(build_plan(load_manifest(path))).ok
+    (result,) = destroy(build_plan(load_manifest(path)))
+    assert result.status == "cannot undo"
+    assert "keeps no ledger" in result.note
+    assert len(dump(db.engine)["customers"]) == 10

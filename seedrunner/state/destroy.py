@@ -1,0 +1,116 @@
+"""destroy: delete exactly the rows the ledgers record, children before parents.
+
+Rows are found by regenerating them: row i of a dataset is the same on every run, so its
+primary key is known from the spec, and the ledger says which row ranges were written.
+``DELETE ... WHERE key IN (...)`` removes those and nothing else: rows the application
+added meanwhile stay.  Each dataset step is one transaction with the deletion of its
+ledger rows, so a failure leaves both as they were.  Parent keys children need (refs) are
+regenerated first, in dependency order, as apply makes them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from seedrunner.errors import HandlerError
+from seedrunner.execute.batches import BatchBuilder
+from seedrunner.execute.keys import KeyStore
+from seedrunner.generate.fakerclock import pinned_faker_clock
+from seedrunner.generate.rows import Batch
+from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
+from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.redact import scrub
+from seedrunner.transforms import TransformContext, apply_transform
+
+
+@dataclass
+class Undone:
+    """What destroy did for one dataset on one target."""
+
+    dataset: str
+    target: str
+    rows: int = 0  # rows deleted
+    status: str = "not started"  # "done", "nothing to undo", "cannot undo", "failed"
+    note: str = ""
+
+
+def destroy(plan: Plan, only: Sequence[str] | None = None) -> list[Undone]:
+    """Delete what the ledgers record for ``plan``'s datasets (all, or ``only``)."""
+    wanted = set(only) if only else {d.name for d in plan.datasets}
+    resources = ResourcePool()
+    try:
+        with pinned_faker_clock(plan.now):
+            keys = KeyStore()
+            for dp in plan.datasets:  # parents' key columns, as apply recorded them
+                if dp.keep:
+                    for batch in _batches(plan, dp, keys, dp.count.total):
+                        keys.record(dp.name, dp.keep, batch, batch)
+            out: list[Undone] = []
+            for dp in reversed(plan.datasets):  # children before parents
+                if dp.name in wanted:
+                    out += [_undo(plan, dp, i, keys, resources) for i in range(len(dp.targets))]
+            return out
+    finally:
+        resources.close_all()
+
+
+def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Any:
+    """The dataset's batches (after its transforms) up to row ``stop``."""
+    builder = BatchBuilder(dp, keys, plan.variables, plan.now)
+    tctx = TransformContext(dp.name, {}, plan.variables, dp.seed, now=plan.now)
+    for index, start in enumerate(range(0, stop, dp.batch_size)):
+        batch = builder.build(index, start, min(dp.batch_size, stop - start))
+        for t in dp.transforms:
+            tctx.options = t.args if isinstance(t.args, Mapping) else {}
+            batch = apply_transform(t, batch, tctx)
+        yield batch
+
+
+def _undo(
+    plan: Plan, dp: DatasetPlan, position: int, keys: KeyStore, resources: ResourcePool
+) -> Undone:
+    target = dp.targets[position]
+    result = Undone(dp.name, target.name)
+    if not isinstance(target.options, SqlAlchemyOptions):
+        result.status, result.note = "cannot undo", f"handler {target.handler} keeps no ledger"
+        return result
+    handler = SqlAlchemyHandler(target.options)
+    ctx = HandlerContext(
+        dataset=dp.name,
+        target=target.name,
+        model=dp.shape,
+        fields=list(dp.output),
+        batch_size=dp.batch_size,
+        total_rows=dp.count.total,
+        run_id="destroy",
+        seed=dp.seed,
+        base_dir=plan.base_dir,
+        resources=resources,
+        options=target.options,
+        manifest=plan.manifest,
+        position=position,
+        fingerprint=dp.fingerprint.digest if dp.fingerprint is not None else "",
+    )
+    try:
+        applied = handler.open_undo(ctx)
+    except HandlerError as e:
+        handler.close_undo(e)
+        result.status, result.note = "cannot undo", scrub(str(e))
+        return result
+    try:
+        stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
+        batch: Batch
+        for batch in _batches(plan, dp, keys, stop):
+            result.rows += handler.undo(batch)
+    except BaseException as e:
+        handler.close_undo(e)
+        result.status, result.note = "failed", scrub(str(e))
+        if isinstance(e, HandlerError):
+            return result
+        raise
+    handler.close_undo(None)
+    result.status = "done" if stop else "nothing to undo"
+    return result
