@@ -154,6 +154,14 @@ def _json_errors(value: bool) -> bool:
     return value
 
 
+LockTimeoutOpt = Annotated[
+    float,
+    typer.Option(
+        "--lock-timeout",
+        min=0,
+        help="Seconds to wait while another apply holds a target's lock (default: fail at once).",
+    ),
+]
 JsonErrorsOpt = Annotated[
     bool,
     typer.Option("--json-errors", help="Print problems as JSON on stderr.", callback=_json_errors),
@@ -260,6 +268,7 @@ def apply_cmd(
     max_retries: RetriesOpt = None,
     retry_wait: RetryWaitOpt = None,
     workers: WorkersOpt = 1,
+    lock_timeout: LockTimeoutOpt = 0.0,
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
@@ -285,6 +294,7 @@ def apply_cmd(
                 dry_run=dry_run,
                 allow_protected=allow_protected,
                 workers=workers,
+                lock_timeout=lock_timeout,
             )
         except ApplyInterrupted as exc:
             report = exc.report
@@ -330,6 +340,7 @@ def destroy(
     only: Annotated[
         list[str] | None, typer.Option("--only", help="Undo only this dataset (repeatable).")
     ] = None,
+    lock_timeout: LockTimeoutOpt = 0.0,
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
@@ -347,7 +358,7 @@ def destroy(
                 f"--only: no dataset named {', '.join(unknown)}",
                 hint="names: " + ", ".join(d.name for d in p.datasets),
             )
-        results = undo_all(p, only)
+        results = undo_all(p, only, lock_timeout)
         failed = any(r.status == "failed" for r in results)
         _stdout().print(render.destroy_table(p, results))
 

@@ -128,6 +128,7 @@ class _DatasetRun:
                 manifest=self.run.plan.manifest,
                 position=position,
                 fingerprint=fingerprint,
+                lock_timeout=self.run.lock_timeout,
             )
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))
@@ -190,9 +191,11 @@ class _Run:
         variables: Mapping[str, Any],
         base_dir: Path,
         workers: int = 1,
+        lock_timeout: float = 0.0,
     ) -> None:
         self.plan, self.observer, self.dry_run = plan, observer, dry_run
         self.workers = workers
+        self.lock_timeout = lock_timeout
         self.variables = variables
         self.base_dir = base_dir
         self.keys = KeyStore()
@@ -291,13 +294,15 @@ def apply(
     dry_run: bool = False,
     allow_protected: bool = False,
     workers: int = 1,
+    lock_timeout: float = 0.0,
 ) -> ApplyReport:
     """Run a plan; returns the report (``report.ok`` False when a step failed).
 
     ``dry_run`` generates, validates and transforms every batch but calls no handler.
     ``workers`` > 1 generates each dataset's rows in that many forked processes (the same
     rows; datasets whose rows depend on order, e.g. ``unique`` fields, stay in-process);
-    transforms and handlers still run in this process, in batch order.
+    transforms and handlers still run in this process, in batch order.  ``lock_timeout`` is
+    how long to wait for another apply's lock on a ledger-keeping target (0: fail at once).
     Ctrl-C rolls back the step in flight and raises ``ApplyInterrupted`` carrying the
     report.  Protected targets are refused unless ``allow_protected``.
     """
@@ -312,7 +317,10 @@ def apply(
             )
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
-    run = _Run(plan, observer or NullObserver(), dry_run, plan.variables, plan.base_dir, workers)
+    run = _Run(
+        plan, observer or NullObserver(), dry_run, plan.variables, plan.base_dir, workers,
+        lock_timeout,
+    )  # fmt: skip
     return run.execute()
 
 

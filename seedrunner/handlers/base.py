@@ -130,6 +130,7 @@ class HandlerContext:
     manifest: str = ""  # the manifest's name (ledgers key their rows by it)
     position: int = 0  # this handler's place in the dataset's chain
     fingerprint: str = ""  # state.fingerprint digest of what decides the dataset's rows
+    lock_timeout: float = 0.0  # seconds to wait for another apply's lock on a target
 
 
 @runtime_checkable

@@ -39,6 +39,7 @@ from seedrunner.handlers.sqltypes import build_table
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
+from seedrunner.state import locks
 from seedrunner.state.sqlledger import (
     DEFAULT_TABLE,
     Applied,
@@ -173,6 +174,8 @@ class SqlAlchemyHandler:
             check_conflict_on(self.table, self.options.conflict_on)
         self._plan_keys(ctx)
         try:
+            if self.options.ledger:  # before anything is written, tables included
+                self._run("take the database's apply lock", lambda: self._lock(ctx))
             if self.options.transaction == "run":
                 self._scope = self._run("connect to the database", lambda: self._join_run(ctx))
                 self._link = self._scope.link
@@ -478,6 +481,31 @@ class SqlAlchemyHandler:
             )
         self._ledger, self._applied, self._step = table, applied, key
 
+    def _lock(self, ctx: HandlerContext) -> None:
+        """Hold this database's apply lock for the rest of the run (once per URL)."""
+        url = resolve_url(self.options.url, ctx.base_dir)
+        name = f"seedrunner:{self.options.ledger_table}"
+        holder = locks.me(ctx.run_id)
+        label = redact_url(self.options.url)
+
+        def take() -> Any:
+            lock: Any
+            if url.get_backend_name() == "sqlite":
+                path = locks.sqlite_lock_path(url)
+                if path is None:
+                    return None  # an in-memory database is this process's alone
+                lock = locks.FileLock(path)
+            else:
+                holders = locks.holders_table(
+                    f"{self.options.ledger_table}_lock", self.options.schema_
+                )
+                lock = locks.ServerLock(connect(ctx.resources, self._engine), name, holders)
+            locks.acquire(lock, label, holder, ctx.lock_timeout)
+            return lock
+
+        key = f"seedrunner-lock:{url.render_as_string(hide_password=False)}:{name}"
+        ctx.resources.get(key, take, lambda lock: lock.release() if lock is not None else None)
+
     def _record(self, conn: Connection, ranges: list[tuple[int, int]]) -> None:
         assert self._ledger is not None
         assert self._step is not None
@@ -502,6 +530,7 @@ class SqlAlchemyHandler:
         self._engine = get_engine(ctx.resources, resolve_url(self.options.url, ctx.base_dir))
         self.table = self._table_for(ctx)
         self._renames = _attribute_columns(ctx.model)
+        self._lock(ctx)
         table = ledger_table(self.options.ledger_table, self.options.schema_)
         key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
         self._link = self._run(

@@ -37,7 +37,9 @@ class Undone:
     note: str = ""
 
 
-def destroy(plan: Plan, only: Sequence[str] | None = None) -> list[Undone]:
+def destroy(
+    plan: Plan, only: Sequence[str] | None = None, lock_timeout: float = 0.0
+) -> list[Undone]:
     """Delete what the ledgers record for ``plan``'s datasets (all, or ``only``)."""
     wanted = set(only) if only else {d.name for d in plan.datasets}
     resources = ResourcePool()
@@ -51,7 +53,10 @@ def destroy(plan: Plan, only: Sequence[str] | None = None) -> list[Undone]:
             out: list[Undone] = []
             for dp in reversed(plan.datasets):  # children before parents
                 if dp.name in wanted:
-                    out += [_undo(plan, dp, i, keys, resources) for i in range(len(dp.targets))]
+                    out += [
+                        _undo(plan, dp, i, keys, resources, lock_timeout)
+                        for i in range(len(dp.targets))
+                    ]
             return out
     finally:
         resources.close_all()
@@ -70,7 +75,12 @@ def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Any:
 
 
 def _undo(
-    plan: Plan, dp: DatasetPlan, position: int, keys: KeyStore, resources: ResourcePool
+    plan: Plan,
+    dp: DatasetPlan,
+    position: int,
+    keys: KeyStore,
+    resources: ResourcePool,
+    lock_timeout: float,
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
@@ -93,6 +103,7 @@ def _undo(
         manifest=plan.manifest,
         position=position,
         fingerprint=dp.fingerprint.digest if dp.fingerprint is not None else "",
+        lock_timeout=lock_timeout,
     )
     try:
         applied = handler.open_undo(ctx)
