@@ -214,6 +214,9 @@ def plan(
             help="Exit 0 when apply would change nothing, 3 when it would (2: bad input).",
         ),
     ] = False,
+    destroy: Annotated[
+        bool, typer.Option("--destroy", help="Show what destroy would delete instead.")
+    ] = False,
 ) -> None:
     """Show what apply would do, without touching any target (ledgers are only read)."""
     changes = False
@@ -222,17 +225,21 @@ def plan(
         nonlocal changes
         p = _plan(manifest, seed, now, sets, only, batch_size)
         states = plan_state(p)
-        changes = any(st.changes for st in states)
+        if destroy:
+            changes = any(st.applied or st.error for st in states)
+        else:
+            changes = any(st.changes for st in states)
         rows = preview_rows(p, preview) if preview else None
         if as_json:
             data = render.plan_json(p, states)
             data["changes"] = changes
+            data["destroy"] = destroy
             if rows is not None:
                 data["preview"] = json.loads(json.dumps(rows, default=str))
             sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
             return
         out = _stdout()
-        out.print(render.plan_tree(p, states))
+        out.print(render.plan_tree(p, states, destroy))
         for w in p.warnings:
             out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         if rows is not None:

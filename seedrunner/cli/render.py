@@ -42,7 +42,9 @@ def _target_text(t: Any) -> str:
     return f"{t.name} ({t.handler}{': ' + shown if shown else ''}){prot}"
 
 
-def _state_text(state: TargetState | None) -> Text:
+def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
+    if destroy:
+        return _undo_text(state)
     if state is None or not state.ledger:
         return Text("")
     if state.error is not None:
@@ -54,7 +56,19 @@ def _state_text(state: TargetState | None) -> Text:
     return Text(f"  · {state.applied:,} applied, {state.to_write:,} to write", style="cyan")
 
 
-def plan_tree(plan: Plan, states: Sequence[TargetState] = ()) -> Tree:
+def _undo_text(state: TargetState | None) -> Text:
+    if state is None or not state.ledger:
+        return Text("  · cannot undo: no ledger", style="yellow")
+    if state.error is not None:
+        return Text(f"  · state unknown: {state.error}", style="yellow")
+    if state.other_spec:
+        return Text("  · cannot undo: written by another spec", style="yellow")
+    if not state.applied:
+        return Text("  · nothing to delete", style="dim")
+    return Text(f"  · would delete {state.applied:,} rows", style="bold red")
+
+
+def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = False) -> Tree:
     by_step = {(st.dataset, st.target): st for st in states}
     head = Text.assemble(
         ("Plan ", "bold"),
@@ -82,7 +96,7 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = ()) -> Tree:
         for tr in d.transforms:
             node.add(f"transform {escape(tr.name)}")
         for t in d.targets:
-            state = _state_text(by_step.get((d.name, t.name)))
+            state = _state_text(by_step.get((d.name, t.name)), destroy)
             node.add(Text.assemble(("persist → ", "bold"), _target_text(t), state))
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))

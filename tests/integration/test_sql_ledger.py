@@ -245,3 +245,23 @@ def test_destroy_refuses_targets_without_a_ledger(manifest, make_database):
     assert result.status == "cannot undo"
     assert "keeps no ledger" in result.note
     assert len(dump(db.engine)["customers"]) == 10
+
+
+def test_plan_destroy_shows_what_would_go(manifest, make_database, cli):
+    db = make_database("sqlite")
+    text = shop_manifest(
+        db.url, batch_size=16, customers=25, datasets=DATASETS, db={"ledger": True}
+    )
+    path = str(manifest(text, "shop.yaml"))
+    code, out, _ = cli("plan", path, "--destroy", "--detailed-exitcode")
+    assert code == 0  # nothing applied: nothing to delete
+    assert "nothing to delete" in out
+    assert cli("apply", path, "--quiet")[0] == 0
+    code, out, _ = cli("plan", path, "--destroy", "--detailed-exitcode")
+    assert code == 3
+    assert "would delete 25 rows" in out
+    assert len(dump(db.engine)["customers"]) == 25  # plan deletes nothing
+    plain = shop_manifest(db.url, customers=5, datasets=["customers"])
+    code, out, _ = cli("plan", str(manifest(plain, "plain.yaml")), "--destroy")
+    assert code == 0
+    assert "cannot undo: no ledger" in out
