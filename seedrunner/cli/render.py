@@ -204,8 +204,13 @@ def summary_line(report: ApplyReport) -> str:
     verb = "generated" if report.dry_run else "applied"
     if report.interrupted:
         return (
-            f"interrupted: {report.rows:,} of {report.planned_rows:,} rows generated; the "
-            "step in flight was rolled back; run apply again to start over"
+            f"{report.rows:,} of {report.planned_rows:,} rows generated; the "
+            "step in flight was rolled back; "
+            + (
+                "run apply again to resume (targets with a ledger skip what is written)"
+                if report.resumable
+                else "run apply again to start over"
+            )
         )
     if not report.ok:
         return f"failed: {report.error}"

@@ -37,6 +37,7 @@ class ApplyReport:
     error: str | None = None  # what failed, already redacted
     failed_step: str | None = None
     interrupted: bool = False
+    resumable: bool = False  # a target keeps a ledger: apply again writes only what it lacks
     peak_rss_mb: float | None = None
     # where it failed, for --json-errors: dataset, step, target, batch, rows, cause, file...
     failure: dict[str, Any] | None = None

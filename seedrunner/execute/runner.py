@@ -201,6 +201,8 @@ class _Run:
         self.keys = KeyStore()
         self.resources = ResourcePool()
         self.report = ApplyReport(plan.manifest, uuid.uuid4().hex[:12], dry_run)
+        targets = [t for d in plan.datasets for t in d.targets]
+        self.report.resumable = any(getattr(t.options, "ledger", False) for t in targets)
 
     def execute(self) -> ApplyReport:
         t0 = time.perf_counter()

@@ -484,7 +484,7 @@ class SqlAlchemyHandler:
     def _lock(self, ctx: HandlerContext) -> None:
         """Hold this database's apply lock for the rest of the run (once per URL)."""
         url = resolve_url(self.options.url, ctx.base_dir)
-        name = f"seedrunner:{self.options.ledger_table}"
+        name = locks.lock_name(url, self.options.ledger_table, self.options.schema_)
         holder = locks.me(ctx.run_id)
         label = redact_url(self.options.url)
 

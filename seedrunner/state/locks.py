@@ -52,6 +52,13 @@ def _key(name: str) -> int:
     )
 
 
+def lock_name(url: sa.URL, ledger: str, schema: str | None) -> str:
+    """The lock of one ledger: per database, schema (search_path included) and table, so
+    seeding two schemas of one PostgreSQL database never waits on each other."""
+    where = f"{url.render_as_string(hide_password=True)}|{schema or ''}|{ledger}"
+    return "seedrunner:" + hashlib.blake2b(where.encode(), digest_size=12).hexdigest()
+
+
 def holders_table(name: str, schema: str | None) -> sa.Table:
     return sa.Table(
         name,

@@ -36,7 +36,8 @@ def _hold(db, tmp_path, run_id: str = "other-run"):
     else:
         link = connect(resources, get_engine(resources, url))
         table = locks.holders_table("seedrunner_ledger_lock", None)
-        lock = locks.ServerLock(link, "seedrunner:seedrunner_ledger", table)
+        name = locks.lock_name(url, "seedrunner_ledger", None)
+        lock = locks.ServerLock(link, name, table)
     locks.acquire(lock, "test", locks.Holder(run_id, 4242, "elsewhere", "2026-11-23T10:00:00"), 0)
     return lock, resources
 
