@@ -129,6 +129,8 @@ class _DatasetRun:
                 position=position,
                 fingerprint=fingerprint,
                 lock_timeout=self.run.lock_timeout,
+                spec_parts=dict(self.dp.fingerprint.parts) if self.dp.fingerprint else {},
+                where=_where(self.dp.location),
             )
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))
@@ -327,3 +329,9 @@ def apply(
 
 
 __all__ = ["ApplyInterrupted", "ProtectedTargetError", "RunError", "apply"]
+
+
+def _where(location: Any) -> str:
+    """``file:line`` of a manifest location, or "" when unknown."""
+    file, line = getattr(location, "file", None), getattr(location, "line", None)
+    return f"{file}:{line}" if file and line else ""

@@ -131,6 +131,8 @@ class HandlerContext:
     position: int = 0  # this handler's place in the dataset's chain
     fingerprint: str = ""  # state.fingerprint digest of what decides the dataset's rows
     lock_timeout: float = 0.0  # seconds to wait for another apply's lock on a target
+    spec_parts: dict[str, str] = field(default_factory=dict)  # the fingerprint's inputs
+    where: str = ""  # the dataset's place in the manifest ("seeds/x.yaml:12"), for messages
 
 
 @runtime_checkable

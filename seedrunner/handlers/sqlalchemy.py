@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 from collections.abc import Callable
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -40,6 +41,7 @@ from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
 from seedrunner.state import locks
+from seedrunner.state.fingerprint import FingerprintParts
 from seedrunner.state.sqlledger import (
     DEFAULT_TABLE,
     Applied,
@@ -47,7 +49,10 @@ from seedrunner.state.sqlledger import (
     forget,
     ledger_table,
     read_applied,
+    read_specs,
     record,
+    record_spec,
+    specs_table,
 )
 
 T = TypeVar("T")
@@ -158,6 +163,8 @@ class SqlAlchemyHandler:
         self._applied = Applied()
         self._step: StepKey | None = None
         self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
+        self._specs: sa.Table | None = None
+        self._spec_recorded = False
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -449,8 +456,11 @@ class SqlAlchemyHandler:
         table = ledger_table(self.options.ledger_table, self.options.schema_)
         key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
 
+        specs = specs_table(self.options.ledger_table, self.options.schema_)
+
         def create(conn: Connection) -> None:
             table.create(conn, checkfirst=True)
+            specs.create(conn, checkfirst=True)
 
         def read(conn: Connection) -> Applied:
             return read_applied(conn, table, key)
@@ -472,14 +482,9 @@ class SqlAlchemyHandler:
                 own.close()
         other = applied.fingerprints - {ctx.fingerprint}
         if other:
-            raise HandlerError(
-                f"dataset '{ctx.dataset}' was written to {self._label} by a different spec "
-                f"(its ledger holds rows of another fingerprint than {ctx.fingerprint[:12]}): "
-                "the rows there are not the rows this manifest would write; restore the "
-                "dataset's spec (fields, seed, now, locale, model, Faker version), or remove "
-                f"its rows and their entries in {table.fullname}"
-            )
+            raise HandlerError(self._changed_spec(ctx, other, scoped))
         self._ledger, self._applied, self._step = table, applied, key
+        self._specs = specs_table(self.options.ledger_table, self.options.schema_)
 
     def _lock(self, ctx: HandlerContext) -> None:
         """Hold this database's apply lock for the rest of the run (once per URL)."""
@@ -506,10 +511,36 @@ class SqlAlchemyHandler:
         key = f"seedrunner-lock:{url.render_as_string(hide_password=False)}:{name}"
         ctx.resources.get(key, take, lambda lock: lock.release() if lock is not None else None)
 
+    def _changed_spec(self, ctx: HandlerContext, other: set[str], scoped: Link | None) -> str:
+        """Why rows of another fingerprint are refused: which parts changed, and where."""
+        specs = specs_table(self.options.ledger_table, self.options.schema_)
+        reader = scoped or connect(ctx.resources, self._engine)
+        try:
+            recorded = reader.run(lambda c: read_specs(c, specs, other))
+        finally:
+            if scoped is None:
+                reader.close()
+        changed: set[str] = set()
+        for parts in recorded.values():
+            before = FingerprintParts(json.loads(parts))
+            changed.update(FingerprintParts(ctx.spec_parts).changed(before))
+        what = ", ".join(sorted(changed)) if changed else "unknown (written before specs were kept)"
+        where = f" ({ctx.where})" if ctx.where else ""
+        return (
+            f"dataset '{ctx.dataset}'{where} was written to {self._label} by a different "
+            f"spec; changed since: {what}. The rows there are not the rows this manifest "
+            "would write: restore what changed, or remove them with seedrunner destroy run "
+            "with the spec they were written with"
+        )
+
     def _record(self, conn: Connection, ranges: list[tuple[int, int]]) -> None:
         assert self._ledger is not None
         assert self._step is not None
         assert self._ctx is not None
+        if not self._spec_recorded and self._specs is not None:
+            parts = json.dumps(self._ctx.spec_parts, sort_keys=True)
+            record_spec(conn, self._specs, self._ctx.fingerprint, parts)
+            self._spec_recorded = True
         record(conn, self._ledger, self._step, self._ctx.run_id, self._ctx.fingerprint, ranges)
         for a, b in ranges:
             self._applied.add(self._ctx.fingerprint, a, b)

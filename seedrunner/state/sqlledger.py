@@ -58,6 +58,36 @@ def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Tab
     )
 
 
+def specs_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
+    """``<ledger>_specs``: the parts behind each fingerprint, so a refusal can say what
+    changed.  One row per fingerprint, written with the first batch it describes."""
+    return sa.Table(
+        f"{ledger}_specs",
+        sa.MetaData(),
+        sa.Column("fingerprint", sa.String(64), primary_key=True),
+        sa.Column("parts", sa.Text, nullable=False),
+        schema=schema,
+    )
+
+
+def record_spec(conn: Connection, table: sa.Table, fingerprint: str, parts: str) -> None:
+    """The parts of ``fingerprint``, unless already there (same transaction as the rows)."""
+    there = conn.execute(sa.select(table.c.fingerprint).where(table.c.fingerprint == fingerprint))
+    if there.first() is None:
+        conn.execute(table.insert().values(fingerprint=fingerprint, parts=parts))
+
+
+def read_specs(conn: Connection, table: sa.Table, fingerprints: Iterable[str]) -> dict[str, str]:
+    """The recorded parts of ``fingerprints`` (those written before specs were kept lack one)."""
+    wanted = list(fingerprints)
+    if not wanted or not sa.inspect(conn).has_table(table.name, schema=table.schema):
+        return {}
+    rows = conn.execute(
+        sa.select(table.c.fingerprint, table.c.parts).where(table.c.fingerprint.in_(wanted))
+    )
+    return {str(f): str(p) for f, p in rows}
+
+
 @dataclass(frozen=True)
 class StepKey:
     """Which handler step a ledger row belongs to."""

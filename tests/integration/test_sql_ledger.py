@@ -17,7 +17,9 @@ BACKENDS = ["sqlite", "postgresql", "mariadb", "postgresql-async"]
 DATASETS = ["customers", "orders"]
 
 
-def _apply(manifest, db, file: str, customers: int = 60, customer_name=None, **options):
+def _apply(
+    manifest, db, file: str, customers: int = 60, customer_name=None, seed_now=False, **options
+):
     text = shop_manifest(
         db.url,
         batch_size=16,
@@ -26,6 +28,8 @@ def _apply(manifest, db, file: str, customers: int = 60, customer_name=None, **o
         db={"ledger": True, **options},
         customer_name=customer_name,
     )
+    if seed_now:
+        text = text.replace('now: "2026-01-01T00:00:00Z"', 'now: "2027-01-01T00:00:00Z"')
     return apply(build_plan(load_manifest(manifest(text, file))))
 
 
@@ -100,7 +104,11 @@ def test_rows_of_another_spec_are_refused(manifest, make_database, backend):
     assert not changed.ok
     assert "different spec" in (changed.error or "")
     assert "customers" in (changed.error or "")
+    assert "changed since: spec." in (changed.error or "")  # the fields, not seed or now
+    assert "shop.yaml:" in (changed.error or "")  # where the dataset is written
     assert dump(db.engine) == before
+    moved = _apply(manifest, db, "shop.yaml", customer_name="Someone Else", seed_now=True)
+    assert "changed since: now, spec." in (moved.error or "")
 
 
 def test_missing_ranges() -> None:
