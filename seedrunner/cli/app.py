@@ -29,13 +29,14 @@ from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.runner import ApplyInterrupted, apply
 from seedrunner.handlers.registry import handler_options_schema
 from seedrunner.manifest.jsonschema import manifest_json_schema_text
-from seedrunner.manifest.loader import load_manifest
+from seedrunner.manifest.loader import Manifest, load_manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
+from seedrunner.state import savedplan
 from seedrunner.state.destroy import destroy as undo_all
-from seedrunner.state.status import plan_state
+from seedrunner.state.status import TargetState, plan_state
 
 app = typer.Typer(
     add_completion=False,
@@ -168,7 +169,7 @@ JsonErrorsOpt = Annotated[
 ]
 
 
-def _plan(
+def _manifest_and_plan(
     manifest: Path | None,
     seed: int | None,
     now: str | None,
@@ -177,9 +178,9 @@ def _plan(
     batch_size: int | None,
     max_retries: int | None = None,
     retry_wait: float | None = None,
-) -> Plan:
+) -> tuple[Manifest, Plan]:
     m = load_manifest(manifest, overrides=sets or ())
-    return build_plan(
+    return m, build_plan(
         m, seed=seed, now=_parse_now(now), only=only, batch_size=batch_size,
         max_retries=max_retries, retry_wait=retry_wait,
     )  # fmt: skip
@@ -217,14 +218,20 @@ def plan(
     destroy: Annotated[
         bool, typer.Option("--destroy", help="Show what destroy would delete instead.")
     ] = False,
+    save_to: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="Save the plan: `apply FILE` then does exactly it."),
+    ] = None,
 ) -> None:
     """Show what apply would do, without touching any target (ledgers are only read)."""
     changes = False
 
     def body() -> None:
         nonlocal changes
-        p = _plan(manifest, seed, now, sets, only, batch_size)
+        m, p = _manifest_and_plan(manifest, seed, now, sets, only, batch_size)
         states = plan_state(p)
+        if save_to is not None:
+            _save_plan(save_to, m, p, states, sets, seed, only, batch_size)
         if destroy:
             changes = any(st.applied or st.error for st in states)
         else:
@@ -264,6 +271,49 @@ def _writes_stdout(plan: Plan) -> bool:
     return any(t.handler == "stdout" for d in plan.datasets for t in d.targets)
 
 
+def _save_plan(
+    out: Path,
+    m: Manifest,
+    p: Plan,
+    states: list[TargetState],
+    sets: list[str] | None,
+    seed: int | None,
+    only: list[str] | None,
+    batch_size: int | None,
+) -> None:
+    secret = savedplan.secret_in(sets or ())
+    if secret is not None:
+        raise ManifestError.single(
+            f"--set {secret} holds a password; a saved plan never stores one",
+            hint="read it in the manifest from the environment: {{ env.DATABASE_URL }}",
+        )
+    saved = savedplan.SavedPlan(
+        manifest=str(m.path), sets=list(sets or ()), seed=seed, only=only, batch_size=batch_size
+    )
+    savedplan.save(out, saved, p, m, states)
+    _stderr().print(
+        f"saved the plan to {escape(str(out))}; apply it with: seedrunner apply {escape(str(out))}",
+        highlight=False,
+    )
+
+
+def _saved_plan(path: Path | None) -> Plan | None:
+    """The plan a saved plan file describes, rebuilt and checked; None for a manifest."""
+    saved = savedplan.load(path) if path is not None else None
+    if saved is None:
+        return None
+    m, p = _manifest_and_plan(
+        Path(saved.manifest), saved.seed, saved.now, saved.sets, saved.only, saved.batch_size
+    )
+    changed = savedplan.changes(saved, p, m, plan_state(p))
+    if changed:
+        raise ManifestError.single(
+            f"{path}: the saved plan no longer matches: " + "; ".join(changed),
+            hint="run seedrunner plan -o again, review it, and apply the new plan",
+        )
+    return p
+
+
 @app.command(name="apply")
 def apply_cmd(
     manifest: ManifestArg = None,
@@ -289,7 +339,12 @@ def apply_cmd(
     """Generate the datasets and persist them through their handler chains."""
 
     def body() -> int:
-        p = _plan(manifest, seed, now, sets, only, batch_size, max_retries, retry_wait)
+        p = (
+            _saved_plan(manifest)
+            or _manifest_and_plan(
+                manifest, seed, now, sets, only, batch_size, max_retries, retry_wait
+            )[1]
+        )
         for w in p.warnings:
             _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         previous = signal.getsignal(signal.SIGTERM)
@@ -358,7 +413,7 @@ def destroy(
 
     def body() -> None:
         nonlocal failed
-        p = _plan(manifest, seed, now, sets, None, None)
+        p = _manifest_and_plan(manifest, seed, now, sets, None, None)[1]
         unknown = sorted(set(only or ()) - {d.name for d in p.datasets})
         if unknown:
             raise ManifestError.single(

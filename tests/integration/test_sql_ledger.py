@@ -273,3 +273,46 @@ def test_plan_destroy_shows_what_would_go(manifest, make_database, cli):
     code, out, _ = cli("plan", str(manifest(plain, "plain.yaml")), "--destroy")
     assert code == 0
     assert "cannot undo: no ledger" in out
+
+
+def test_a_saved_plan_applies_exactly_or_refuses(manifest, make_database, cli, tmp_path):
+    import json
+
+    db = make_database("sqlite")
+
+    def write(customers: int) -> str:
+        text = shop_manifest(
+            db.url, batch_size=16, customers=customers, datasets=DATASETS, db={"ledger": True}
+        )
+        return str(manifest(text, "shop.yaml"))
+
+    path = write(30)
+    code, _, err = cli("plan", path, "-o", "plan.json")
+    assert code == 0, err
+    saved = json.loads((tmp_path / "plan.json").read_text())
+    assert saved["format"] == "seedrunner-plan/1"
+    assert saved["now"].startswith("2026-01-01")
+    code, _, err = cli("apply", "plan.json", "--quiet")
+    assert code == 0, err
+    assert len(dump(db.engine)["customers"]) == 30
+    code, _, err = cli("apply", "plan.json", "--quiet")  # the state moved: rows were written
+    assert code == 2
+    assert "state of customers/db" in err
+    cli("plan", path, "-o", "plan.json")
+    write(45)  # the manifest changed after the plan was saved
+    code, _, err = cli("apply", "plan.json", "--quiet")
+    assert code == 2
+    assert "the manifest" in err
+    assert "dataset 'customers'" in err
+    assert len(dump(db.engine)["customers"]) == 30  # refused: nothing written
+
+
+def test_a_saved_plan_never_holds_a_password(manifest, cli, tmp_path):
+    text = shop_manifest("sqlite:///x.db", customers=5, datasets=["customers"])
+    path = str(manifest(text))
+    url = "postgresql+psycopg://seed:s3cret-pw@127.0.0.1/db"
+    code, _, err = cli("plan", path, "--set", f"targets.db.url={url}", "-o", "p.json")
+    assert code == 2
+    assert "holds a password" in err
+    assert "s3cret-pw" not in err
+    assert not (tmp_path / "p.json").exists()
