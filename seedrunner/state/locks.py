@@ -10,6 +10,7 @@ where a second apply can read it -- a small table for the servers, the lock file
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -119,11 +120,15 @@ class ServerLock:
         return Holder(**json.loads(text)) if text else None
 
     def release(self) -> None:
+        """Unlock and close; a connection the server already dropped held no lock any more,
+        so a failure to unlock is no failure of the run."""
         try:
             if self.postgres:
-                self._scalar(sa.text("SELECT pg_advisory_unlock(:k)").bindparams(k=_key(self.name)))
+                sql = sa.text("SELECT pg_advisory_unlock(:k)").bindparams(k=_key(self.name))
             else:
-                self._scalar(sa.text("SELECT RELEASE_LOCK(:n)").bindparams(n=self.name[:64]))
+                sql = sa.text("SELECT RELEASE_LOCK(:n)").bindparams(n=self.name[:64])
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self._scalar(sql)
         finally:
             self.link.close()  # closing alone releases it too
 

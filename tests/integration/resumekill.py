@@ -26,8 +26,40 @@ class Killer:
         if spec:
             dataset, index, name = spec.split(":")
             if dataset == self.dataset and batch.index == int(index):
+                if name == "DROP":
+                    _drop_connections()
+                    return
                 os.kill(os.getpid(), getattr(signal, f"SIG{name}"))
                 time.sleep(10)  # the signal lands here
 
     def close(self, error: BaseException | None) -> None:
         pass
+
+
+def _drop_connections() -> None:
+    """Kill the run's database connections from the server side, as a failover or an admin
+    would: pg_terminate_backend for those named SEEDRUNNER_TEST_APP, MariaDB KILL for every
+    other connection to the test's own database."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(os.environ["SEEDRUNNER_TEST_ADMIN_URL"])
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = :app AND pid <> pg_backend_pid()"
+                ),
+                {"app": os.environ["SEEDRUNNER_TEST_APP"]},
+            )
+        else:
+            ids = conn.execute(
+                sa.text(
+                    "SELECT id FROM information_schema.processlist "
+                    "WHERE db = DATABASE() AND id <> CONNECTION_ID()"
+                )
+            ).scalars()
+            for i in list(ids):
+                conn.execute(sa.text(f"KILL {int(i)}"))
+        conn.commit()
+    engine.dispose()

@@ -25,8 +25,11 @@ def _text(db, mode: str) -> str:
     return text.replace("\ndatasets:", f"\n{KILLER}\ndatasets:", 1)
 
 
-def _apply(path, tmp_path, kill: str | None) -> subprocess.CompletedProcess[bytes]:
+def _apply(
+    path, tmp_path, kill: str | None, extra: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "SEEDRUNNER_TEST_KILL"}
+    env.update(extra or {})
     if kill:
         env["SEEDRUNNER_TEST_KILL"] = kill
     cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "--quiet"]
@@ -55,4 +58,27 @@ def test_apply_again_after_a_kill_finishes_the_job(
     again = _apply(path, tmp_path, None)
     assert again.returncode == 0, again.stderr.decode()
     assert apply(build_plan(load_manifest(manifest(_text(clean, mode), "clean.yaml")))).ok
+    assert dump(db.engine) == dump(clean.engine)
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_apply_again_after_the_server_dropped_the_connection(
+    manifest, make_database, tmp_path, backend
+):
+    """The server kills the run's connections after orders' batch 2 is committed: the next
+    write fails (exit 1, naming the step), nothing half-written stays, and apply again gives
+    the tables of an uninterrupted run."""
+    db, clean = make_database(backend), make_database(backend)
+    app = f"seedtest_{db.name}"
+    url = db.url + (f"&application_name={app}" if backend == "postgresql" else "")
+    text = _text(db, "batch").replace(db.url, url)
+    path = manifest(text, "shop.yaml")
+    env = {"SEEDRUNNER_TEST_ADMIN_URL": db.sync_url, "SEEDRUNNER_TEST_APP": app}
+    dropped = _apply(path, tmp_path, "orders:2:DROP", env)
+    assert dropped.returncode == 1, dropped.stderr.decode()
+    assert b"orders" in dropped.stderr
+    assert len(dump(db.engine)["orders"]) == 48  # batches 0..2, each whole
+    again = _apply(path, tmp_path, None, env)
+    assert again.returncode == 0, again.stderr.decode()
+    assert apply(build_plan(load_manifest(manifest(_text(clean, "batch"), "clean.yaml")))).ok
     assert dump(db.engine) == dump(clean.engine)
