@@ -57,7 +57,7 @@ COLUMNS = {
     "at_tz": [
         dt.datetime(2024, 6, 1, 8, tzinfo=dt.UTC) + dt.timedelta(minutes=i) for i in range(N)
     ],
-    "big": [2 ** 62, -2 ** 62, 0, *list(range(N - 3))],
+    "big": [2**62, -(2**62), 0, *list(range(N - 3))],
 }
 
 
