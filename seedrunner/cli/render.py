@@ -50,7 +50,8 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
     if state.error is not None:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.other_spec:
-        return Text("  · written by another spec: apply refuses", style="bold red")
+        what = f" (changed: {', '.join(state.changed)})" if state.changed else ""
+        return Text(f"  · written by another spec{what}: apply refuses", style="bold red")
     if not state.to_write:
         return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
     return Text(f"  · {state.applied:,} applied, {state.to_write:,} to write", style="cyan")

@@ -8,6 +8,7 @@ error (passwords masked), and counts as a change.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
@@ -18,7 +19,15 @@ from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
-from seedrunner.state.sqlledger import Applied, StepKey, ledger_table, read_applied
+from seedrunner.state.fingerprint import FingerprintParts
+from seedrunner.state.sqlledger import (
+    Applied,
+    StepKey,
+    ledger_table,
+    read_applied,
+    read_specs,
+    specs_table,
+)
 
 
 @dataclass(frozen=True)
@@ -31,6 +40,7 @@ class TargetState:
     ledger: bool  # does this target keep a ledger
     applied: int = 0  # rows already written by this very spec
     other_spec: bool = False  # rows of another fingerprint are there: apply refuses
+    changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
     error: str | None = None  # the ledger could not be read
 
     @property
@@ -48,6 +58,7 @@ class TargetState:
             "applied": self.applied,
             "to_write": self.to_write,
             "other_spec": self.other_spec,
+            "changed": list(self.changed),
             "error": self.error,
         }
 
@@ -75,21 +86,34 @@ def _state(
     fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
     key = StepKey(plan.manifest, d.name, t.name, position)
     try:
-        applied = _read(plan, options, key, resources)
+        applied, specs = _read(plan, options, key, resources, fingerprint)
     except Exception as e:  # any failure to read is "unknown", never a crash of plan
         cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
         return TargetState(d.name, t.name, total, ledger=True, error=scrub(cause.splitlines()[0]))
     missing = applied.missing(fingerprint, 0, total) if total else []
     done = total - sum(b - a for a, b in missing)
     other = bool(applied.fingerprints - {fingerprint})
-    return TargetState(d.name, t.name, total, ledger=True, applied=done, other_spec=other)
+    changed: set[str] = set()
+    if other and d.fingerprint is not None:
+        for parts in specs.values():
+            changed.update(d.fingerprint.changed(FingerprintParts(json.loads(parts))))
+    return TargetState(
+        d.name, t.name, total, ledger=True, applied=done, other_spec=other,
+        changed=tuple(sorted(changed)),
+    )  # fmt: skip
 
 
-def _read(plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool) -> Applied:
+def _read(
+    plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool, current: str
+) -> tuple[Applied, dict[str, str]]:
+    """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``."""
     engine = get_engine(resources, resolve_url(options.url, plan.base_dir))
     table = ledger_table(options.ledger_table, options.schema_)
+    specs = specs_table(options.ledger_table, options.schema_)
     link = connect(resources, engine)
     try:
-        return link.run(lambda conn: read_applied(conn, table, key))
+        applied = link.run(lambda conn: read_applied(conn, table, key))
+        other = applied.fingerprints - {current}
+        return applied, link.run(lambda conn: read_specs(conn, specs, other))
     finally:
         link.close()

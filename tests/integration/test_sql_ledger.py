@@ -5,6 +5,7 @@ again, and rows written by another spec are refused, on every database."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -96,7 +97,7 @@ def test_an_apply_that_failed_half_way_finishes_the_job(manifest, make_database,
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
-def test_rows_of_another_spec_are_refused(manifest, make_database, backend):
+def test_rows_of_another_spec_are_refused(manifest, make_database, cli, tmp_path, backend):
     db = make_database(backend)
     assert _apply(manifest, db, "shop.yaml").ok
     before = dump(db.engine)
@@ -109,6 +110,12 @@ def test_rows_of_another_spec_are_refused(manifest, make_database, backend):
     assert dump(db.engine) == before
     moved = _apply(manifest, db, "shop.yaml", customer_name="Someone Else", seed_now=True)
     assert "changed since: now, spec." in (moved.error or "")
+    code, out, _ = cli("plan", str(tmp_path / "shop.yaml"), "--detailed-exitcode", "--json")
+    assert code == 3
+    state = json.loads(out)["datasets"][0]["targets"][0]["state"]
+    assert (state["other_spec"], state["changed"]) == (True, ["now", "spec"])
+    code, out, _ = cli("plan", str(tmp_path / "shop.yaml"))
+    assert "written by another spec" in out
 
 
 def test_missing_ranges() -> None:
@@ -140,7 +147,6 @@ def test_the_ledger_commits_with_the_runs_transaction(manifest, make_database, b
 def test_plan_shows_the_ledger_and_exits_by_what_would_change(
     manifest, make_database, cli, backend
 ):
-    import json
 
     db = make_database(backend)
 
@@ -276,7 +282,6 @@ def test_plan_destroy_shows_what_would_go(manifest, make_database, cli):
 
 
 def test_a_saved_plan_applies_exactly_or_refuses(manifest, make_database, cli, tmp_path):
-    import json
 
     db = make_database("sqlite")
 
