@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
 import os
 import tempfile
 from pathlib import Path
@@ -35,7 +36,16 @@ class FileOptions(HandlerOptions):
     )
 
 
-class JsonlOptions(FileOptions):
+class AppendableOptions(FileOptions):
+    ledger: bool = Field(
+        default=False,
+        description="Append batch by batch and keep a ledger beside the file "
+        "(<file>.seedrunner-ledger.json: rows and byte offset after each committed batch): "
+        "apply again writes only what is missing, a second apply writes nothing.",
+    )
+
+
+class JsonlOptions(AppendableOptions):
     handler: str = Field(default="jsonl", description="Which handler this target uses.")
 
 
@@ -46,7 +56,7 @@ class JsonOptions(FileOptions):
     )
 
 
-class CsvOptions(FileOptions):
+class CsvOptions(AppendableOptions):
     handler: str = Field(default="csv", description="Which handler this target uses.")
     delimiter: str = Field(default=",", min_length=1, max_length=1, description="Field separator.")
     header: bool = Field(default=True, description="Write a header line of column names.")
@@ -91,6 +101,8 @@ class _FileHandler:
         self._tmp: Path | None = None
         self._file: IO[str] | None = None
         self.ctx: HandlerContext | None = None
+        self._ledger: FileLedger | None = None
+        self.skipped_rows = 0
 
     def open(self, ctx: HandlerContext) -> None:
         self.ctx = ctx
@@ -99,6 +111,9 @@ class _FileHandler:
             opts.path, ctx.base_dir, dataset=ctx.dataset, target=ctx.target,
             allow_outside=opts.allow_outside,
         )  # fmt: skip
+        if getattr(opts, "ledger", False):
+            self._open_ledger(ctx, path)
+            return
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             # Re-check: a folder created above may be a symlink planted meanwhile.
@@ -119,10 +134,16 @@ class _FileHandler:
             raise
 
     def write(self, batch: Batch) -> Batch | None:
+        if self._ledger is not None:
+            self._write_ledgered(batch)
+            return None
         self._guard(lambda: self._rows(batch))
         return None
 
     def close(self, error: BaseException | None) -> None:
+        if self._ledger is not None:
+            self._close_ledgered()
+            return
         if error is not None or self._file is None:
             self._discard()
             return
@@ -140,10 +161,61 @@ class _FileHandler:
             self._discard()
             raise self._os_error("cannot write", self.path, exc) from None
 
+    # -- ledger mode: append, one committed batch at a time ------------------------------
+
+    def _open_ledger(self, ctx: HandlerContext, path: Path) -> None:
+        """Open for appending after the last committed batch the ledger records; bytes
+        after it (a batch cut short by a crash) are dropped first."""
+        ledger = FileLedger.read(path, ctx.fingerprint)
+        if ledger.fingerprint != ctx.fingerprint:
+            raise HandlerError(
+                f"{path} was written by a different spec of dataset '{ctx.dataset}'; restore "
+                f"the spec, or remove {path.name} and {ledger.path.name} to write it anew"
+            )
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "ab"):
+                pass
+            os.truncate(path, ledger.offset)
+            self._file = open(path, "a", encoding=self.options.encoding, newline="")  # noqa: SIM115
+        except OSError as exc:
+            raise self._os_error("cannot open", path, exc) from None
+        self.path, self._ledger = path, ledger
+        self._guard(self._start if ledger.rows == 0 else self._resume)
+
+    def _write_ledgered(self, batch: Batch) -> None:
+        ledger = self._ledger
+        assert ledger is not None
+        if batch.stop <= ledger.rows:
+            self.skipped_rows += batch.size
+            return
+        if batch.start < ledger.rows:  # the first rows are there already
+            keep = ledger.rows - batch.start
+            self.skipped_rows += keep
+            batch = batch.replace_columns({k: v[keep:] for k, v in batch.columns.items()})
+            batch.start = ledger.rows
+
+        def commit() -> None:
+            self._rows(batch)
+            self.out.flush()
+            os.fsync(self.out.fileno())
+            ledger.commit(batch.stop, os.fstat(self.out.fileno()).st_size)
+
+        self._guard(commit)
+
+    def _close_ledgered(self) -> None:
+        if self._file is not None:
+            with contextlib.suppress(OSError):
+                self._file.close()
+            self._file = None
+
     # -- subclasses -------------------------------------------------------------------
 
     def _start(self) -> None:
         """Write what precedes the rows (a '[' or a header)."""
+
+    def _resume(self) -> None:
+        """Get ready to append rows after those already in the file (ledger mode)."""
 
     def _rows(self, batch: Batch) -> None:
         raise NotImplementedError
@@ -241,11 +313,14 @@ class CsvHandler(_FileHandler):
         self._writer: Any = None
 
     def _start(self) -> None:
+        self._resume()
+        if self.csv_options.header and self._columns:
+            self._writer.writerow(self._columns)
+
+    def _resume(self) -> None:
         assert self.ctx is not None
         self._columns = list(self.ctx.fields)
         self._writer = csv.writer(self.out, delimiter=self.csv_options.delimiter)
-        if self.csv_options.header and self._columns:
-            self._writer.writerow(self._columns)
 
     def _rows(self, batch: Batch) -> None:
         extra = [n for n in batch.names if n not in self._columns]
@@ -254,3 +329,36 @@ class CsvHandler(_FileHandler):
         n = batch.size
         cols = [batch.columns.get(c, [None] * n) for c in self._columns]
         self._writer.writerows([to_csv_cell(v) for v in row] for row in zip(*cols, strict=True))
+
+
+class FileLedger:
+    """``<file>.seedrunner-ledger.json``: the dataset fingerprint, the rows committed and the
+    file's size after them.  Replaced atomically after each batch is on disk (fsync), so it
+    never claims bytes the file lacks; bytes beyond it are a batch cut short, dropped on
+    the next open."""
+
+    def __init__(self, path: Path, fingerprint: str, rows: int = 0, offset: int = 0) -> None:
+        self.path, self.fingerprint, self.rows, self.offset = path, fingerprint, rows, offset
+
+    @classmethod
+    def read(cls, target: Path, fingerprint: str) -> FileLedger:
+        path = target.with_name(target.name + ".seedrunner-ledger.json")
+        try:
+            data = json.loads(path.read_text())
+        except FileNotFoundError:
+            return cls(path, fingerprint)
+        except (OSError, ValueError) as exc:
+            raise HandlerError(f"cannot read the ledger {path}: {exc}") from None
+        return cls(path, str(data["fingerprint"]), int(data["rows"]), int(data["offset"]))
+
+    def commit(self, rows: int, offset: int) -> None:
+        self.rows, self.offset = rows, offset
+        data = {
+            "schema_version": 1,
+            "fingerprint": self.fingerprint,
+            "rows": rows,
+            "offset": offset,
+        }
+        tmp = self.path.with_name(self.path.name + ".tmp")
+        tmp.write_text(json.dumps(data))
+        os.replace(tmp, self.path)
