@@ -85,7 +85,9 @@ def _undo(
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
     if not isinstance(target.options, SqlAlchemyOptions):
-        result.status, result.note = "cannot undo", f"handler {target.handler} keeps no ledger"
+        keeps = getattr(target.options, "ledger", False)
+        why = "destroy does not remove file rows yet" if keeps else "keeps no ledger"
+        result.status, result.note = "cannot undo", f"handler {target.handler}: {why}"
         return result
     handler = SqlAlchemyHandler(target.options)
     ctx = HandlerContext(

@@ -13,7 +13,9 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
+from seedrunner.errors import HandlerError
 from seedrunner.handlers.base import ResourcePool
+from seedrunner.handlers.files import AppendableOptions, FileLedger, resolve_output_path
 from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
 from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
@@ -41,6 +43,7 @@ class TargetState:
     applied: int = 0  # rows already written by this very spec
     other_spec: bool = False  # rows of another fingerprint are there: apply refuses
     changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
+    undoable: bool = True  # can destroy remove these rows (files: not yet)
     error: str | None = None  # the ledger could not be read
 
     @property
@@ -81,9 +84,11 @@ def _state(
 ) -> TargetState:
     options = t.options
     total = d.count.total
+    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
+    if isinstance(options, AppendableOptions) and options.ledger:
+        return _file_state(plan, d, t, options, fingerprint)
     if not isinstance(options, SqlAlchemyOptions) or not options.ledger:
         return TargetState(d.name, t.name, total, ledger=False)
-    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
     key = StepKey(plan.manifest, d.name, t.name, position)
     try:
         applied, specs = _read(plan, options, key, resources, fingerprint)
@@ -101,6 +106,25 @@ def _state(
         d.name, t.name, total, ledger=True, applied=done, other_spec=other,
         changed=tuple(sorted(changed)),
     )  # fmt: skip
+
+
+def _file_state(
+    plan: Plan, d: DatasetPlan, t: TargetPlan, options: AppendableOptions, fingerprint: str
+) -> TargetState:
+    """A file ledger: the rows it records, when its fingerprint is this spec's."""
+    total = d.count.total
+    try:
+        path = resolve_output_path(
+            options.path, plan.base_dir, dataset=d.name, target=t.name,
+            allow_outside=options.allow_outside,
+        )  # fmt: skip
+        ledger = FileLedger.read(path, fingerprint)
+    except HandlerError as e:
+        return TargetState(d.name, t.name, total, ledger=True, error=scrub(str(e)), undoable=False)
+    if ledger.fingerprint != fingerprint:
+        return TargetState(d.name, t.name, total, ledger=True, other_spec=True, undoable=False)
+    applied = min(ledger.rows, total)
+    return TargetState(d.name, t.name, total, ledger=True, applied=applied, undoable=False)
 
 
 def _read(

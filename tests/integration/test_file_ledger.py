@@ -80,3 +80,19 @@ def test_a_changed_spec_is_refused(manifest, tmp_path):
     assert not changed.ok
     assert "different spec" in (changed.error or "")
     assert (tmp_path / "out.txt").read_bytes() == before
+
+
+def test_plan_reads_a_file_ledger(manifest, cli, tmp_path):
+    import json
+
+    path = str(manifest(_text("jsonl", 40, "out.txt")))
+    code, out, _ = cli("plan", path, "--detailed-exitcode")
+    assert code == 3
+    assert "0 applied, 40 to write" in out
+    assert cli("apply", path, "--quiet")[0] == 0
+    code, out, _ = cli("plan", path, "--detailed-exitcode", "--json")
+    assert code == 0
+    state = json.loads(out)["datasets"][0]["targets"][0]["state"]
+    assert (state["applied"], state["to_write"]) == (40, 0)
+    code, out, _ = cli("plan", path, "--destroy")
+    assert "cannot undo: destroy does not remove file rows yet" in out
