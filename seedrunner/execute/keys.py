@@ -33,13 +33,11 @@ class KeyStore:
             self._extend((dataset, name), source)
 
     def _extend(self, key: tuple[str, str], values: list[Any]) -> None:
+        ints = _int64s(values)
         kept = self._columns.get(key)
         if kept is None:
-            kept = self._columns[key] = array("q") if _int64s(values) else []
-        if isinstance(kept, array):
-            if _int64s(values):
-                kept.extend(values)
-                return
+            kept = self._columns[key] = array("q") if ints else []
+        elif isinstance(kept, array) and not ints:
             kept = self._columns[key] = kept.tolist()
         kept.extend(values)
 

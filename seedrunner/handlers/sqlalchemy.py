@@ -41,7 +41,7 @@ from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
 from seedrunner.state import locks
-from seedrunner.state.fingerprint import FingerprintParts
+from seedrunner.state.fingerprint import FingerprintParts, changed_since
 from seedrunner.state.sqlledger import (
     DEFAULT_TABLE,
     Applied,
@@ -520,11 +520,8 @@ class SqlAlchemyHandler:
         finally:
             if scoped is None:
                 reader.close()
-        changed: set[str] = set()
-        for parts in recorded.values():
-            before = FingerprintParts(json.loads(parts))
-            changed.update(FingerprintParts(ctx.spec_parts).changed(before))
-        what = ", ".join(sorted(changed)) if changed else "unknown (written before specs were kept)"
+        changed = changed_since(FingerprintParts(ctx.spec_parts), recorded.values())
+        what = ", ".join(changed) if changed else "unknown (written before specs were kept)"
         where = f" ({ctx.where})" if ctx.where else ""
         return (
             f"dataset '{ctx.dataset}'{where} was written to {self._label} by a different "

@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -42,11 +43,20 @@ class FingerprintParts:
         return [n for n in names if self.parts.get(n) != other.parts.get(n)]
 
 
-def _faker_version() -> str:
+def faker_version() -> str:
     try:
         return version("Faker")
     except PackageNotFoundError:  # pragma: no cover - Faker is a dependency
         return "unknown"
+
+
+def changed_since(current: FingerprintParts, recorded: Iterable[str]) -> list[str]:
+    """The parts of ``current`` that differ from any recorded fingerprint (each recorded
+    as the JSON of its parts, as ledgers keep them)."""
+    changed: set[str] = set()
+    for parts in recorded:
+        changed.update(current.changed(FingerprintParts(json.loads(parts))))
+    return sorted(changed)
 
 
 def _canonical(value: Any) -> str:
@@ -66,6 +76,6 @@ def dataset_fingerprint(
             "now": now.isoformat(),
             "locale": _canonical(locales),
             "model": _canonical({"name": shape.name, "kind": shape.kind, "fields": fields}),
-            "versions": _canonical({"rows": ROWS_VERSION, "faker": _faker_version()}),
+            "versions": _canonical({"rows": ROWS_VERSION, "faker": faker_version()}),
         }
     )

@@ -16,12 +16,12 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
 from seedrunner import __version__
 from seedrunner.plan.steps import Plan
+from seedrunner.state.fingerprint import faker_version
 from seedrunner.state.status import TargetState
 
 FORMAT = "seedrunner-plan/1"
@@ -44,11 +44,7 @@ class SavedPlan:
 
 
 def _versions() -> dict[str, str]:
-    try:
-        faker = version("Faker")
-    except PackageNotFoundError:  # pragma: no cover
-        faker = "unknown"
-    return {"seedrunner": __version__, "faker": faker}
+    return {"seedrunner": __version__, "faker": faker_version()}
 
 
 def spec_hash(manifest: Any) -> str:

@@ -8,7 +8,6 @@ error (passwords masked), and counts as a change.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
@@ -21,7 +20,7 @@ from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
-from seedrunner.state.fingerprint import FingerprintParts
+from seedrunner.state.fingerprint import changed_since
 from seedrunner.state.sqlledger import (
     Applied,
     StepKey,
@@ -98,13 +97,10 @@ def _state(
     missing = applied.missing(fingerprint, 0, total) if total else []
     done = total - sum(b - a for a, b in missing)
     other = bool(applied.fingerprints - {fingerprint})
-    changed: set[str] = set()
-    if other and d.fingerprint is not None:
-        for parts in specs.values():
-            changed.update(d.fingerprint.changed(FingerprintParts(json.loads(parts))))
+    changed = changed_since(d.fingerprint, specs.values()) if d.fingerprint else []
     return TargetState(
         d.name, t.name, total, ledger=True, applied=done, other_spec=other,
-        changed=tuple(sorted(changed)),
+        changed=tuple(changed),
     )  # fmt: skip
 
 
