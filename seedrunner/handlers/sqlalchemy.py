@@ -526,8 +526,8 @@ class SqlAlchemyHandler:
         return (
             f"dataset '{ctx.dataset}'{where} was written to {self._label} by a different "
             f"spec; changed since: {what}. The rows there are not the rows this manifest "
-            "would write: restore what changed, or remove them with seedrunner destroy run "
-            "with the spec they were written with"
+            "would write: restore what changed, or run apply --replace to delete them and "
+            "write this spec's rows"
         )
 
     def _record(self, conn: Connection, ranges: list[tuple[int, int]]) -> None:

@@ -90,7 +90,7 @@ def _state(
         return TargetState(d.name, t.name, total, ledger=False)
     key = StepKey(plan.manifest, d.name, t.name, position)
     try:
-        applied, specs = _read(plan, options, key, resources, fingerprint)
+        applied, specs = read_ledger(plan, options, key, resources, fingerprint)
     except Exception as e:  # any failure to read is "unknown", never a crash of plan
         cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
         return TargetState(d.name, t.name, total, ledger=True, error=scrub(cause.splitlines()[0]))
@@ -123,7 +123,7 @@ def _file_state(
     return TargetState(d.name, t.name, total, ledger=True, applied=applied, undoable=False)
 
 
-def _read(
+def read_ledger(
     plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool, current: str
 ) -> tuple[Applied, dict[str, str]]:
     """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``."""
