@@ -15,6 +15,7 @@ import contextlib
 import datetime as dt
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -162,6 +163,8 @@ class SqlAlchemyHandler:
         self._ledger: sa.Table | None = None
         self._applied = Applied()
         self._step: StepKey | None = None
+        self.retried = 0  # batches tried again after a lost connection or a deadlock
+        self._at_commit = False  # did the last failure hit COMMIT (outcome unknown)
         self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
         self._specs: sa.Table | None = None
         self._spec_recorded = False
@@ -211,35 +214,25 @@ class SqlAlchemyHandler:
         if batch.size == 0:  # executemany with no rows would insert one row of defaults
             return None
         names = self._column_names(batch)
-        columns = [batch.columns[n] for n in batch.names]
-        todo = [(batch.start, batch.stop)]
-        if self._ledger is not None:
-            assert self._ctx is not None
-            todo = self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
-            self.skipped_rows += batch.size - sum(b - a for a, b in todo)
-            if not todo:
-                return None  # every row of this batch is already in the database
-            if self._returning and todo != [(batch.start, batch.stop)]:
-                raise HandlerError(
-                    f"dataset '{self._dataset}' -> {self._label}: part of batch {batch.index} "
-                    "is already written, and its keys were assigned by the database; the "
-                    "ledger cannot give children those keys yet: remove the rows, or let "
-                    "seedrunner generate the keys"
-                )
-            if todo != [(batch.start, batch.stop)]:
-                columns = _rows(columns, batch.start, todo)
+        todo = self._todo(batch)
+        self.skipped_rows += batch.size - sum(b - a for a, b in todo)
+        if not todo:
+            return None  # every row of this batch is already in the database
         what = f"write batch {batch.index}"
 
-        def write(conn: Connection) -> list[tuple[Any, ...]]:
+        def write(conn: Connection, todo: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
+            columns = [batch.columns[n] for n in batch.names]
+            if todo != [(batch.start, batch.stop)]:
+                columns = _rows(columns, batch.start, todo)
             keys = self._insert(conn, names, columns)
             if self._ledger is not None:
                 self._record(conn, todo)
             return keys
 
         if self.options.transaction != "batch":
-            keys = self._run(what, lambda: self.link.run(write))
+            keys = self._run(what, lambda: self.link.run(lambda conn: write(conn, todo)))
         else:
-            keys = self._insert_batch(what, write)
+            keys = self._batch_retrying(batch, what, todo, write)
         if not self._returning:
             return None
         added = {c.name: [k[i] for k in keys] for i, c in enumerate(self._returning)}
@@ -420,10 +413,85 @@ class SqlAlchemyHandler:
             )  # fmt: skip
         return self._statements[names]
 
-    def _insert_batch(
-        self, what: str, write: Callable[[Connection], list[tuple[Any, ...]]]
+    def _todo(self, batch: Batch) -> list[tuple[int, int]]:
+        """The row ranges of ``batch`` still to write: all of it without a ledger."""
+        if self._ledger is None:
+            return [(batch.start, batch.stop)]
+        assert self._ctx is not None
+        todo = self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
+        if todo and self._returning and todo != [(batch.start, batch.stop)]:
+            raise HandlerError(
+                f"dataset '{self._dataset}' -> {self._label}: part of batch {batch.index} "
+                "is already written, and its keys were assigned by the database; the "
+                "ledger cannot give children those keys yet: remove the rows, or let "
+                "seedrunner generate the keys"
+            )
+        return todo
+
+    def _batch_retrying(
+        self,
+        batch: Batch,
+        what: str,
+        todo: list[tuple[int, int]],
+        write: Callable[..., list[tuple[Any, ...]]],
     ) -> list[tuple[Any, ...]]:
-        """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
+        """``transaction: batch``: write, and after a lost connection or a deadlock try
+        again on a fresh one, per the retry policy.
+
+        A failure before COMMIT rolled the batch back, so writing it again is safe.  A
+        failure at COMMIT leaves its outcome unknown: the ledger, committed with the rows,
+        tells, so the retry re-reads it and writes only what is not there.  Without a
+        ledger nothing can tell, and the step fails rather than risk a duplicate.
+        """
+        assert self._ctx is not None
+        policy, attempt = self._ctx.retries, 0
+        while True:
+            try:
+                return self._insert_batch(what, partial(write, todo=todo))
+            except TransientHandlerError as e:
+                attempt += 1
+                unknown = self._at_commit
+                if unknown and self._ledger is None:
+                    raise HandlerError(
+                        f"{e} The commit's outcome is unknown: rows {batch.start}..{batch.stop - 1}"
+                        " may or may not be in the database; with ledger: true seedrunner "
+                        "reads its ledger to tell, and resumes"
+                    ) from None
+                if attempt > policy.max:
+                    raise
+                self.retried += 1
+                self._drop_link()
+                policy.sleep(attempt)
+                if unknown:
+                    self._reread_ledger()
+                    todo = self._todo(batch)
+                    if not todo:  # the commit had gone through
+                        return []
+
+    def _reread_ledger(self) -> None:
+        """What the ledger holds now, on a fresh connection (after a commit was lost)."""
+        ledger, step = self._ledger, self._step
+        assert ledger is not None
+        assert step is not None
+        self._fresh_link()
+        self.link.begin()  # its own read-only transaction, so the batch can begin one
+        try:
+            self._applied = self._run(
+                "read the run ledger",
+                lambda: self.link.run(lambda c: read_applied(c, ledger, step)),
+            )
+        finally:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                self.link.rollback()
+
+    def _drop_link(self) -> None:
+        """Forget the connection a transient failure left behind: a retry starts afresh."""
+        link, self._link = self._link, None
+        if link is not None:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                link.close()
+
+    def _fresh_link(self) -> None:
         if self._link is not None and self._link.invalidated:
             self._link.close()
             self._link = None
@@ -432,16 +500,25 @@ class SqlAlchemyHandler:
             ctx = self._ctx
             self._link = self._run("reconnect", lambda: connect(ctx.resources, self._engine))
 
+    def _insert_batch(
+        self, what: str, write: Callable[[Connection], list[tuple[Any, ...]]]
+    ) -> list[tuple[Any, ...]]:
+        """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
+        self._fresh_link()
+
         def run(conn: Connection) -> list[tuple[Any, ...]]:
             keys = write(conn)
             if self._explicit_keys:
                 self._advance(conn)
             return keys
 
+        self._at_commit = False
         self.link.begin()
         try:
             keys = self._run(what, lambda: self.link.run(run))
+            self._at_commit = True
             self._run("commit", self.link.commit)
+            self._at_commit = False
         except BaseException:
             with contextlib.suppress(exc.SQLAlchemyError):
                 self.link.rollback()
