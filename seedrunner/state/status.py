@@ -21,6 +21,7 @@ from seedrunner.handlers.sqlerrors import describe
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
 from seedrunner.state.fingerprint import changed_since
+from seedrunner.state.locks import sqlite_file
 from seedrunner.state.sqlledger import (
     Applied,
     StepKey,
@@ -126,8 +127,15 @@ def _file_state(
 def read_ledger(
     plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool, current: str
 ) -> tuple[Applied, dict[str, str]]:
-    """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``."""
-    engine = get_engine(resources, resolve_url(options.url, plan.base_dir))
+    """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``.
+
+    A SQLite file that does not exist holds no ledger, and is not created by looking."""
+    url = resolve_url(options.url, plan.base_dir)
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None and not path.exists():
+            return Applied(), {}
+    engine = get_engine(resources, url)
     table = ledger_table(options.ledger_table, options.schema_)
     specs = specs_table(options.ledger_table, options.schema_)
     link = connect(resources, engine)

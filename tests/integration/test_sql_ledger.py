@@ -252,7 +252,9 @@ def test_destroy_refuses_targets_without_a_ledger(manifest, make_database):
     from seedrunner.state.destroy import destroy
 
     db = make_database("sqlite")
-    text = shop_manifest(db.url, batch_size=16, customers=10, datasets=["customers"])
+    text = shop_manifest(
+        db.url, batch_size=16, customers=10, datasets=["customers"], db={"ledger": False}
+    )
     path = manifest(text, "shop.yaml")
     assert apply(build_plan(load_manifest(path))).ok
     (result,) = destroy(build_plan(load_manifest(path)))
@@ -275,7 +277,7 @@ def test_plan_destroy_shows_what_would_go(manifest, make_database, cli):
     assert code == 3
     assert "would delete 25 rows" in out
     assert len(dump(db.engine)["customers"]) == 25  # plan deletes nothing
-    plain = shop_manifest(db.url, customers=5, datasets=["customers"])
+    plain = shop_manifest(db.url, customers=5, datasets=["customers"], db={"ledger": False})
     code, out, _ = cli("plan", str(manifest(plain, "plain.yaml")), "--destroy")
     assert code == 0
     assert "cannot undo: no ledger" in out
