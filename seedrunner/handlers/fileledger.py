@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedrunner.errors import HandlerError
+from seedrunner.state.locks import FileLock, acquire, me
 
 SUFFIX = ".seedrunner-ledger.json"
 
@@ -43,6 +44,35 @@ SUFFIX = ".seedrunner-ledger.json"
 def ledger_path(target: Path) -> Path:
     """Where the ledger of the file ``target`` lives."""
     return target.with_name(target.name + SUFFIX)
+
+
+class TargetLock(FileLock):
+    """One apply (or destroy) at a time per file: an exclusive ``flock`` on
+    ``<file>.seedrunner-lock``, which names its holder and dies with its process.  Destroy
+    removes the lock file while holding it, so a lock taken on a file that is gone by
+    then is taken again on the new one."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(target.with_name(target.name + ".seedrunner-lock"))
+
+    def try_acquire(self) -> bool:
+        while super().try_acquire():
+            try:
+                if os.stat(self.path).st_ino == os.fstat(self.fd).st_ino:
+                    return True
+            except FileNotFoundError:
+                pass
+            os.close(self.fd)
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        return False
+
+    @classmethod
+    def take(cls, target: Path, run_id: str, timeout: float) -> TargetLock:
+        """The lock of ``target`` (waiting up to ``timeout`` s), or HandlerError naming
+        who holds it."""
+        lock = cls(target)
+        acquire(lock, str(target), me(run_id), timeout)
+        return lock
 
 
 class FileChanged(HandlerError):
@@ -144,7 +174,7 @@ class Removed:
     how: str  # "removed x.jsonl", "cut x.jsonl back to N bytes", "x.jsonl was already gone"
 
 
-def undo_file(target: Path) -> Removed | None:
+def undo_file(target: Path, run_id: str = "destroy", timeout: float = 0.0) -> Removed | None:
     """Take seedrunner's bytes out of ``target``: remove the file (with its ledger) when
     seedrunner created it, or cut it back to where seedrunner's bytes start.
 
@@ -152,22 +182,30 @@ def undo_file(target: Path) -> Removed | None:
     changed since (FileChanged) is left alone.  Crash-safe in this order: the ledger first
     marks every byte from ``start`` on as a write in flight (so an apply after a crash here
     drops them and writes the file anew, and a destroy again finishes); then the file is
-    removed or cut; then the ledger is removed.
+    removed or cut; then the ledger, then the lock file.
     """
-    ledger = FileLedger.read(target)
-    if ledger is None:
+    if FileLedger.read(target) is None:
         return None
-    size = ledger.check(target)
-    rows = ledger.rows
-    if size is None:
-        ledger.remove()
-        return Removed(rows, f"{target.name} was already gone; removed its ledger")
-    ledger.save(0, ledger.start, size)
-    if ledger.start == 0:
-        target.unlink()
-        how = f"removed {target.name}"
-    else:
-        os.truncate(target, ledger.start)
-        how = f"cut {target.name} back to its first {ledger.start:,} bytes"
-    ledger.remove()
-    return Removed(rows, how)
+    lock = TargetLock.take(target, run_id, timeout)
+    try:
+        ledger = FileLedger.read(target)  # again, now that no apply is writing
+        if ledger is None:
+            return None
+        size = ledger.check(target)
+        rows = ledger.rows
+        if size is None:
+            ledger.remove()
+            how = f"{target.name} was already gone; removed its ledger"
+        else:
+            ledger.save(0, ledger.start, size)
+            if ledger.start == 0:
+                target.unlink()
+                how = f"removed {target.name}"
+            else:
+                os.truncate(target, ledger.start)
+                how = f"cut {target.name} back to its first {ledger.start:,} bytes"
+            ledger.remove()
+        lock.path.unlink(missing_ok=True)  # held: a waiting apply takes the new one
+        return Removed(rows, how)
+    finally:
+        lock.release()

@@ -16,7 +16,6 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -25,7 +24,7 @@ from pydantic import Field
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
-from seedrunner.handlers.fileledger import FileLedger, ledger_path
+from seedrunner.handlers.fileledger import FileLedger, TargetLock, ledger_path
 from seedrunner.handlers.jsonable import dumps, dumps_row, to_csv_cell
 
 
@@ -116,6 +115,7 @@ class _FileHandler:
         self.ctx: HandlerContext | None = None
         self._ledger: FileLedger | None = None
         self._fd: int | None = None  # ledger mode: the file, written in bytes at offsets
+        self._lock: TargetLock | None = None
         self._encoder: codecs.IncrementalEncoder | None = None
         self._closing = 0  # ledger mode: bytes at the end the next batch overwrites (']')
         self.skipped_rows = 0
@@ -182,10 +182,20 @@ class _FileHandler:
     # -- ledger mode: append, one committed batch at a time ------------------------------
 
     def _open_ledger(self, ctx: HandlerContext, path: Path) -> None:
+        """Take the file's lock, then open it for appending (see _open_locked)."""
+        self.path = path
+        self._guard(lambda: self._make_folder(path))
+        self._lock = TargetLock.take(path, ctx.run_id, ctx.lock_timeout)
+        try:
+            self._open_locked(ctx, path)
+        except BaseException as e:  # the executor only closes handlers that opened
+            self._close_ledgered(e)
+            raise
+
+    def _open_locked(self, ctx: HandlerContext, path: Path) -> None:
         """Open for appending after the last committed batch the ledger records: a write
         cut short is dropped first; a file someone else changed is refused (FileChanged);
         a file without a ledger (or a ledger without its file) is written anew."""
-        self.path = path
         ledger = FileLedger.read(path)
         exists = path.exists()
         if ledger is not None and exists and ledger.offset > ledger.start:
@@ -196,21 +206,13 @@ class _FileHandler:
                     "and apply again"
                 )
             ledger.check(path)
-            self._opening(lambda: self._reopen(path, ledger))
+            self._guard(lambda: self._reopen(path, ledger))
             return
         if ledger is not None and not exists:
             ledger.remove()  # it describes a file that is gone
-        self._opening(lambda: self._create(path, ctx.fingerprint))
-
-    def _opening(self, action: Callable[[], None]) -> None:
-        try:
-            self._guard(action)
-        except BaseException as e:  # the executor only closes handlers that opened
-            self._close_ledgered(e)
-            raise
+        self._guard(lambda: self._create(path, ctx.fingerprint))
 
     def _create(self, path: Path, fingerprint: str) -> None:
-        self._make_folder(path)
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)
         self._encoder = codecs.getincrementalencoder(self.options.encoding)()
         self._ledger = FileLedger(ledger_path(path), fingerprint)
@@ -269,17 +271,20 @@ class _FileHandler:
 
     def _close_ledgered(self, error: BaseException | None) -> None:
         """A failed step leaves the file as its last committed batch did (best effort:
-        if even that fails, the next apply drops the torn tail)."""
-        if self._fd is None:
-            return
+        if even that fails, the next apply drops the torn tail); then the lock goes."""
         try:
-            if error is not None and self._ledger is not None and self._ledger.writing is not None:
+            torn = self._ledger is not None and self._ledger.writing is not None
+            if self._fd is not None and error is not None and torn:
                 with contextlib.suppress(OSError):
                     self._restore()
         finally:
-            with contextlib.suppress(OSError):
-                os.close(self._fd)
-            self._fd = None
+            if self._fd is not None:
+                with contextlib.suppress(OSError):
+                    os.close(self._fd)
+                self._fd = None
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
     def _opened(self) -> tuple[FileLedger, int]:
         assert self._ledger is not None, "ledger mode used before open()"

@@ -88,7 +88,7 @@ def _undo(
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
     if isinstance(target.options, AppendableOptions) and target.options.ledger:
-        return _undo_file(plan, dp, target.options, result)
+        return _undo_file(plan, dp, target.options, result, lock_timeout)
     if not isinstance(target.options, SqlAlchemyOptions):
         keeps = getattr(target.options, "ledger", False)
         why = "destroy does not remove file rows yet" if keeps else "keeps no ledger"
@@ -134,11 +134,13 @@ def _undo(
     return result
 
 
-def _undo_file(plan: Plan, dp: DatasetPlan, options: AppendableOptions, result: Undone) -> Undone:
+def _undo_file(
+    plan: Plan, dp: DatasetPlan, options: AppendableOptions, result: Undone, lock_timeout: float
+) -> Undone:
     """Remove a file seedrunner wrote with a ledger; one that changed since is left alone."""
     try:
         path = options.output_path(plan.base_dir, dataset=dp.name, target=result.target)
-        removed = undo_file(path)
+        removed = undo_file(path, "destroy", lock_timeout)
     except HandlerError as e:
         result.status, result.note = "cannot undo", scrub(str(e))
         return result

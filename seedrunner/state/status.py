@@ -57,8 +57,9 @@ class TargetState:
 
     @property
     def undoes(self) -> bool:
-        """Would destroy change something here (or cannot tell)."""
-        return bool(self.applied or self.error or (self.undoable and self.undo_note))
+        """Would destroy change something here (or cannot tell): rows it can undo, a file
+        it would remove, or a ledger it could not read."""
+        return bool(self.error or (self.undoable and (self.applied or self.undo_note)))
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -19,6 +19,7 @@ import pytest
 
 from seedrunner import apply, build_plan, load_manifest
 from seedrunner.handlers.base import HandlerOptions
+from seedrunner.handlers.fileledger import TargetLock
 from seedrunner.state.destroy import destroy
 from tests.integration.shopmodels import REPO
 
@@ -355,3 +356,35 @@ def test_a_file_without_a_ledger_is_written_anew_and_a_bad_ledger_is_refused(
     assert "state unknown: cannot read the ledger" in cli("plan", "seed.yaml")[1]
     assert "cannot undo" in cli("destroy", "seed.yaml")[1]
     assert (tmp_path / "out.txt").read_bytes() == _clean(manifest, tmp_path, "jsonl", 20)
+
+
+def test_one_apply_at_a_time_per_file(manifest, cli, tmp_path):
+    path = str(manifest(_text("jsonl", 20)))
+    other = TargetLock.take(tmp_path / "out.txt", "other-run", 0)
+    try:
+        code, _, err = cli("apply", path, "--quiet")
+        assert code == 1
+        assert "is locked by run other-run (pid" in " ".join(err.split())
+        assert not (tmp_path / "out.txt").exists()
+    finally:
+        other.release()
+    assert cli("apply", path, "--quiet")[0] == 0
+    other = TargetLock.take(tmp_path / "out.txt", "other-run", 0)
+    try:
+        (undone,) = destroy(build_plan(load_manifest(Path(path))))
+        assert (undone.status, "locked by run other-run" in undone.note) == ("cannot undo", True)
+    finally:
+        other.release()
+    assert (tmp_path / "out.txt").read_bytes() == _clean(manifest, tmp_path, "jsonl", 20)
+
+
+@pytest.mark.parametrize("handler", ["jsonl", "json"])
+def test_two_applies_started_together_write_each_row_once(manifest, tmp_path, handler):
+    path = manifest(_text(handler, 1500))
+    cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "-q", "--lock-timeout", "60"]
+    runs = [subprocess.Popen(cmd, cwd=tmp_path, stderr=subprocess.PIPE) for _ in range(2)]
+    for run in runs:
+        _, err = run.communicate(timeout=120)
+        assert run.returncode == 0, err.decode()
+    assert (tmp_path / "out.txt").read_bytes() == _clean(manifest, tmp_path, handler, 1500)
+    assert _ledger(tmp_path)["rows"] == 1500
