@@ -163,6 +163,7 @@ class FileLedger:
         self.rows, self.offset, self.writing = rows, offset, writing
 
     def remove(self) -> None:
+        self.path.with_name(self.path.name + ".tmp").unlink(missing_ok=True)  # a crash's
         self.path.unlink(missing_ok=True)
 
 

@@ -128,11 +128,19 @@ def test_an_encoding_with_a_byte_order_mark_gets_one_mark(manifest, tmp_path, ha
     assert len(data.decode("utf-16")) > 40
 
 
-@pytest.mark.parametrize("handler", HANDLERS)
-def test_apply_again_after_a_kill_gives_the_uninterrupted_file(manifest, tmp_path, handler):
+@pytest.mark.parametrize(
+    ("handler", "signal_name", "code"),
+    [(h, "KILL", -9) for h in HANDLERS] + [("json", "TERM", 143), ("csv", "INT", 130)],
+)
+def test_apply_again_after_a_kill_gives_the_uninterrupted_file(
+    manifest, tmp_path, handler, signal_name, code
+):
     path = manifest(_text(handler, 80, killer=True), "seed.yaml")
-    killed = _apply_cli(path, tmp_path, env={"SEEDRUNNER_TEST_KILL": "customers:2:KILL"})
-    assert killed.returncode == -9
+    kill = {"SEEDRUNNER_TEST_KILL": f"customers:2:{signal_name}"}
+    killed = _apply_cli(path, tmp_path, env=kill)
+    assert killed.returncode == code, killed.stderr.decode()
+    if signal_name != "KILL":
+        assert b"run apply again to resume" in killed.stdout + killed.stderr
     assert _ledger(tmp_path)["rows"] == 48  # batches 0..2 were committed before the kill
     if handler == "json":  # a whole JSON document after every committed batch
         assert len(json.loads((tmp_path / "out.txt").read_text())) == 48
