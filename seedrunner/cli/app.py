@@ -233,10 +233,7 @@ def plan(
         states = plan_state(p)
         if save_to is not None:
             _save_plan(save_to, m, p, states, sets, seed, only, batch_size)
-        if destroy:
-            changes = any(st.applied or st.error for st in states)
-        else:
-            changes = any(st.changes for st in states)
+        changes = any(st.undoes if destroy else st.changes for st in states)
         rows = preview_rows(p, preview) if preview else None
         if as_json:
             data = render.plan_json(p, states)

@@ -177,7 +177,7 @@ def acquire(lock: Any, label: str, holder: Holder, timeout: float) -> None:
             lock.release()
             who = other.describe() if other is not None else "another apply"
             raise HandlerError(
-                f"{label} is locked by {who}: one apply at a time writes to a database; "
+                f"{label} is locked by {who}: one apply at a time writes to a target; "
                 "wait for it to finish, or pass --lock-timeout SECONDS to wait here"
             )
         time.sleep(POLL)

@@ -7,7 +7,8 @@ JSON, its seed, ``now`` and locales.  Those are put back into the manifest, the 
 rebuilt, and each rebuilt dataset must come out with exactly the fingerprint the ledger
 records before anything is deleted: when it does not (the model's code or the Faker
 version changed, which no manifest can put back), nothing is touched and the refusal
-says so.  What holds after a failure: each step's delete commits with its ledger rows,
+says so.  Ledgered files need no spec: their ledger's offsets say which bytes are
+seedrunner's, so a file of another spec is simply removed.  What holds after a failure: each step's delete commits with its ledger rows,
 so an interrupted replace leaves some steps replaced and the rest as they were; apply
 ``--replace`` again carries on.
 """
@@ -21,12 +22,14 @@ from dataclasses import dataclass, replace
 
 from seedrunner.errors import ManifestError
 from seedrunner.handlers.base import ResourcePool
+from seedrunner.handlers.fileledger import FileLedger
+from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.planner import build_plan
-from seedrunner.plan.steps import Plan
-from seedrunner.state.destroy import Undone, destroy
+from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.state.destroy import Undone, destroy, undo_file_target
 from seedrunner.state.fingerprint import SPEC_EXCLUDED, FingerprintParts
 from seedrunner.state.sqlledger import StepKey
 from seedrunner.state.status import read_ledger
@@ -52,12 +55,32 @@ def replace_changed(
 
     Raises ManifestError (exit 2, nothing deleted) when an earlier spec cannot be rebuilt.
     """
+    files = [
+        undo_file_target(plan, d, position, lock_timeout) for d, position in _changed_files(plan)
+    ]
     earlier = _earlier_specs(plan)
     if not earlier:
-        return []
+        return files
     old = _rebuilt(manifest, plan, earlier)
     names = sorted({e.dataset for e in earlier})
-    return destroy(old, names, lock_timeout)
+    sql = destroy(old, names, lock_timeout)
+    taken = {(r.dataset, r.target) for r in files}
+    return files + [r for r in sql if (r.dataset, r.target) not in taken]
+
+
+def _changed_files(plan: Plan) -> list[tuple[DatasetPlan, int]]:
+    """Ledgered file targets whose ledger was written by another spec than the plan's."""
+    out = []
+    for d in plan.datasets:
+        current = d.fingerprint.digest if d.fingerprint is not None else ""
+        for position, t in enumerate(d.targets):
+            options = t.options
+            if isinstance(options, AppendableOptions) and options.ledger:
+                path = options.output_path(plan.base_dir, dataset=d.name, target=t.name)
+                ledger = FileLedger.read(path)
+                if ledger is not None and ledger.fingerprint != current:
+                    out.append((d, position))
+    return out
 
 
 def _earlier_specs(plan: Plan) -> list[Earlier]:
