@@ -197,7 +197,13 @@ def summary_table(report: ApplyReport) -> Table:
             f"{s.seconds:.2f}",
             f"{s.rows_per_second:,.0f}",
             Text(
-                s.status + (f", {s.skipped:,} already there" if s.skipped else ""),
+                s.status
+                + (f", {s.skipped:,} already there" if s.skipped else "")
+                + (
+                    f", {s.retries:,} {'retry' if s.retries == 1 else 'retries'}"
+                    if s.retries
+                    else ""
+                ),
                 style=styles[s.status],
             ),
         )

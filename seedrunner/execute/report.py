@@ -21,6 +21,7 @@ class StepResult:
     seconds: float = 0.0
     status: Status = "not started"
     skipped: int = 0  # persist steps: rows a ledger showed as already written (not rewritten)
+    retries: int = 0  # persist steps: batches written again after a transient failure
 
     @property
     def rows_per_second(self) -> float:

@@ -82,6 +82,7 @@ class _DatasetRun:
             self.current = (step, -1, 0, 0)
             self._timed_once(step, handler.close, None)
             self.results[step].skipped = int(getattr(handler, "skipped_rows", 0) or 0)
+            self.results[step].retries = int(getattr(handler, "retried", 0) or 0)
         for _, r in self.steps:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)

@@ -8,8 +8,10 @@ rebuilt, and each rebuilt dataset must come out with exactly the fingerprint the
 records before anything is deleted: when it does not (the model's code or the Faker
 version changed, which no manifest can put back), nothing is touched and the refusal
 says so.  Ledgered files need no spec: their ledger's offsets say which bytes are
-seedrunner's, so a file of another spec is simply removed.  What holds after a failure: each step's delete commits with its ledger rows,
-so an interrupted replace leaves some steps replaced and the rest as they were; apply
+seedrunner's, so a file of another spec is simply removed.
+
+What holds after a failure: each step's delete commits with its ledger rows, so an
+interrupted replace leaves some steps replaced and the rest as they were; apply
 ``--replace`` again carries on.
 """
 
