@@ -33,6 +33,7 @@ from seedrunner.handlers.sqlerrors import (
     conflict_message,
     describe,
     duplicate_key,
+    is_permission_denied,
     is_transient,
     sqlstate,
 )
@@ -805,7 +806,15 @@ class SqlAlchemyHandler:
         cause = describe(e)
         if kept and not cause.endswith("."):
             cause += "."
-        if what in _LEDGER_STEPS and not transient:
+        if what in _CONNECTING and self._engine is not None:
+            url = self._engine.url
+            if url.host:
+                where += f" at {url.host}:{url.port or 'default port'}"
+        if (
+            what in _LEDGER_STEPS
+            and isinstance(e, exc.DBAPIError)
+            and is_permission_denied(e)
+        ):
             cause += (
                 f" (seedrunner keeps its run ledger in tables named {self.options.ledger_table}"
                 "*; let this role create them, or set ledger: false on the target to write "
@@ -823,6 +832,8 @@ class SqlAlchemyHandler:
 
 #: what the handler does for its ledger; a failure there gets a hint about the ledger
 _LEDGER_STEPS = ("take the database's apply lock", "read the run ledger")
+#: the first things done on a connection: a failure there says where the server is
+_CONNECTING = ("take the database's apply lock", "connect to the database", "reconnect")
 
 
 def _rows(columns: list[list[Any]], start: int, ranges: list[tuple[int, int]]) -> list[list[Any]]:

@@ -84,7 +84,24 @@ def _engine_kwargs(url: sa.URL, echo: bool) -> dict[str, Any]:
     if url.get_backend_name() in ("mysql", "mariadb"):
         # Positional parameters: batches go to the driver as tuples (see TupleInsert).
         kwargs["paramstyle"] = "format"
+    timeout = _CONNECT_TIMEOUT_ARG.get(url.get_driver_name())
+    if timeout is not None and timeout not in url.query:
+        kwargs["connect_args"] = {timeout: CONNECT_TIMEOUT}
     return kwargs
+
+
+#: seconds to give up connecting (a host that drops packets, a server that never answers)
+#: unless the URL sets its own; drivers wait minutes, or for ever, by default
+CONNECT_TIMEOUT = 10
+_CONNECT_TIMEOUT_ARG = {
+    "psycopg": "connect_timeout",
+    "psycopg2": "connect_timeout",
+    "psycopg_async": "connect_timeout",
+    "pymysql": "connect_timeout",
+    "aiomysql": "connect_timeout",
+    "mysqldb": "connect_timeout",
+    "asyncpg": "timeout",
+}
 
 
 def _async_api() -> Any:

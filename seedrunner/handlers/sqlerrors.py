@@ -52,6 +52,14 @@ def is_transient(error: exc.DBAPIError) -> bool:
     return isinstance(error, exc.OperationalError) and "database is locked" in str(orig)
 
 
+def is_permission_denied(error: exc.DBAPIError) -> bool:
+    """Did the server refuse the role a privilege (create a table, say)?"""
+    if sqlstate(error) == "42501":
+        return True
+    orig = error.orig
+    return orig is not None and _mysql_code(orig) in (1044, 1142)
+
+
 def describe(error: BaseException) -> str:
     """``Type: first line of the driver message``, redacted; never a row's value.
 
