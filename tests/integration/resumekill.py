@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 from typing import Any, ClassVar
 
@@ -29,6 +30,10 @@ class Killer:
                 if name == "DROP":
                     _drop_connections()
                     return
+                if name == "INT2":  # a second Ctrl-C 50 ms later, while the first unwinds
+                    again = f"sleep 0.05; kill -INT {os.getpid()}"
+                    subprocess.Popen(["sh", "-c", again])
+                    name = "INT"
                 os.kill(os.getpid(), getattr(signal, f"SIG{name}"))
                 time.sleep(10)  # the signal lands here
 

@@ -40,7 +40,13 @@ def _apply(
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
 @pytest.mark.parametrize(
     ("signal_name", "mode"),
-    [("KILL", "batch"), ("TERM", "batch"), ("INT", "batch"), ("KILL", "dataset")],
+    [
+        ("KILL", "batch"),
+        ("TERM", "batch"),
+        ("INT", "batch"),
+        ("INT2", "batch"),
+        ("KILL", "dataset"),
+    ],
 )
 def test_apply_again_after_a_kill_finishes_the_job(
     manifest, make_database, tmp_path, backend, signal_name, mode
@@ -48,8 +54,12 @@ def test_apply_again_after_a_kill_finishes_the_job(
     db, clean = make_database(backend), make_database(backend)
     path = manifest(_text(db, mode), "shop.yaml")
     killed = _apply(path, tmp_path, f"orders:2:{signal_name}")
-    assert killed.returncode == EXIT[signal_name], killed.stderr.decode()
-    if signal_name != "KILL":  # a signal it could catch: it says how to go on
+    if signal_name == "INT2":  # the second Ctrl-C may end the process by the signal
+        # itself (Python exits through the default handler): a shell sees 130 either way
+        assert killed.returncode in (130, -2), killed.stderr.decode()
+    else:
+        assert killed.returncode == EXIT[signal_name], killed.stderr.decode()
+    if signal_name in ("TERM", "INT"):  # one signal it could catch: it says how to go on
         assert b"run apply again to resume" in killed.stdout + killed.stderr
     partial = dump(db.engine)
     assert len(partial["customers"]) == 80  # the dataset before committed
