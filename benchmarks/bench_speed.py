@@ -18,7 +18,10 @@ rows/s counts both tables.  polyfactory and pfg run in the User scenario only.
   orders: ``count: {per: users, min: 2, max: 2}``, ``user_id: {ref: users.id}``).
 - **seedrunner, 2 workers**: the same with ``apply(..., workers=2)`` (``--workers 2``):
   batches generated in two processes, written in order by the main one.
-- **seedrunner**: the same manifest, ``handler: sqlalchemy`` into the existing tables.
+- **seedrunner**: the same manifest, ``handler: sqlalchemy`` into the existing tables, with
+  its run ledger (on by default: one ledger row per batch, in the batch's transaction, and
+  the apply lock); **seedrunner, no ledger** the same with ``ledger: false``, to show what
+  the ledger costs.
   ``--snapshot HEAD`` measures seedrunner as committed (``git archive`` on PYTHONPATH), so
   edits in the working tree during a long run cannot change or break it.
 - **Faker loop + executemany**: the script teams write by hand: Faker once per field per row,
@@ -284,6 +287,7 @@ CONTENDERS: list[tuple[str, str, str, dict[str, Any], bool, tuple[str, ...]]] = 
     ("mimesis", "mimesis (generate only)", "mimesis", {"write": False}, False, ("mimesis",)),
     ("seedrunner", "seedrunner", "seedrunner", {}, True, ()),
     ("seedrunner", "seedrunner, 2 workers", "seedrunner", {"workers": 2}, True, ()),
+    ("seedrunner", "seedrunner, no ledger", "seedrunner", {"ledger": False}, True, ()),
     ("faker", "Faker loop + executemany", "faker", {"write": True}, True, ("Faker",)),
     ("polyfactory", "polyfactory + SQLAlchemy", "polyfactory", {}, True, ("polyfactory",)),
     ("pfg", "pydantic-fixturegen persist", "pfg", {}, True, ("pydantic-fixturegen",)),
@@ -312,6 +316,8 @@ def _plan(a: dict[str, Any], url: str, target: str = "db") -> Any:
     overrides = [f"datasets.users.count={a['n']}", f"datasets.users.persist=[{target}]"]
     if a["scenario"] == "order":
         overrides.append(f"datasets.orders.persist=[{target}]")
+    if a.get("ledger") is False:
+        overrides.append("targets.db.ledger=false")
     m = load_manifest(a["manifest"], overrides=overrides, environ={"DATABASE_URL": url})
     return build_plan(m)
 

@@ -15,6 +15,8 @@ from fnmatch import fnmatchcase
 from faker import Faker
 from faker.config import AVAILABLE_LOCALES
 
+from seedrunner.generate.weighted import speed_up
+
 
 def as_list(locale: str | Sequence[str]) -> list[str]:
     return [locale] if isinstance(locale, str) else list(locale)
@@ -77,6 +79,7 @@ class FakerPool:
         fake = self._fakers.get(locale)
         if fake is None:
             fake = Faker(locale, use_weighting=True)
+            speed_up(fake)  # the same values, without re-summing weights on every pick
             self._fakers[locale] = fake
         return fake
 
