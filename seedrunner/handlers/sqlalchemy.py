@@ -806,10 +806,13 @@ class SqlAlchemyHandler:
         cause = describe(e)
         if kept and not cause.endswith("."):
             cause += "."
-        if what in _CONNECTING and self._engine is not None:
-            url = self._engine.url
-            if url.host:
-                where += f" at {url.host}:{url.port or 'default port'}"
+        url = self._engine.url if self._engine is not None else None
+        if url is not None and url.get_backend_name() == "sqlite":
+            file = locks.sqlite_file(url)
+            if file is not None:
+                where += f" in {file}"
+        elif what in _CONNECTING and url is not None and url.host:
+            where += f" at {url.host}:{url.port or 'default port'}"
         if (
             what in _LEDGER_STEPS
             and isinstance(e, exc.DBAPIError)

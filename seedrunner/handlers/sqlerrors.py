@@ -85,7 +85,20 @@ def describe(error: BaseException) -> str:
         first = _PG_VALUE.sub("<value hidden>", first)
     if _mysql_code(orig) is not None:
         first = _MYSQL_VALUE.sub("value: <value hidden>", first)
+    first += _SQLITE_WHY.get(getattr(orig, "sqlite_errorname", ""), "")
     return f"{type(orig).__name__}: {scrub(first)}".rstrip(": ")
+
+
+#: SQLite's own error names (Python 3.11+) that say more than its message
+_SQLITE_WHY = {
+    "SQLITE_FULL": " (the disk is full)",
+    "SQLITE_IOERR_WRITE": " (a write to the database file failed: the disk may be full, "
+    "or the process's file size limit reached)",
+    "SQLITE_IOERR_FSYNC": " (the database file could not be synced to disk)",
+    "SQLITE_READONLY": " (the database file is read-only)",
+    "SQLITE_CANTOPEN": " (the database file cannot be opened: check the folder exists "
+    "and is writable)",
+}
 
 
 def duplicate_key(error: BaseException, table: sa.Table) -> tuple[str, list[str]] | None:

@@ -145,7 +145,9 @@ def test_failed_open_returns_its_connection(tmp_path, pool):
     sa.create_engine(f"sqlite:///{db}").dispose()
     db.touch()
     h = handler(f"sqlite:///file:{db}?mode=ro&uri=true", create_tables=True)
-    with pytest.raises(HandlerError, match=r"table 'users': cannot create the table: .*readonly"):
+    with pytest.raises(
+        HandlerError, match=r"table 'users' in /\S+/ro\.db: cannot create the table: .*readonly"
+    ):
         h.open(make_ctx(tmp_path, resources=pool))
     assert h._engine is not None
     assert h._engine.pool.checkedout() == 0
