@@ -39,6 +39,11 @@ DEFAULT_TABLE = "seedrunner_ledger"
 
 def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
     """The ledger's table definition (on its own MetaData: it is not the user's model)."""
+    return step_table(name, "written_at", schema)
+
+
+def step_table(name: str, time_column: str, schema: str | None = None) -> sa.Table:
+    """A table of row ranges per step, laid out as the ledger (``time_column`` last)."""
     return sa.Table(
         name,
         sa.MetaData(),
@@ -52,10 +57,21 @@ def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Tab
         sa.Column("fingerprint", sa.String(64), nullable=False),
         sa.Column("row_start", sa.BigInteger, nullable=False),
         sa.Column("row_stop", sa.BigInteger, nullable=False),
-        sa.Column("written_at", sa.DateTime, nullable=False),
+        sa.Column(time_column, sa.DateTime, nullable=False),
         sa.Index(f"ix_{name}_step", "manifest", "dataset", "target", "position"),
         schema=schema,
     )
+
+
+def of_step(table: sa.Table, key: StepKey) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses selecting ``key``'s rows of a ``step_table``."""
+    c = table.c
+    return [
+        c.manifest == key.manifest,
+        c.dataset == key.dataset,
+        c.target == key.target,
+        c.position == key.position,
+    ]
 
 
 def specs_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
@@ -156,12 +172,7 @@ def read_applied(conn: Connection, table: sa.Table, key: StepKey) -> Applied:
         return Applied()
     c = table.c
     rows = conn.execute(
-        sa.select(c.fingerprint, c.row_start, c.row_stop).where(
-            c.manifest == key.manifest,
-            c.dataset == key.dataset,
-            c.target == key.target,
-            c.position == key.position,
-        )
+        sa.select(c.fingerprint, c.row_start, c.row_stop).where(*of_step(table, key))
     )
     applied = Applied()
     for fingerprint, start, stop in rows:
@@ -201,12 +212,4 @@ def record(
 
 def forget(conn: Connection, table: sa.Table, key: StepKey) -> None:
     """Drop every ledger row of ``key`` (after its rows were deleted, same transaction)."""
-    c = table.c
-    conn.execute(
-        table.delete().where(
-            c.manifest == key.manifest,
-            c.dataset == key.dataset,
-            c.target == key.target,
-            c.position == key.position,
-        )
-    )
+    conn.execute(table.delete().where(*of_step(table, key)))

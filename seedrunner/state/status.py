@@ -20,6 +20,7 @@ from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
+from seedrunner.state import stored
 from seedrunner.state.fingerprint import changed_since
 from seedrunner.state.sqlledger import (
     Applied,
@@ -29,6 +30,7 @@ from seedrunner.state.sqlledger import (
     read_specs,
     specs_table,
 )
+from seedrunner.state.storeoptions import keeps_stored_ledger
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ def _state(
     fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
     if isinstance(options, AppendableOptions) and options.ledger:
         return _file_state(plan, d, t, options, fingerprint)
+    if keeps_stored_ledger(options):
+        return _stored_state(plan, d, position, t, resources)
     if not isinstance(options, SqlAlchemyOptions) or not options.ledger:
         return TargetState(d.name, t.name, total, ledger=False)
     key = StepKey(plan.manifest, d.name, t.name, position)
@@ -121,6 +125,29 @@ def _file_state(
         return TargetState(d.name, t.name, total, ledger=True, other_spec=True, undoable=False)
     applied = min(ledger.rows, total)
     return TargetState(d.name, t.name, total, ledger=True, applied=applied, undoable=False)
+
+
+def _stored_state(
+    plan: Plan, d: DatasetPlan, position: int, t: TargetPlan, resources: ResourcePool
+) -> TargetState:
+    """A ledger in a state store (HTTP, Redis, plugins); pending batches are to write."""
+    total = d.count.total
+    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
+    undoable = stored.can_undo(t.handler_cls, t.options)
+    key = StepKey(plan.manifest, d.name, t.name, position)
+    try:
+        found = stored.read_state(t, plan.base_dir, key, fingerprint, resources)
+    except Exception as e:  # any failure to read is "unknown", never a crash of plan
+        cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
+        error = scrub(cause.splitlines()[0])
+        return TargetState(d.name, t.name, total, ledger=True, error=error, undoable=undoable)
+    missing = found.applied.missing(fingerprint, 0, total) if total else []
+    others = found.applied.fingerprints | {p.fingerprint for p in found.pending}
+    changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
+    return TargetState(
+        d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
+        other_spec=bool(others - {fingerprint}), changed=tuple(changed), undoable=undoable,
+    )  # fmt: skip
 
 
 def _read(
