@@ -233,7 +233,8 @@ def plan(
         if save_to is not None:
             _save_plan(save_to, m, p, states, sets, seed, only, batch_size)
         if destroy:
-            changes = any(st.applied or st.error for st in states)
+            # what destroy would delete: rows it can undo (or a ledger it could not read)
+            changes = any((st.applied and st.undoable) or st.error for st in states)
         else:
             changes = any(st.changes for st in states)
         rows = preview_rows(p, preview) if preview else None

@@ -61,7 +61,8 @@ def _undo_text(state: TargetState | None) -> Text:
     if state is None or not state.ledger:
         return Text("  · cannot undo: no ledger", style="yellow")
     if not state.undoable:
-        return Text("  · cannot undo: destroy does not remove file rows yet", style="yellow")
+        why = state.undo_note or "destroy does not remove file rows yet"
+        return Text(f"  · cannot undo: {why}", style="yellow")
     if state.error is not None:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.other_spec:

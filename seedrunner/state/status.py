@@ -45,6 +45,7 @@ class TargetState:
     other_spec: bool = False  # rows of another fingerprint are there: apply refuses
     changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
     undoable: bool = True  # can destroy remove these rows (files: not yet)
+    undo_note: str = ""  # with undoable False: why, when the handler says
     error: str | None = None  # the ledger could not be read
 
     @property
@@ -134,19 +135,23 @@ def _stored_state(
     total = d.count.total
     fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
     undoable = stored.can_undo(t.handler_cls, t.options)
+    note = "" if undoable else stored.StoredLedger.cannot_undo_reason(t)
     key = StepKey(plan.manifest, d.name, t.name, position)
     try:
         found = stored.read_state(t, plan.base_dir, key, fingerprint, resources)
     except Exception as e:  # any failure to read is "unknown", never a crash of plan
         cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
         error = scrub(cause.splitlines()[0])
-        return TargetState(d.name, t.name, total, ledger=True, error=error, undoable=undoable)
+        return TargetState(
+            d.name, t.name, total, ledger=True, error=error, undoable=undoable, undo_note=note
+        )
     missing = found.applied.missing(fingerprint, 0, total) if total else []
     others = found.applied.fingerprints | {p.fingerprint for p in found.pending}
     changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
     return TargetState(
         d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
         other_spec=bool(others - {fingerprint}), changed=tuple(changed), undoable=undoable,
+        undo_note=note,
     )  # fmt: skip
 
 
