@@ -14,7 +14,11 @@ from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
 from seedrunner.plan.steps import TargetPlan
 from seedrunner.redact import is_secret_key, register_secrets, scrub
-from seedrunner.state.storeoptions import StoredLedgerOptions, state_problem
+from seedrunner.state.storeoptions import (
+    StoredLedgerOptions,
+    sqlite_state_conflict,
+    state_problem,
+)
 
 
 def _add(
@@ -100,7 +104,10 @@ def _state_target(
     if opts.state is None:
         return None
     name = opts.state
-    return _resolve(m, out, f"target '{name}'", m.targets[name], ("targets", name))
+    state = _resolve(m, out, f"target '{name}'", m.targets[name], ("targets", name))
+    if state is not None:
+        state.name = name
+    return state
 
 
 def compile_targets(
@@ -141,7 +148,9 @@ def compile_targets(
         if plan is not None:
             plans.append(plan)
             if isinstance(plan.options, StoredLedgerOptions) and plan.options.ledger:
-                problem = plan.options.ledger_problem(fields or [])
+                problem = plan.options.ledger_problem(fields or []) or sqlite_state_conflict(
+                    plan.options, [e for e in ds.persist if isinstance(e, str)], m.targets
+                )
                 if problem is not None:
                     where: Path = ("targets", entry) if isinstance(entry, str) else (
                         "datasets", dataset, "persist", i,

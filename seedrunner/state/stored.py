@@ -129,7 +129,7 @@ class StateStore:
     def open(self, ctx: HandlerContext) -> None:
         """Take the store's apply lock, connect, and create the tables if missing."""
         if self.spec.local is not None:
-            self._guard("create", lambda: self.spec.local.parent.mkdir(exist_ok=True))  # type: ignore[union-attr]
+            self._guard("create", lambda: _local_folder(self.spec.local))  # type: ignore[arg-type]
         self._engine = self._guard("open", lambda: get_engine(self.resources, self.spec.url))
         locks.hold(
             self.resources, self.spec.url, self.spec.ledger, self.spec.schema,
@@ -186,6 +186,14 @@ class StateStore:
         except (sa.exc.SQLAlchemyError, OSError) as e:
             cause = scrub(str(e).splitlines()[0] if str(e) else type(e).__name__)
             raise HandlerError(f"cannot {what} the {self.spec.label}: {cause}") from None
+
+
+def _local_folder(state: Path) -> None:
+    """``.seedrunner/`` with a ``.gitignore`` keeping it (machine-local state) out of git."""
+    state.parent.mkdir(exist_ok=True)
+    ignore = state.parent / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("# seedrunner's local state (ledgers of HTTP/Redis targets)\n*\n")
 
 
 def read_pending(conn: Connection, table: sa.Table, key: StepKey) -> list[Pending]:

@@ -77,3 +77,28 @@ def state_problem(
             f"{LOCAL_DIR}/{LOCAL_FILE}",
         )
     return None
+
+
+def sqlite_state_conflict(
+    options: StoredLedgerOptions, chain: Sequence[str], targets: Mapping[str, Mapping[str, Any]]
+) -> str | None:
+    """Why a SQLite ``state`` cannot be written during this dataset's step: SQLite has one
+    writer, and a target writing the same file holds it for a whole step (``transaction:
+    dataset`` in this chain) or the whole run (``transaction: run``), so every ledger write
+    would wait until "database is locked"."""
+    state = targets.get(options.state or "")
+    url = str((state or {}).get("url", ""))
+    if not url.startswith("sqlite"):
+        return None
+    for name, target in targets.items():
+        if target.get("handler") != "sqlalchemy" or str(target.get("url")) != url:
+            continue
+        mode = target.get("transaction", "dataset")
+        if mode == "run" or (mode == "dataset" and name in chain):
+            return (
+                f"state '{options.state}' is a SQLite file that target '{name}' keeps a "
+                f"write transaction open on (transaction: {mode}), and SQLite has one "
+                f"writer: set transaction: batch on '{name}', or keep the ledger elsewhere "
+                f"(another state target, or none for {LOCAL_DIR}/{LOCAL_FILE})"
+            )
+    return None

@@ -130,6 +130,8 @@ def test_redis_apply_twice_writes_nothing_the_second_time(
     before = stored(client, prefix)
     assert len(before) == 40
     assert (tmp_path / STATE).is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".seedrunner", "seed.yaml"]
+    assert (tmp_path / ".seedrunner" / ".gitignore").read_text().splitlines()[-1] == "*"
     client.set(f"{prefix}:customers:3", "changed by the application")
     second = run(path)
     assert second.ok, second.error
@@ -509,3 +511,28 @@ def test_a_plugin_extending_stored_ledger_options_gets_the_ledger(manifest, tmp_
     assert [(r.rows, r.status) for r in results] == [(25, "done")]
     deleted = (tmp_path / "out.jsonl.deleted").read_text().split()
     assert deleted == [str(i) for i in range(25)]
+
+
+def test_a_sqlite_state_written_in_the_same_step_needs_transaction_batch(
+    manifest, tmp_path, client, prefixes
+):
+    """SQLite has one writer: a state file the chain's own target holds a dataset-long
+    transaction on is refused at plan time; with transaction: batch both work."""
+    prefix = prefixes()
+    db = {"handler": "sqlalchemy", "url": "sqlite:///shop.db", "create_tables": True}
+    db["ledger"] = True
+
+    def text(mode: str) -> str:
+        targets = {"db": {**db, "transaction": mode}}
+        return redis_text(prefix, cache={"state": "db"}, extra_targets=targets).replace(
+            'persist: ["cache"]', 'persist: ["db", "cache"]'
+        )
+
+    with pytest.raises(PlanError, match="set transaction: batch on 'db'"):
+        build_plan(load_manifest(manifest(text("dataset"))))
+    path = manifest(text("batch"))
+    assert run(path).ok
+    assert persisted(run(path)) == {"db": (40, 40), "cache": (40, 40)}
+    with sqlite3.connect(tmp_path / "shop.db") as con:  # both ledgers in one table
+        ledger = "SELECT target, COUNT(*) FROM seedrunner_ledger GROUP BY target ORDER BY 1"
+        assert con.execute(ledger).fetchall() == [("cache", 3), ("db", 3)]
