@@ -5,7 +5,9 @@ Delivery is at most once per batch *within a run*: every batch carries an
 reuses it and a server that honours the header stores the batch once; what may be retried
 is decided in ``httpretry``.  A batch the server acknowledged (2xx) is never sent again.
 HTTP has no rollback: batches acknowledged before a failure stay on the server, and a new
-run has a new run id, hence new keys.
+run has a new run id, hence new keys.  With ``ledger: true`` a state store records what was
+acknowledged (``state.stored``), which sets ``delivery_key``: a batch whose answer a crash
+lost is sent again by the next apply under the key it was first sent with.
 
 Both handlers share everything but the client: ``http`` drives ``httpx.Client``,
 ``http-async`` an ``httpx.AsyncClient`` on the run's event loop (``aio.event_loop``).

@@ -291,7 +291,7 @@ def test_two_concurrent_applies_on_local_state_never_interleave(
     assert sorted(ranges) == [(a, min(a + 16, 300)) for a in range(0, 300, 16)]
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb", "postgresql-async"])
 def test_state_in_a_sql_target(manifest, make_database, tmp_path, client, prefixes, backend):
     db = make_database(backend)
     prefix = prefixes()
