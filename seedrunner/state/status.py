@@ -46,6 +46,7 @@ class TargetState:
     changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
     undoable: bool = True  # can destroy remove these rows (files: not yet)
     undo_note: str = ""  # with undoable False: why, when the handler says
+    pending: int = 0  # rows sent whose outcome a crash left unknown (sent again by apply)
     error: str | None = None  # the ledger could not be read
 
     @property
@@ -65,6 +66,7 @@ class TargetState:
             "other_spec": self.other_spec,
             "changed": list(self.changed),
             "error": self.error,
+            "pending": self.pending,
         }
 
 
@@ -151,7 +153,7 @@ def _stored_state(
     return TargetState(
         d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
         other_spec=bool(others - {fingerprint}), changed=tuple(changed), undoable=undoable,
-        undo_note=note,
+        undo_note=note, pending=sum(p.stop - p.start for p in found.pending),
     )  # fmt: skip
 
 

@@ -374,7 +374,7 @@ def test_http_apply_twice_sends_nothing_the_second_time(manifest, handler, cli):
         assert sorted(int(r["id"]) for r in server.rows) == list(range(32))
 
 
-def test_http_a_crash_between_send_and_record_resends_with_the_same_key(manifest, tmp_path):
+def test_http_a_crash_between_send_and_record_resends_with_the_same_key(manifest, tmp_path, cli):
     """The server stores batch 1 and the apply dies (SIGKILL) before the answer: batch 1 is
     pending.  apply again sends it with the same Idempotency-Key, the server drops the copy,
     and it holds each row once, as after an uninterrupted run."""
@@ -389,7 +389,10 @@ def test_http_a_crash_between_send_and_record_resends_with_the_same_key(manifest
         assert p.returncode == -9
         assert len(server.rows) == 20  # batches 0 and 1 reached the server
         state = plan_state(build_plan(load_manifest(path)))
-        assert [(s.applied, s.to_write) for s in state] == [(10, 15)]  # batch 1 is pending
+        assert [(s.applied, s.to_write, s.pending) for s in state] == [(10, 15, 10)]
+        code, out, _ = cli("plan", str(path), "--detailed-exitcode")
+        assert code == 3
+        assert "10 applied, 15 to write (10 sent before a crash, outcome unknown" in out
         again = apply_cli(path, tmp_path)
         assert again.returncode == 0, again.stderr.decode()
         sent = [r for r in server.requests if r.method == "POST"]
