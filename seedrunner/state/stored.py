@@ -131,11 +131,11 @@ class StateStore:
         if self.spec.local is not None:
             self._guard("create", lambda: _local_folder(self.spec.local))  # type: ignore[arg-type]
         self._engine = self._guard("open", lambda: get_engine(self.resources, self.spec.url))
-        locks.hold(
+        self._guard("lock", lambda: locks.hold(
             self.resources, self.spec.url, self.spec.ledger, self.spec.schema,
             run_id=ctx.run_id, timeout=ctx.lock_timeout, label=self.spec.label,
             connect=lambda: connect(self.resources, self._engine),
-        )  # fmt: skip
+        ))  # fmt: skip
         self._link = self._guard("connect to", lambda: connect(self.resources, self._engine))
 
         def create(conn: Connection) -> None:
