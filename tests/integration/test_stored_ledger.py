@@ -374,19 +374,26 @@ def test_http_apply_twice_sends_nothing_the_second_time(manifest, handler, cli):
         assert sorted(int(r["id"]) for r in server.rows) == list(range(32))
 
 
-def test_http_a_crash_between_send_and_record_resends_with_the_same_key(manifest, tmp_path, cli):
-    """The server stores batch 1 and the apply dies (SIGKILL) before the answer: batch 1 is
-    pending.  apply again sends it with the same Idempotency-Key, the server drops the copy,
-    and it holds each row once, as after an uninterrupted run."""
+@pytest.mark.parametrize("signal_name", ["KILL", "TERM", "INT"])
+def test_http_a_crash_between_send_and_record_resends_with_the_same_key(
+    manifest, tmp_path, cli, signal_name
+):
+    """The server stores batch 1 and the apply dies (SIGKILL), or is stopped (SIGTERM,
+    Ctrl-C), before the answer: batch 1 is pending.  apply again sends it with the same
+    Idempotency-Key, the server drops the copy, and it holds each row once, as after an
+    uninterrupted run."""
     proc: dict[str, int] = {}
+    sig = getattr(signal, f"SIG{signal_name}")
     with RecordingServer() as server:
-        server.script(Reply(), Reply(then=lambda: os.kill(proc["pid"], signal.SIGKILL)))
+        server.script(Reply(), Reply(then=lambda: os.kill(proc["pid"], sig)))
         path = manifest(http_text({"handler": "http", "url": f"{server.url}/users"}))
         cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "--quiet"]
         p = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         proc["pid"] = p.pid
-        p.communicate(timeout=120)
-        assert p.returncode == -9
+        out, err = p.communicate(timeout=120)
+        assert p.returncode == EXIT[signal_name], err.decode()
+        if signal_name != "KILL":
+            assert b"run apply again to resume" in out + err
         assert len(server.rows) == 20  # batches 0 and 1 reached the server
         state = plan_state(build_plan(load_manifest(path)))
         assert [(s.applied, s.to_write, s.pending) for s in state] == [(10, 15, 10)]
