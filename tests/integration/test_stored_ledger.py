@@ -546,3 +546,19 @@ def test_a_sqlite_state_written_in_the_same_step_needs_transaction_batch(
     with sqlite3.connect(tmp_path / "shop.db") as con:  # both ledgers in one table
         ledger = "SELECT target, COUNT(*) FROM seedrunner_ledger GROUP BY target ORDER BY 1"
         assert con.execute(ledger).fetchall() == [("cache", 3), ("db", 3)]
+
+
+def test_delete_urls_percent_encode_each_value_and_keys_are_per_attempt():
+    """A row value cannot leave its path segment; a pending batch's key depends on the run
+    that first sent it, so a batch sent again after destroy is not taken for a duplicate."""
+    from seedrunner.handlers.httpoptions import HttpDelete
+    from seedrunner.state.sqlledger import StepKey
+    from seedrunner.state.stored import delivery_key
+
+    delete = HttpDelete(url="/orgs/{org}/users/{id}")
+    assert delete.for_row({"org": "a/b", "id": "x y?z=1"}) == "/orgs/a%2Fb/users/x%20y%3Fz%3D1"
+    key = StepKey("m", "users", "api", 0)
+    first = delivery_key("run1", key, "fp", 10, 20)
+    assert first == delivery_key("run1", key, "fp", 10, 20)
+    assert first != delivery_key("run2", key, "fp", 10, 20)
+    assert first != delivery_key("run1", key, "fp", 10, 19)
