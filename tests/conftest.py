@@ -51,12 +51,14 @@ def manifest(tmp_path: Path):
 
 
 def sqlite_dump(path: Path) -> dict[str, list[tuple[object, ...]]]:
-    """Every table's rows, ordered, for comparing two databases."""
+    """Every table's rows, ordered, for comparing two databases (seedrunner's own ledger
+    tables left out: they record run ids and times, which differ by design)."""
     con = sqlite3.connect(path)
     try:
         tables = [
             r[0]
             for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+            if not r[0].startswith("seedrunner_")
         ]
         return {t: con.execute(f'SELECT * FROM "{t}" ORDER BY 1').fetchall() for t in tables}
     finally:

@@ -24,7 +24,7 @@ from rich.markup import escape
 from seedrunner import __version__
 from seedrunner.cli import render
 from seedrunner.cli.progress import PlainProgress, RichProgress
-from seedrunner.errors import ManifestError, Problem, SeedrunnerError
+from seedrunner.errors import HandlerError, ManifestError, Problem, SeedrunnerError
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.runner import ApplyInterrupted, apply
 from seedrunner.handlers.registry import handler_options_schema
@@ -36,6 +36,7 @@ from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
 from seedrunner.state import savedplan
 from seedrunner.state.destroy import destroy as undo_all
+from seedrunner.state.replace import replace_changed
 from seedrunner.state.status import TargetState, plan_state
 
 app = typer.Typer(
@@ -232,11 +233,7 @@ def plan(
         states = plan_state(p)
         if save_to is not None:
             _save_plan(save_to, m, p, states, sets, seed, only, batch_size)
-        if destroy:
-            # what destroy would delete: rows it can undo (or a ledger it could not read)
-            changes = any((st.applied and st.undoable) or st.error for st in states)
-        else:
-            changes = any(st.changes for st in states)
+        changes = any(st.undoes if destroy else st.changes for st in states)
         rows = preview_rows(p, preview) if preview else None
         if as_json:
             data = render.plan_json(p, states)
@@ -333,6 +330,13 @@ def apply_cmd(
     allow_protected: Annotated[
         bool, typer.Option("--allow-protected", help="Write to protected targets.")
     ] = False,
+    replace: Annotated[
+        bool,
+        typer.Option(
+            "--replace",
+            help="First delete the rows ledgers hold under an earlier spec of a dataset.",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     json_errors: JsonErrorsOpt = False,
@@ -340,12 +344,18 @@ def apply_cmd(
     """Generate the datasets and persist them through their handler chains."""
 
     def body() -> int:
-        p = (
-            _saved_plan(manifest)
-            or _manifest_and_plan(
+        p = _saved_plan(manifest)
+        if p is not None and replace:
+            raise ManifestError.single(
+                "--replace cannot apply a saved plan: it would change the state the plan saw",
+                hint="apply the manifest with --replace, or plan -o again after replacing",
+            )
+        if p is None:
+            m, p = _manifest_and_plan(
                 manifest, seed, now, sets, only, batch_size, max_retries, retry_wait
-            )[1]
-        )
+            )
+            if replace and not dry_run:
+                _replace(m, p, lock_timeout, quiet or as_json)
         for w in p.warnings:
             _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         previous = signal.getsignal(signal.SIGTERM)
@@ -370,6 +380,23 @@ def apply_cmd(
 
     code = _guard(body)
     raise typer.Exit(code)
+
+
+def _replace(m: Manifest, p: Plan, lock_timeout: float, quiet: bool) -> None:
+    """apply --replace: delete rows of earlier specs first; a failed delete stops apply."""
+    results = replace_changed(m, p, lock_timeout)
+    failed = [r for r in results if r.status == "failed"]
+    if failed:
+        raise HandlerError(
+            "--replace: " + "; ".join(f"{r.dataset} -> {r.target}: {r.note}" for r in failed)
+        )
+    for r in results:
+        if r.rows and not quiet:
+            _stderr().print(
+                f"replaced: deleted {r.rows} rows of dataset '{r.dataset}' written to "
+                f"'{r.target}' under an earlier spec",
+                highlight=False,
+            )
 
 
 def _on_sigterm(signum: int, frame: Any) -> None:

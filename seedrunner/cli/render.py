@@ -64,10 +64,11 @@ def _undo_text(state: TargetState | None) -> Text:
     if state is None or not state.ledger:
         return Text("  · cannot undo: no ledger", style="yellow")
     if not state.undoable:
-        why = state.undo_note or "destroy does not remove file rows yet"
-        return Text(f"  · cannot undo: {why}", style="yellow")
+        return Text(f"  · cannot undo: {state.undo_note or 'unknown'}", style="yellow")
     if state.error is not None:
         return Text(f"  · state unknown: {state.error}", style="yellow")
+    if state.undo_note:  # a file: removed whole, whatever spec wrote it
+        return Text(f"  · would {state.undo_note}", style="bold red")
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
     if not state.applied:

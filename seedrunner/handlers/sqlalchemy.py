@@ -14,7 +14,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -47,10 +49,14 @@ from seedrunner.state.sqlledger import (
     Applied,
     StepKey,
     forget,
+    forget_keys,
+    keys_table,
     ledger_table,
     read_applied,
+    read_keys,
     read_specs,
     record,
+    record_keys,
     record_spec,
     specs_table,
 )
@@ -111,10 +117,12 @@ class SqlAlchemyOptions(HandlerOptions):
     )
     echo: bool = Field(default=False, description="Log SQL statements (never their parameters).")
     ledger: bool = Field(
-        default=False,
+        default=True,
         description="Keep a run ledger in the target database (written in the same "
         "transaction as the rows): apply skips rows already written by the same dataset "
-        "spec, so a second apply writes nothing and an interrupted one finishes the job.",
+        "spec, so a second apply writes nothing and an interrupted one finishes the job. "
+        "On by default; false writes every row on every apply (and needs no tables of "
+        "seedrunner's own in the database).",
     )
     ledger_table: str = Field(
         default=DEFAULT_TABLE, description="The ledger's table name (in the target's schema)."
@@ -162,6 +170,8 @@ class SqlAlchemyHandler:
         self._ledger: sa.Table | None = None
         self._applied = Applied()
         self._step: StepKey | None = None
+        self.retried = 0  # batches tried again after a lost connection or a deadlock
+        self._at_commit = False  # did the last failure hit COMMIT (outcome unknown)
         self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
         self._specs: sa.Table | None = None
         self._spec_recorded = False
@@ -211,39 +221,76 @@ class SqlAlchemyHandler:
         if batch.size == 0:  # executemany with no rows would insert one row of defaults
             return None
         names = self._column_names(batch)
-        columns = [batch.columns[n] for n in batch.names]
-        todo = [(batch.start, batch.stop)]
-        if self._ledger is not None:
-            assert self._ctx is not None
-            todo = self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
-            self.skipped_rows += batch.size - sum(b - a for a, b in todo)
-            if not todo:
-                return None  # every row of this batch is already in the database
-            if self._returning and todo != [(batch.start, batch.stop)]:
-                raise HandlerError(
-                    f"dataset '{self._dataset}' -> {self._label}: part of batch {batch.index} "
-                    "is already written, and its keys were assigned by the database; the "
-                    "ledger cannot give children those keys yet: remove the rows, or let "
-                    "seedrunner generate the keys"
-                )
+        todo = self._todo(batch)
+        self.skipped_rows += batch.size - sum(b - a for a, b in todo)
+        if not todo:  # every row of this batch is already in the database
+            return self._with_keys(batch, [], []) if self._returning else None
+        what = f"write batch {batch.index}"
+        written: list[tuple[int, int]] = []
+
+        def write(conn: Connection, todo: list[tuple[int, int]]) -> list[tuple[Any, ...]]:
+            nonlocal written
+            columns = [batch.columns[n] for n in batch.names]
             if todo != [(batch.start, batch.stop)]:
                 columns = _rows(columns, batch.start, todo)
-        what = f"write batch {batch.index}"
-
-        def write(conn: Connection) -> list[tuple[Any, ...]]:
             keys = self._insert(conn, names, columns)
             if self._ledger is not None:
-                self._record(conn, todo)
+                self._record(conn, todo, keys)
+            written = todo
             return keys
 
         if self.options.transaction != "batch":
-            keys = self._run(what, lambda: self.link.run(write))
+            keys = self._run(what, lambda: self.link.run(lambda conn: write(conn, todo)))
         else:
-            keys = self._insert_batch(what, write)
+            keys = self._batch_retrying(batch, what, todo, write)
         if not self._returning:
             return None
-        added = {c.name: [k[i] for k in keys] for i, c in enumerate(self._returning)}
+        return self._with_keys(batch, written if keys else [], keys)
+
+    def _with_keys(
+        self, batch: Batch, written: list[tuple[int, int]], keys: list[tuple[Any, ...]]
+    ) -> Batch:
+        """``batch`` with the keys the database assigned: just returned for the rows in
+        ``written``, and for the rest (written by an earlier apply) as the ledger recorded
+        them, so children of skipped rows still get their parents' keys."""
+        by_row: dict[int, Any] = {}
+        returned = iter(keys)
+        for a, b in written:
+            for i in range(a, b):
+                by_row[i] = next(returned)
+        if len(by_row) < batch.size:
+            by_row.update(self._recorded_keys(batch.start, batch.stop))
+        lost = [i for i in range(batch.start, batch.stop) if i not in by_row]
+        if lost:
+            raise HandlerError(
+                f"dataset '{self._dataset}' -> {self._label}: rows {lost[0]}..{lost[-1]} are "
+                "written, but the keys the database gave them are not on record (written "
+                "before seedrunner kept them), so their children cannot be given them: "
+                "destroy or delete those rows and apply again"
+            )
+        rows = [by_row[i] for i in range(batch.start, batch.stop)]
+        added = {c.name: [k[j] for k in rows] for j, c in enumerate(self._returning)}
         return batch.replace_columns({**batch.columns, **added})
+
+    def _recorded_keys(self, start: int, stop: int) -> dict[int, tuple[Any, ...]]:
+        """Assigned keys of rows ``[start, stop)`` as ``<ledger>_keys`` holds them."""
+        assert self._ctx is not None
+        assert self._step is not None
+        table, step, fingerprint = self._keys_table(), self._step, self._ctx.fingerprint
+        found = self._read_apart(
+            "read the recorded keys", lambda c: read_keys(c, table, step, fingerprint, start, stop)
+        )
+        types = [_python_type(c) for c in self._returning]
+        return {
+            i: tuple(
+                t(v) if t is not None and v is not None else v
+                for t, v in zip(types, vals, strict=True)
+            )
+            for i, vals in found.items()
+        }
+
+    def _keys_table(self) -> sa.Table:
+        return keys_table(self.options.ledger_table, self.options.schema_)
 
     def close(self, error: BaseException | None) -> None:
         if self._scope is not None:
@@ -420,10 +467,83 @@ class SqlAlchemyHandler:
             )  # fmt: skip
         return self._statements[names]
 
-    def _insert_batch(
-        self, what: str, write: Callable[[Connection], list[tuple[Any, ...]]]
+    def _todo(self, batch: Batch) -> list[tuple[int, int]]:
+        """The row ranges of ``batch`` still to write: all of it without a ledger."""
+        if self._ledger is None:
+            return [(batch.start, batch.stop)]
+        assert self._ctx is not None
+        return self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
+
+    def _batch_retrying(
+        self,
+        batch: Batch,
+        what: str,
+        todo: list[tuple[int, int]],
+        write: Callable[..., list[tuple[Any, ...]]],
     ) -> list[tuple[Any, ...]]:
-        """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
+        """``transaction: batch``: write, and after a lost connection or a deadlock try
+        again on a fresh one, per the retry policy.
+
+        A failure before COMMIT rolled the batch back, so writing it again is safe.  A
+        failure at COMMIT leaves its outcome unknown: the ledger, committed with the rows,
+        tells, so the retry re-reads it and writes only what is not there.  Without a
+        ledger nothing can tell, and the step fails rather than risk a duplicate.
+        """
+        assert self._ctx is not None
+        policy, attempt = self._ctx.retries, 0
+        while True:
+            try:
+                return self._insert_batch(what, partial(write, todo=todo))
+            except TransientHandlerError as e:
+                attempt += 1
+                unknown = self._at_commit
+                if unknown and self._ledger is None:
+                    raise HandlerError(
+                        f"{e} The commit's outcome is unknown: rows {batch.start}..{batch.stop - 1}"
+                        " may or may not be in the database; with ledger: true seedrunner "
+                        "reads its ledger to tell, and resumes"
+                    ) from None
+                if attempt > policy.max:
+                    raise
+                self.retried += 1
+                self._drop_link()
+                policy.sleep(attempt)
+                if unknown:
+                    self._reread_ledger()
+                    todo = self._todo(batch)
+                    if not todo:  # the commit had gone through
+                        return []
+
+    def _reread_ledger(self) -> None:
+        """What the ledger holds now, on a fresh connection (after a commit was lost)."""
+        ledger, step = self._ledger, self._step
+        assert ledger is not None
+        assert step is not None
+        self._fresh_link()
+        self._applied = self._read_apart(
+            "read the run ledger", lambda c: read_applied(c, ledger, step)
+        )
+
+    def _read_apart(self, what: str, read: Callable[[Connection], T]) -> T:
+        """``read`` in the open transaction, or (between batches' transactions) in a
+        read-only one of its own, so the next batch can begin its own."""
+        if self.link.in_transaction:
+            return self._run(what, lambda: self.link.run(read))
+        self.link.begin()
+        try:
+            return self._run(what, lambda: self.link.run(read))
+        finally:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                self.link.rollback()
+
+    def _drop_link(self) -> None:
+        """Forget the connection a transient failure left behind: a retry starts afresh."""
+        link, self._link = self._link, None
+        if link is not None:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                link.close()
+
+    def _fresh_link(self) -> None:
         if self._link is not None and self._link.invalidated:
             self._link.close()
             self._link = None
@@ -432,16 +552,25 @@ class SqlAlchemyHandler:
             ctx = self._ctx
             self._link = self._run("reconnect", lambda: connect(ctx.resources, self._engine))
 
+    def _insert_batch(
+        self, what: str, write: Callable[[Connection], list[tuple[Any, ...]]]
+    ) -> list[tuple[Any, ...]]:
+        """``transaction: batch``: one transaction per batch, on a fresh link if needed."""
+        self._fresh_link()
+
         def run(conn: Connection) -> list[tuple[Any, ...]]:
             keys = write(conn)
             if self._explicit_keys:
                 self._advance(conn)
             return keys
 
+        self._at_commit = False
         self.link.begin()
         try:
             keys = self._run(what, lambda: self.link.run(run))
+            self._at_commit = True
             self._run("commit", self.link.commit)
+            self._at_commit = False
         except BaseException:
             with contextlib.suppress(exc.SQLAlchemyError):
                 self.link.rollback()
@@ -458,9 +587,13 @@ class SqlAlchemyHandler:
 
         specs = specs_table(self.options.ledger_table, self.options.schema_)
 
+        assigned = self._keys_table() if self._returning else None
+
         def create(conn: Connection) -> None:
             table.create(conn, checkfirst=True)
             specs.create(conn, checkfirst=True)
+            if assigned is not None:
+                assigned.create(conn, checkfirst=True)
 
         def read(conn: Connection) -> Applied:
             return read_applied(conn, table, key)
@@ -510,7 +643,9 @@ class SqlAlchemyHandler:
                 reader.close()
         return refusal(ctx.dataset, ctx.where, self._label, ctx.spec_parts, recorded.values())
 
-    def _record(self, conn: Connection, ranges: list[tuple[int, int]]) -> None:
+    def _record(
+        self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
+    ) -> None:
         assert self._ledger is not None
         assert self._step is not None
         assert self._ctx is not None
@@ -519,6 +654,8 @@ class SqlAlchemyHandler:
             record_spec(conn, self._specs, self._ctx.fingerprint, parts)
             self._spec_recorded = True
         record(conn, self._ledger, self._step, self._ctx.run_id, self._ctx.fingerprint, ranges)
+        if self._returning:
+            record_keys(conn, self._keys_table(), self._step, self._ctx.fingerprint, ranges, keys)
         for a, b in ranges:
             self._applied.add(self._ctx.fingerprint, a, b)
 
@@ -538,6 +675,7 @@ class SqlAlchemyHandler:
         self._engine = get_engine(ctx.resources, resolve_url(self.options.url, ctx.base_dir))
         self.table = self._table_for(ctx)
         self._renames = _attribute_columns(ctx.model)
+        self._plan_keys(ctx)
         self._lock(ctx)
         table = ledger_table(self.options.ledger_table, self.options.schema_)
         key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
@@ -564,14 +702,16 @@ class SqlAlchemyHandler:
         ranges = self._applied.present(self._ctx.fingerprint, batch.start, batch.stop)
         if not ranges:
             return 0
+        if self._returning:  # assigned by the database: as the ledger recorded them
+            batch = self._with_keys(batch, [], [])
         columns = dict(zip(self._column_names(batch), batch.names, strict=True))
         keys = list(self.table.primary_key.columns)
         fields = [columns.get(c.name) for c in keys]
         if not keys or None in fields:
             raise HandlerError(
-                f"dataset '{self._dataset}' -> {self._label}: destroy deletes rows by the "
-                "primary key seedrunner generated, and this table's key is not among the "
-                "dataset's fields (the database assigned it)"
+                f"dataset '{self._dataset}' -> {self._label}: destroy deletes rows by their "
+                "primary key, and this table's key is neither among the dataset's fields "
+                "nor assigned by the database"
             )
         values = [batch.columns[f] for f in fields if f is not None]
         picked = [
@@ -602,7 +742,13 @@ class SqlAlchemyHandler:
         def forget_step() -> None:
             assert ledger is not None
             assert step is not None
-            self._run("forget the ledger", lambda: link.run(lambda c: forget(c, ledger, step)))
+            assigned = self._keys_table()
+
+            def drop(c: Connection) -> None:
+                forget(c, ledger, step)
+                forget_keys(c, assigned, step)
+
+            self._run("forget the ledger", lambda: link.run(drop))
 
         self._finish(link, forget_step, ok=error is None)
 
@@ -639,6 +785,12 @@ class SqlAlchemyHandler:
         cause = describe(e)
         if kept and not cause.endswith("."):
             cause += "."
+        if what in _LEDGER_STEPS and not transient:
+            cause += (
+                f" (seedrunner keeps its run ledger in tables named {self.options.ledger_table}"
+                "*; let this role create them, or set ledger: false on the target to write "
+                "without one)"
+            )
         if what.startswith("advance") and sqlstate(e) == "42501":
             cause += (
                 " seedrunner writes explicit keys and moves the table's sequence past them "
@@ -647,6 +799,10 @@ class SqlAlchemyHandler:
                 "or leave the key to the database with {skip: true}."
             )
         return cls(f"{where}: cannot {what}: {cause}{kept}")
+
+
+#: what the handler does for its ledger; a failure there gets a hint about the ledger
+_LEDGER_STEPS = ("take the database's apply lock", "read the run ledger")
 
 
 def _rows(columns: list[list[Any]], start: int, ranges: list[tuple[int, int]]) -> list[list[Any]]:
@@ -677,6 +833,16 @@ def _to_naive_utc(value: Any) -> Any:
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.astimezone(dt.UTC).replace(tzinfo=None)
     return value
+
+
+def _python_type(column: sa.Column[Any]) -> Any:
+    """How a key read back from JSON becomes the column's value again (UUIDs; ints and
+    strings come back as they were); None where nothing is to be done."""
+    try:
+        kind = column.type.python_type
+    except NotImplementedError:
+        return None
+    return kind if kind is uuid.UUID else None
 
 
 def _model_table(shape: ModelShape) -> sa.Table | None:

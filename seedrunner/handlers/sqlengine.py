@@ -143,6 +143,11 @@ class Link(Protocol):
     @property
     def invalidated(self) -> bool: ...
 
+    @property
+    def in_transaction(self) -> bool:
+        """Was ``begin`` called, and neither ``commit`` nor ``rollback`` since?"""
+        ...
+
     def run(self, fn: Callable[[Connection], T]) -> T: ...
 
     def begin(self) -> None: ...
@@ -163,6 +168,10 @@ class SyncLink:
     @property
     def invalidated(self) -> bool:
         return self._conn.invalidated
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._trans is not None
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         return fn(self._conn)
@@ -198,6 +207,10 @@ class AsyncLink:
     @property
     def invalidated(self) -> bool:
         return self._conn.invalidated
+
+    @property
+    def in_transaction(self) -> bool:
+        return self._trans is not None
 
     def run(self, fn: Callable[[Connection], T]) -> T:
         return self._loop.run(self._conn.run_sync(fn))

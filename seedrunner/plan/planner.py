@@ -38,7 +38,7 @@ from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets
 from seedrunner.plan.transforms import compile_transforms
-from seedrunner.state.fingerprint import dataset_fingerprint
+from seedrunner.state.fingerprint import FingerprintParts, dataset_fingerprint
 
 
 @dataclass(frozen=True)
@@ -279,6 +279,27 @@ class _Planner:
             fingerprint=dataset_fingerprint(ds, shape, base_seed, self.now, ctx.locales(None)),
         )
 
+    def with_parents(
+        self, dp: DatasetPlan, edges: list[Edge], built: dict[str, DatasetPlan]
+    ) -> FingerprintParts:
+        """``dp``'s fingerprint with those of the parents its rows take values from."""
+        assert dp.fingerprint is not None
+        digests = {
+            e.parent: fp.digest
+            for e in edges
+            if e.child == dp.name
+            and e.path[-2:-1] != ("depends_on",)
+            and (fp := built[e.parent].fingerprint) is not None
+        }
+        for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
+            if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
+                digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
+        if not digests:
+            own: FingerprintParts = dp.fingerprint
+            return own
+        ds = self.spec.datasets[dp.name]
+        return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests)
+
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
         spec = ds.retries or self.spec.defaults.retries
         return RetryPolicy(
@@ -302,6 +323,7 @@ class _Planner:
             parents = sorted({e.parent for e in edges if e.child == name})
             dp = self.dataset(name, totals, counts, parents)
             dp.edges = {e.parent: e.why for e in edges if e.child == name}
+            dp.fingerprint = self.with_parents(dp, edges, {p.name: p for p in plans})
             if name not in selected:
                 dp.targets = []
             totals[name], counts[name] = dp.count.total, dp.count

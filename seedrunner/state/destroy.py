@@ -5,7 +5,8 @@ primary key is known from the spec, and the ledger says which row ranges were wr
 ``DELETE ... WHERE key IN (...)`` removes those and nothing else: rows the application
 added meanwhile stay.  Each dataset step is one transaction with the deletion of its
 ledger rows, so a failure leaves both as they were.  Parent keys children need (refs) are
-regenerated first, in dependency order, as apply makes them.
+regenerated first, in dependency order, as apply makes them.  A file target's ledger
+says which bytes are seedrunner's: the file is removed with its ledger (fileledger.undo_file).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.handlers.fileledger import undo_file
+from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
@@ -87,6 +90,8 @@ def _undo(
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
+    if isinstance(target.options, AppendableOptions) and target.options.ledger:
+        return _undo_file(plan, dp, target.options, result, lock_timeout)
     handler: Any
     if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
         handler = StoredLedger(adapt(target.handler_cls(target.options)), target)
@@ -134,4 +139,32 @@ def _undo(
         raise
     handler.close_undo(None)
     result.status = "done" if stop else "nothing to undo"
+    return result
+
+
+def undo_file_target(plan: Plan, dp: DatasetPlan, position: int, lock_timeout: float) -> Undone:
+    """Remove what one ledgered file target of ``dp`` holds, whatever spec wrote it (its
+    ledger's offsets, not the spec, say which bytes are seedrunner's)."""
+    target = dp.targets[position]
+    assert isinstance(target.options, AppendableOptions)
+    return _undo_file(plan, dp, target.options, Undone(dp.name, target.name), lock_timeout)
+
+
+def _undo_file(
+    plan: Plan, dp: DatasetPlan, options: AppendableOptions, result: Undone, lock_timeout: float
+) -> Undone:
+    """Remove a file seedrunner wrote with a ledger; one that changed since is left alone."""
+    try:
+        path = options.output_path(plan.base_dir, dataset=dp.name, target=result.target)
+        removed = undo_file(path, "destroy", lock_timeout)
+    except HandlerError as e:
+        result.status, result.note = "cannot undo", scrub(str(e))
+        return result
+    except OSError as e:
+        result.status, result.note = "failed", scrub(f"{e.filename}: {e.strerror or e}")
+        return result
+    if removed is None:
+        result.status = "nothing to undo"
+        return result
+    result.rows, result.status, result.note = removed.rows, "done", removed.how
     return result

@@ -2,11 +2,16 @@
 already written are the rows this manifest would write.
 
 Row i of a dataset is a function of its spec (fields, exclusions, transforms, model),
-its seed, the run's ``now``, its locales, the model's shape, and the generation code
+its seed, the run's ``now``, its locales, the model's shape, the generation code
 (``ROWS_VERSION``, bumped whenever a release changes generated values) with the Faker
-version (its word lists).  Counts, batch sizes, targets and retries do not change any row,
-so they are left out: raising a count keeps the fingerprint, and only the new rows are new.
-The parts are kept too (``FingerprintParts``), so a refusal can say what changed.
+version (its word lists), and the parents it takes values from (refs, ``count.per``): a
+parent's new seed gives its children other foreign keys, so their fingerprint carries
+the parents' fingerprints.  A ``ref`` without ``count.per`` picks among all the parent's
+rows, so there the parent's count counts too: raising it moves the picks.
+``depends_on`` only orders steps; counts, batch sizes, targets and retries do not change
+any row: all are left out, so raising a count keeps the fingerprint and only the new
+rows are new.  The parts are kept too (``FingerprintParts``), so a refusal can say what
+changed.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from seedrunner.models.shape import ModelShape
 
 #: bumped when a seedrunner release changes the rows a manifest generates (0.2.0: 2)
 ROWS_VERSION = 2
-_SPEC_EXCLUDED = frozenset({"count", "batch_size", "persist", "retries", "depends_on"})
+SPEC_EXCLUDED = frozenset({"count", "batch_size", "persist", "retries", "depends_on"})
 
 
 @dataclass(frozen=True)
@@ -70,8 +75,8 @@ def refusal(
     return (
         f"dataset '{dataset}'{at} was written to {label} by a different "
         f"spec; changed since: {what}. The rows there are not the rows this manifest "
-        "would write: restore what changed, or remove them with seedrunner destroy run "
-        "with the spec they were written with"
+        "would write: restore what changed, or run apply --replace to delete them and "
+        "write this spec's rows"
     )
 
 
@@ -80,13 +85,21 @@ def _canonical(value: Any) -> str:
 
 
 def dataset_fingerprint(
-    spec: Any, shape: ModelShape, seed: int, now: dt.datetime, locales: list[str]
+    spec: Any,
+    shape: ModelShape,
+    seed: int,
+    now: dt.datetime,
+    locales: list[str],
+    parents: dict[str, str] | None = None,
 ) -> FingerprintParts:
-    """The fingerprint of one dataset (``spec`` is its manifest ``DatasetSpec``)."""
-    dumped = spec.model_dump(mode="json", exclude=set(_SPEC_EXCLUDED), exclude_defaults=True)
+    """The fingerprint of one dataset (``spec`` is its manifest ``DatasetSpec``;
+    ``parents`` maps each parent it draws values from to that parent's digest)."""
+    dumped = spec.model_dump(mode="json", exclude=set(SPEC_EXCLUDED), exclude_defaults=True)
     fields = [(f.name, repr(f.type)) for f in shape.fields]
+    extra = {"parents": _canonical(parents)} if parents else {}
     return FingerprintParts(
         {
+            **extra,
             "spec": _canonical(dumped),
             "seed": str(seed),
             "now": now.isoformat(),

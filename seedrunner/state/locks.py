@@ -124,9 +124,15 @@ class ServerLock:
         return Holder(**json.loads(text)) if text else None
 
     def release(self) -> None:
-        """Unlock and close; a connection the server already dropped held no lock any more,
-        so a failure to unlock is no failure of the run."""
+        """Forget the holder, unlock and close; a connection the server already dropped
+        held no lock any more, so a failure to unlock is no failure of the run.  (A killed
+        process leaves its holder row: the next holder replaces it.)"""
+        table, name = self.holders, self.name
         try:
+            with contextlib.suppress(sa.exc.SQLAlchemyError):
+                self._in_transaction(
+                    lambda c: c.execute(table.delete().where(table.c.name == name))
+                )
             if self.postgres:
                 sql = sa.text("SELECT pg_advisory_unlock(:k)").bindparams(k=_key(self.name))
             else:
@@ -175,19 +181,32 @@ def acquire(lock: Any, label: str, holder: Holder, timeout: float) -> None:
             lock.release()
             who = other.describe() if other is not None else "another apply"
             raise HandlerError(
-                f"{label} is locked by {who}: one apply at a time writes to a database; "
+                f"{label} is locked by {who}: one apply at a time writes to a target; "
                 "wait for it to finish, or pass --lock-timeout SECONDS to wait here"
             )
         time.sleep(POLL)
     lock.write_holder(holder)
 
 
-def sqlite_lock_path(url: sa.URL) -> Path | None:
-    """The lock file beside a SQLite database file (None for an in-memory database)."""
+def sqlite_file(url: sa.URL) -> Path | None:
+    """The file of a SQLite database (None in memory); ``file:`` URIs (``?uri=true``, as
+    for ``mode=ro``) name it after the scheme and before the query."""
     database = url.database
     if not database or database == ":memory:" or database.startswith("file::memory:"):
         return None
-    return Path(database).with_name(Path(database).name + ".seedrunner-lock")
+    if database.startswith("file:"):
+        database = database[len("file:") :].split("?", 1)[0]
+        if database.startswith("//"):  # file:///abs/path
+            database = database[2:]
+        if not database or database == ":memory:":
+            return None
+    return Path(database)
+
+
+def sqlite_lock_path(url: sa.URL) -> Path | None:
+    """The lock file beside a SQLite database file (None for an in-memory database)."""
+    database = sqlite_file(url)
+    return None if database is None else database.with_name(database.name + ".seedrunner-lock")
 
 
 def hold(

@@ -21,12 +21,24 @@ row_start         first row index written (the dataset's row numbering)
 row_stop          one past the last row index written
 written_at        UTC time of the write (naive)
 ================  ==========================================================================
+
+Beside it, ``<ledger>_specs`` keeps the parts of each fingerprint (so a refusal can say
+what changed, and ``apply --replace`` can rebuild the earlier spec), and, only for
+datasets whose primary keys the database assigns, ``<ledger>_keys`` keeps those keys:
+one row per written range (the ledger's step columns, fingerprint, row_start, row_stop,
+and ``keys``, a JSON list of each row's key values in row order).  Generated keys need
+no such record: they are regenerated from the spec.  Assigned ones are needed again
+when a batch is skipped (its children still take their parents' keys) and by destroy.
+Targets with no transactions keep the same tables in a state store, plus
+``<ledger>_pending`` (``state.stored``).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -35,6 +47,20 @@ from seedrunner.generate.streams import wall_clock
 
 SCHEMA_VERSION = 1
 DEFAULT_TABLE = "seedrunner_ledger"
+
+
+def _step_columns() -> list[sa.Column[Any]]:
+    """Which step and rows a row of the ledger (or of its keys) is about; new objects on
+    every call, since a Column belongs to one Table."""
+    return [
+        sa.Column("manifest", sa.String(200), nullable=False),
+        sa.Column("dataset", sa.String(200), nullable=False),
+        sa.Column("target", sa.String(200), nullable=False),
+        sa.Column("position", sa.Integer, nullable=False),
+        sa.Column("fingerprint", sa.String(64), nullable=False),
+        sa.Column("row_start", sa.BigInteger, nullable=False),
+        sa.Column("row_stop", sa.BigInteger, nullable=False),
+    ]
 
 
 def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
@@ -50,13 +76,7 @@ def step_table(name: str, time_column: str, schema: str | None = None) -> sa.Tab
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("run_id", sa.String(64), nullable=False),
-        sa.Column("manifest", sa.String(200), nullable=False),
-        sa.Column("dataset", sa.String(200), nullable=False),
-        sa.Column("target", sa.String(200), nullable=False),
-        sa.Column("position", sa.Integer, nullable=False),
-        sa.Column("fingerprint", sa.String(64), nullable=False),
-        sa.Column("row_start", sa.BigInteger, nullable=False),
-        sa.Column("row_stop", sa.BigInteger, nullable=False),
+        *_step_columns(),
         sa.Column(time_column, sa.DateTime, nullable=False),
         sa.Index(f"ix_{name}_step", "manifest", "dataset", "target", "position"),
         schema=schema,
@@ -213,3 +233,69 @@ def record(
 def forget(conn: Connection, table: sa.Table, key: StepKey) -> None:
     """Drop every ledger row of ``key`` (after its rows were deleted, same transaction)."""
     conn.execute(table.delete().where(*of_step(table, key)))
+
+
+def keys_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
+    """``<ledger>_keys``: the keys a database assigned to seeded rows, per written range."""
+    return sa.Table(
+        f"{ledger}_keys",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        *_step_columns(),
+        sa.Column("keys", sa.Text, nullable=False),
+        sa.Index(f"ix_{ledger}_keys_step", "manifest", "dataset", "target", "position"),
+        schema=schema,
+    )
+
+
+def record_keys(
+    conn: Connection,
+    table: sa.Table,
+    key: StepKey,
+    fingerprint: str,
+    ranges: Iterable[tuple[int, int]],
+    keys: list[tuple[Any, ...]],
+) -> None:
+    """The assigned ``keys`` of the rows in ``ranges`` (in order), in ``conn``'s transaction."""
+    at, rows = 0, []
+    for a, b in ranges:
+        part = [list(k) for k in keys[at : at + b - a]]
+        at += b - a
+        rows.append(
+            {
+                "manifest": key.manifest, "dataset": key.dataset, "target": key.target,
+                "position": key.position, "fingerprint": fingerprint,
+                "row_start": a, "row_stop": b, "keys": json.dumps(part, default=str),
+            }
+        )  # fmt: skip
+    if rows:
+        conn.execute(table.insert(), rows)
+
+
+def read_keys(
+    conn: Connection, table: sa.Table, key: StepKey, fingerprint: str, start: int, stop: int
+) -> dict[int, list[Any]]:
+    """Row index -> recorded key values, for the rows of ``[start, stop)`` on record."""
+    if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+        return {}
+    c = table.c
+    found = conn.execute(
+        sa.select(c.row_start, c["keys"]).where(
+            *of_step(table, key),
+            c.fingerprint == fingerprint,
+            c.row_start < stop,
+            c.row_stop > start,
+        )
+    )
+    out: dict[int, list[Any]] = {}
+    for row_start, text in found:
+        for i, values in enumerate(json.loads(text), start=int(row_start)):
+            if start <= i < stop:
+                out[i] = values
+    return out
+
+
+def forget_keys(conn: Connection, table: sa.Table, key: StepKey) -> None:
+    """Drop the recorded keys of ``key`` (with its ledger rows, same transaction)."""
+    if sa.inspect(conn).has_table(table.name, schema=table.schema):
+        conn.execute(table.delete().where(*of_step(table, key)))

@@ -14,7 +14,8 @@ from sqlalchemy.exc import DBAPIError
 
 from seedrunner.errors import HandlerError
 from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.files import AppendableOptions, FileLedger, resolve_output_path
+from seedrunner.handlers.fileledger import FileChanged, FileLedger
+from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
 from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
@@ -22,6 +23,7 @@ from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
 from seedrunner.state import stored
 from seedrunner.state.fingerprint import changed_since
+from seedrunner.state.locks import sqlite_file
 from seedrunner.state.sqlledger import (
     Applied,
     StepKey,
@@ -44,8 +46,8 @@ class TargetState:
     applied: int = 0  # rows already written by this very spec
     other_spec: bool = False  # rows of another fingerprint are there: apply refuses
     changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
-    undoable: bool = True  # can destroy remove these rows (files: not yet)
-    undo_note: str = ""  # with undoable False: why, when the handler says
+    undoable: bool = True  # can destroy remove these rows
+    undo_note: str = ""  # files: what destroy would do to the file, or why it cannot
     pending: int = 0  # rows sent whose outcome a crash left unknown (sent again by apply)
     error: str | None = None  # the ledger could not be read
 
@@ -57,6 +59,12 @@ class TargetState:
     def changes(self) -> bool:
         return self.error is not None or self.other_spec or self.to_write > 0
 
+    @property
+    def undoes(self) -> bool:
+        """Would destroy change something here (or cannot tell): rows it can undo, a file
+        it would remove, or a ledger it could not read."""
+        return bool(self.error or (self.undoable and (self.applied or self.undo_note)))
+
     def as_dict(self) -> dict[str, object]:
         return {
             "ledger": self.ledger,
@@ -67,6 +75,8 @@ class TargetState:
             "changed": list(self.changed),
             "error": self.error,
             "pending": self.pending,
+            "undoable": self.undoable,
+            "undo_note": self.undo_note,
         }
 
 
@@ -97,7 +107,7 @@ def _state(
         return TargetState(d.name, t.name, total, ledger=False)
     key = StepKey(plan.manifest, d.name, t.name, position)
     try:
-        applied, specs = _read(plan, options, key, resources, fingerprint)
+        applied, specs = read_ledger(plan, options, key, resources, fingerprint)
     except Exception as e:  # any failure to read is "unknown", never a crash of plan
         cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
         return TargetState(d.name, t.name, total, ledger=True, error=scrub(cause.splitlines()[0]))
@@ -114,20 +124,27 @@ def _state(
 def _file_state(
     plan: Plan, d: DatasetPlan, t: TargetPlan, options: AppendableOptions, fingerprint: str
 ) -> TargetState:
-    """A file ledger: the rows it records, when its fingerprint is this spec's."""
+    """A file ledger: the rows it records, when its fingerprint is this spec's.  Destroy
+    removes the file whatever spec wrote it, the ledger saying which bytes are seedrunner's."""
     total = d.count.total
     try:
-        path = resolve_output_path(
-            options.path, plan.base_dir, dataset=d.name, target=t.name,
-            allow_outside=options.allow_outside,
-        )  # fmt: skip
-        ledger = FileLedger.read(path, fingerprint)
+        path = options.output_path(plan.base_dir, dataset=d.name, target=t.name)
+        ledger = FileLedger.read(path)
+        size = ledger.check(path) if ledger is not None else None
     except HandlerError as e:
-        return TargetState(d.name, t.name, total, ledger=True, error=scrub(str(e)), undoable=False)
+        why = scrub(e.short if isinstance(e, FileChanged) else str(e))
+        return TargetState(
+            d.name, t.name, total, ledger=True, error=why, undoable=False, undo_note=why
+        )
+    if ledger is None or size is None:
+        return TargetState(d.name, t.name, total, ledger=True)
+    note = f"delete {ledger.rows:,} rows: remove {path.name} and its ledger"
+    if ledger.offset <= ledger.start:  # an interrupted destroy: no rows, the file to remove
+        return TargetState(d.name, t.name, total, ledger=True, undo_note=note)
     if ledger.fingerprint != fingerprint:
-        return TargetState(d.name, t.name, total, ledger=True, other_spec=True, undoable=False)
+        return TargetState(d.name, t.name, total, ledger=True, other_spec=True, undo_note=note)
     applied = min(ledger.rows, total)
-    return TargetState(d.name, t.name, total, ledger=True, applied=applied, undoable=False)
+    return TargetState(d.name, t.name, total, ledger=True, applied=applied, undo_note=note)
 
 
 def _stored_state(
@@ -157,11 +174,18 @@ def _stored_state(
     )  # fmt: skip
 
 
-def _read(
+def read_ledger(
     plan: Plan, options: SqlAlchemyOptions, key: StepKey, resources: ResourcePool, current: str
 ) -> tuple[Applied, dict[str, str]]:
-    """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``."""
-    engine = get_engine(resources, resolve_url(options.url, plan.base_dir))
+    """The step's ledger ranges, and the recorded parts of fingerprints other than ``current``.
+
+    A SQLite file that does not exist holds no ledger, and is not created by looking."""
+    url = resolve_url(options.url, plan.base_dir)
+    if url.get_backend_name() == "sqlite":
+        path = sqlite_file(url)
+        if path is not None and not path.exists():
+            return Applied(), {}
+    engine = get_engine(resources, url)
     table = ledger_table(options.ledger_table, options.schema_)
     specs = specs_table(options.ledger_table, options.schema_)
     link = connect(resources, engine)

@@ -3,6 +3,7 @@ after seedrunner writes explicit keys the application's own next insert does not
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 
 from seedrunner import apply, build_plan, load_manifest
@@ -85,3 +86,40 @@ def test_application_insert_after_explicit_keys_does_not_collide(manifest, sync_
     assert new_suppliers > SUPPLIERS
     assert db.scalar("SELECT count(*) FROM suppliers") == SUPPLIERS + 2
     assert db.scalar("SELECT id FROM parts WHERE label = 'app part'") > SUPPLIERS * PARTS_EACH
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb", "postgresql-async"])
+def test_assigned_keys_are_kept_by_the_ledger(manifest, make_database, backend):
+    """The ledger (on by default) records the keys the database assigned: a second apply
+    skips every row yet children still get those keys; a raised count writes only the new
+    parents and their children, pointing at the new keys; destroy deletes by the recorded
+    keys and leaves the application's own rows."""
+    db = make_database(backend)
+    start_keys_at(db, START)
+    path = manifest(keys_manifest(db.url, skip_parent_key=True), "k.yaml")
+    assert apply(build_plan(load_manifest(path))).ok
+    first = sorted(db.rows("parts", "id"))
+    again = apply(build_plan(load_manifest(path)))
+    assert again.ok, again.error
+    assert {(s.dataset, s.skipped) for s in again.steps if s.kind == "persist"} == {
+        ("suppliers", SUPPLIERS),
+        ("parts", SUPPLIERS * PARTS_EACH),
+    }
+    assert sorted(db.rows("parts", "id")) == first
+    db.execute("INSERT INTO suppliers (name) VALUES ('from the app')")
+    app_id = db.scalar("SELECT max(id) FROM suppliers")
+    path.write_text(path.read_text().replace(f"count: {SUPPLIERS}", f"count: {SUPPLIERS + 10}"))
+    grown = apply(build_plan(load_manifest(path)))
+    assert grown.ok, grown.error
+    ids = db.scalar("SELECT count(*) FROM suppliers")
+    assert ids == SUPPLIERS + 11
+    new_parents = db.scalar(f"SELECT count(*) FROM suppliers WHERE id > {app_id}")
+    assert new_parents == 10
+    refs = db.scalar(f"SELECT count(*) FROM parts WHERE supplier_id > {app_id}")
+    assert refs == 10 * PARTS_EACH  # the new children point at the new parents' keys
+    from seedrunner.state.destroy import destroy
+
+    results = destroy(build_plan(load_manifest(path)))
+    assert all(r.status == "done" for r in results), results
+    assert db.scalar("SELECT count(*) FROM parts") == 0
+    assert db.scalar("SELECT id FROM suppliers") == app_id  # only the application's row

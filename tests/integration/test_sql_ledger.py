@@ -252,7 +252,9 @@ def test_destroy_refuses_targets_without_a_ledger(manifest, make_database):
     from seedrunner.state.destroy import destroy
 
     db = make_database("sqlite")
-    text = shop_manifest(db.url, batch_size=16, customers=10, datasets=["customers"])
+    text = shop_manifest(
+        db.url, batch_size=16, customers=10, datasets=["customers"], db={"ledger": False}
+    )
     path = manifest(text, "shop.yaml")
     assert apply(build_plan(load_manifest(path))).ok
     (result,) = destroy(build_plan(load_manifest(path)))
@@ -275,7 +277,7 @@ def test_plan_destroy_shows_what_would_go(manifest, make_database, cli):
     assert code == 3
     assert "would delete 25 rows" in out
     assert len(dump(db.engine)["customers"]) == 25  # plan deletes nothing
-    plain = shop_manifest(db.url, customers=5, datasets=["customers"])
+    plain = shop_manifest(db.url, customers=5, datasets=["customers"], db={"ledger": False})
     code, out, _ = cli("plan", str(manifest(plain, "plain.yaml")), "--destroy")
     assert code == 0
     assert "cannot undo: no ledger" in out
@@ -321,3 +323,154 @@ def test_a_saved_plan_never_holds_a_password(manifest, cli, tmp_path):
     assert "holds a password" in err
     assert "s3cret-pw" not in err
     assert not (tmp_path / "p.json").exists()
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+def test_a_parents_new_spec_changes_its_childrens_fingerprint(manifest, make_database, backend):
+    """Orders take customer ids: when customers are written by another seed, orders' rows
+    (their foreign keys) change too, so their ledger must see a change, not 'applied'."""
+    db = make_database(backend)
+    path = manifest(shop_manifest(db.url, batch_size=16, customers=30, datasets=DATASETS), "p.yaml")
+    plan = build_plan(load_manifest(path))
+    reseeded = path.read_text().replace(
+        "    model: tests.integration.shopmodels:Customer\n",
+        "    model: tests.integration.shopmodels:Customer\n    seed: 99\n",
+    )
+    assert reseeded != path.read_text()
+    other = build_plan(load_manifest(manifest(reseeded, "q.yaml")))
+    fp = {d.name: d.fingerprint for d in plan.datasets}
+    fq = {d.name: d.fingerprint for d in other.datasets}
+    assert "seed" in fp["customers"].changed(fq["customers"])
+    assert fp["orders"].changed(fq["orders"]) == ["parents"]
+
+
+def test_a_seeded_pick_sees_the_parents_count(manifest):
+    """A ref without count.per spreads over every parent row: raising the parent count
+    moves the picks, so the child's fingerprint carries it; count.per children do not."""
+    text = """version: 1
+seed: 3
+datasets:
+  users:
+    count: COUNT
+    fields: {id: {sequence: "{n}", start: 1}, name: {faker: name}}
+  posts:
+    count: 10
+    fields: {user_id: {ref: users.id}}
+  pets:
+    count: {per: users, min: 1, max: 1}
+    fields: {owner: {ref: users.id}}
+"""
+    a = build_plan(load_manifest(manifest(text.replace("COUNT", "5"), "a.yaml")))
+    b = build_plan(load_manifest(manifest(text.replace("COUNT", "6"), "b.yaml")))
+    fa = {d.name: d.fingerprint for d in a.datasets}
+    fb = {d.name: d.fingerprint for d in b.datasets}
+    assert fa["users"] == fb["users"]
+    assert fa["posts"].changed(fb["posts"]) == ["parents"]
+    assert fa["pets"] == fb["pets"]
+
+
+_REPLACE = """version: 1
+seed: SEED
+now: "2026-01-01T00:00:00Z"
+python_path: ["."]
+targets:
+  db: {handler: sqlalchemy, url: "URL", create_tables: true, ledger: true, table: accounts}
+datasets:
+  accounts:
+    model: acctmodels:Account
+    count: 30
+    batch_size: 8
+    persist: [db]
+"""
+_ACCOUNT = """
+import uuid
+from pydantic import BaseModel
+
+class Account(BaseModel):
+    id: uuid.UUID  # seeded: which rows are seedrunner's depends on the seed
+    name: str
+"""
+_APP_ROW = {
+    "sqlite": "000000000000000000000000000000aa",
+    "postgresql": "00000000-0000-0000-0000-0000000000aa",
+}
+
+
+def _accounts(db) -> list[tuple[str, str]]:
+    with db.engine.connect() as c:
+        rows = c.execute(sa.text("SELECT id, name FROM accounts"))
+        return sorted((str(i).replace("-", ""), str(n)) for i, n in rows)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_apply_replace_deletes_the_earlier_specs_rows_then_writes(
+    manifest, make_database, cli, backend
+):
+    """Keys here are seeded uuids: the rows of seed 1 can only be found by rebuilding seed
+    1's spec from the ledger.  --replace removes exactly them (the application's row
+    stays) and writes seed 2's, as a clean apply of seed 2 would."""
+    db, clean = make_database(backend), make_database(backend)
+    text = _REPLACE.replace("URL", db.url)
+    path = manifest(text.replace("SEED", "1"), "r.yaml", **{"acctmodels.py": _ACCOUNT})
+    assert cli("apply", str(path), "-q")[0] == 0
+    with db.engine.begin() as c:
+        app_row = {"id": _APP_ROW[backend], "name": "App"}
+        c.execute(sa.text("INSERT INTO accounts (id, name) VALUES (:id, :name)"), app_row)
+    path.write_text(text.replace("SEED", "2"))
+    code, _, err = cli("apply", str(path), "-q")
+    assert code == 1
+    assert "--replace" in err
+    assert "changed since: seed" in err
+    assert len(_accounts(db)) == 31  # refused: nothing written
+    code, _, err = cli("apply", str(path), "--replace")
+    assert code == 0, err
+    assert "replaced: deleted 30 rows of dataset 'accounts'" in err
+    fresh = manifest(_REPLACE.replace("URL", clean.url).replace("SEED", "2"), "c.yaml")
+    assert cli("apply", str(fresh), "-q")[0] == 0
+    assert _accounts(db) == sorted([*_accounts(clean), ("000000000000000000000000000000aa", "App")])
+    assert cli("plan", str(path), "--detailed-exitcode")[0] == 0
+
+
+def test_apply_replace_refuses_rows_it_cannot_rebuild(manifest, make_database, cli):
+    """Rows written under another Faker version cannot be regenerated: nothing is deleted,
+    exit 2, and the message says why."""
+    db = make_database("sqlite")
+    text = _REPLACE.replace("URL", db.url)
+    path = manifest(text.replace("SEED", "1"), "r.yaml", **{"acctmodels.py": _ACCOUNT})
+    assert cli("apply", str(path), "-q")[0] == 0
+    with db.engine.begin() as c:
+        parts = json.loads(
+            c.execute(sa.text("SELECT parts FROM seedrunner_ledger_specs")).scalar_one()
+        )
+        parts["versions"] = json.dumps({"rows": 1, "faker": "0.0"})
+        c.execute(
+            sa.text("UPDATE seedrunner_ledger_specs SET parts = :p"), {"p": json.dumps(parts)}
+        )
+    before = _accounts(db)
+    path.write_text(text.replace("SEED", "2"))
+    code, _, err = cli("apply", str(path), "--replace")
+    assert code == 2
+    assert "its versions changed, which a manifest cannot put back" in err
+    assert _accounts(db) == before
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_apply_replace_takes_children_with_their_parents(manifest, make_database, cli, backend):
+    """A new seed changes customers and, through their keys, orders: --replace deletes
+    orders before customers (foreign keys hold) and the result equals a clean run."""
+    db, clean = make_database(backend), make_database(backend)
+    text = shop_manifest(
+        db.url, batch_size=16, customers=40, datasets=DATASETS, db={"ledger": True}
+    )
+    path = manifest(text, "shop.yaml")
+    assert cli("apply", str(path), "-q")[0] == 0
+    path.write_text(text.replace("seed: 11", "seed: 12"))
+    code, _, err = cli("apply", str(path), "--replace", "-q")
+    assert code == 0, err
+    other = shop_manifest(
+        clean.url, batch_size=16, customers=40, datasets=DATASETS, db={"ledger": True}
+    )
+    assert (
+        cli("apply", str(manifest(other.replace("seed: 11", "seed: 12"), "c.yaml")), "-q")[0] == 0
+    )
+    assert dump(db.engine) == dump(clean.engine)

@@ -33,6 +33,7 @@ def _apply(
     if kill:
         env["SEEDRUNNER_TEST_KILL"] = kill
     cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "--quiet"]
+    cmd += env.get("SEEDRUNNER_TEST_ARGS", "").split()
     return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, timeout=120)
 
 
@@ -61,24 +62,33 @@ def test_apply_again_after_a_kill_finishes_the_job(
     assert dump(db.engine) == dump(clean.engine)
 
 
+@pytest.mark.parametrize("retries", [0, 2])
 @pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
 def test_apply_again_after_the_server_dropped_the_connection(
-    manifest, make_database, tmp_path, backend
+    manifest, make_database, tmp_path, backend, retries
 ):
-    """The server kills the run's connections after orders' batch 2 is committed: the next
-    write fails (exit 1, naming the step), nothing half-written stays, and apply again gives
-    the tables of an uninterrupted run."""
+    """The server kills the run's connections after orders' batch 2 is committed.  With
+    retries (the default) the next batch is written again on a fresh connection and the run
+    ends well; with --max-retries 0 the write fails (exit 1, naming the step), nothing
+    half-written stays, and apply again finishes.  Either way: an uninterrupted run's tables."""
     db, clean = make_database(backend), make_database(backend)
     app = f"seedtest_{db.name}"
     url = db.url + (f"&application_name={app}" if backend == "postgresql" else "")
     text = _text(db, "batch").replace(db.url, url)
     path = manifest(text, "shop.yaml")
-    env = {"SEEDRUNNER_TEST_ADMIN_URL": db.sync_url, "SEEDRUNNER_TEST_APP": app}
+    env = {
+        "SEEDRUNNER_TEST_ADMIN_URL": db.sync_url,
+        "SEEDRUNNER_TEST_APP": app,
+        "SEEDRUNNER_TEST_ARGS": f"--max-retries {retries} --retry-wait 0",
+    }
     dropped = _apply(path, tmp_path, "orders:2:DROP", env)
-    assert dropped.returncode == 1, dropped.stderr.decode()
-    assert b"orders" in dropped.stderr
-    assert len(dump(db.engine)["orders"]) == 48  # batches 0..2, each whole
-    again = _apply(path, tmp_path, None, env)
-    assert again.returncode == 0, again.stderr.decode()
+    if retries:
+        assert dropped.returncode == 0, dropped.stderr.decode()
+    else:
+        assert dropped.returncode == 1, dropped.stderr.decode()
+        assert b"orders" in dropped.stderr
+        assert len(dump(db.engine)["orders"]) == 48  # batches 0..2, each whole
+        again = _apply(path, tmp_path, None, env)
+        assert again.returncode == 0, again.stderr.decode()
     assert apply(build_plan(load_manifest(manifest(_text(clean, "batch"), "clean.yaml")))).ok
     assert dump(db.engine) == dump(clean.engine)

@@ -176,12 +176,19 @@ def test_redis_a_changed_spec_is_refused_naming_what_changed(manifest, client, p
     error = report.error or ""
     assert "dataset 'customers' (shop.yaml:" in error
     assert "changed since: seed" in error
-    assert "seedrunner destroy" in error
+    assert "apply --replace" in error
     assert str(STATE) in error  # where the ledger is
     assert stored(client, prefix) == before  # nothing written
     code, out, _ = cli("plan", str(path), "--detailed-exitcode")
     assert code == 3
     assert "written by another spec (changed: seed): apply refuses" in out
+    code, out, err = cli("apply", str(path), "--replace")  # seed 11's keys go, 12's come
+    assert code == 0, err
+    clean = prefixes()
+    assert run(manifest(redis_text(clean, seed=12), "clean.yaml")).ok
+    want = {k.replace(clean, prefix): v for k, v in stored(client, clean).items()}
+    assert stored(client, prefix) == want
+    assert want != before
 
 
 def test_redis_destroy_deletes_exactly_the_seeded_keys(manifest, client, prefixes, cli):

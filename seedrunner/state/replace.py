@@ -1,0 +1,178 @@
+"""``apply --replace``: remove the rows an earlier spec wrote, so the current one can write.
+
+Rows are removed the way destroy removes them: regenerated, primary keys and all, and
+deleted by key.  Rows of an earlier spec need that spec, and the ledger keeps it: the
+parts of every fingerprint it wrote under (``<ledger>_specs``) hold the dataset's spec as
+JSON, its seed, ``now`` and locales.  Those are put back into the manifest, the plan is
+rebuilt, and each rebuilt dataset must come out with exactly the fingerprint the ledger
+records before anything is deleted: when it does not (the model's code or the Faker
+version changed, which no manifest can put back), nothing is touched and the refusal
+says so.  Ledgered files need no spec: their ledger's offsets say which bytes are
+seedrunner's, so a file of another spec is simply removed.  Ledgers in a state store (HTTP,
+Redis, plugins) are read like SQL ledgers, and their rows removed by the same destroy.
+What holds after a failure: each step's delete commits with its ledger rows, so an
+interrupted replace leaves some steps replaced and the rest as they were; apply
+``--replace`` again carries on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from seedrunner.errors import ManifestError
+from seedrunner.handlers.base import ResourcePool
+from seedrunner.handlers.fileledger import FileLedger
+from seedrunner.handlers.files import AppendableOptions
+from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
+from seedrunner.manifest import schema as S
+from seedrunner.manifest.loader import Manifest
+from seedrunner.plan.planner import build_plan
+from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.state import stored
+from seedrunner.state.destroy import Undone, destroy, undo_file_target
+from seedrunner.state.fingerprint import SPEC_EXCLUDED, FingerprintParts
+from seedrunner.state.sqlledger import StepKey
+from seedrunner.state.status import read_ledger
+from seedrunner.state.storeoptions import keeps_stored_ledger
+
+#: parts no manifest edit can put back: the rows they describe cannot be regenerated
+_UNREBUILDABLE = ("model", "versions")
+
+
+@dataclass(frozen=True)
+class Earlier:
+    """A dataset's rows on one target written under another spec, and that spec."""
+
+    dataset: str
+    target: str
+    digest: str
+    parts: FingerprintParts | None  # None: written before specs were recorded
+
+
+def replace_changed(
+    manifest: Manifest, plan: Plan, lock_timeout: float = 0.0
+) -> list[Undone]:
+    """Delete every row ``plan``'s ledgers hold under another spec; returns what went.
+
+    Raises ManifestError (exit 2, nothing deleted) when an earlier spec cannot be rebuilt.
+    """
+    files = [
+        undo_file_target(plan, d, position, lock_timeout) for d, position in _changed_files(plan)
+    ]
+    earlier = _earlier_specs(plan)
+    if not earlier:
+        return files
+    old = _rebuilt(manifest, plan, earlier)
+    names = sorted({e.dataset for e in earlier})
+    sql = destroy(old, names, lock_timeout)
+    taken = {(r.dataset, r.target) for r in files}
+    return files + [r for r in sql if (r.dataset, r.target) not in taken]
+
+
+def _changed_files(plan: Plan) -> list[tuple[DatasetPlan, int]]:
+    """Ledgered file targets whose ledger was written by another spec than the plan's."""
+    out = []
+    for d in plan.datasets:
+        current = d.fingerprint.digest if d.fingerprint is not None else ""
+        for position, t in enumerate(d.targets):
+            options = t.options
+            if isinstance(options, AppendableOptions) and options.ledger:
+                path = options.output_path(plan.base_dir, dataset=d.name, target=t.name)
+                ledger = FileLedger.read(path)
+                if ledger is not None and ledger.fingerprint != current:
+                    out.append((d, position))
+    return out
+
+
+def _earlier_specs(plan: Plan) -> list[Earlier]:
+    """The other fingerprints recorded on the plan's SQL ledgers, with their parts."""
+    out: list[Earlier] = []
+    resources = ResourcePool()
+    try:
+        for d in plan.datasets:
+            current = d.fingerprint.digest if d.fingerprint is not None else ""
+            for position, t in enumerate(d.targets):
+                options = t.options
+                key = StepKey(plan.manifest, d.name, t.name, position)
+                if keeps_stored_ledger(options):
+                    found = stored.read_state(t, plan.base_dir, key, current, resources)
+                    pending = {p.fingerprint for p in found.pending}
+                    digests, specs = found.applied.fingerprints | pending, found.specs
+                elif isinstance(options, SqlAlchemyOptions) and options.ledger:
+                    applied, specs = read_ledger(plan, options, key, resources, current)
+                    digests = applied.fingerprints
+                else:
+                    continue
+                for digest in sorted(digests - {current}):
+                    text = specs.get(digest)
+                    parts = FingerprintParts(json.loads(text)) if text else None
+                    out.append(Earlier(d.name, t.name, digest, parts))
+    finally:
+        resources.close_all()
+    return out
+
+
+def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
+    """The plan of the earlier specs, checked to regenerate exactly their rows."""
+    by_dataset: dict[str, Earlier] = {}
+    for e in earlier:
+        if e.parts is None:
+            _refuse(e, "the ledger holds no record of that spec (written before 0.2 kept them)")
+        assert e.parts is not None
+        lost = [p for p in _UNREBUILDABLE if e.parts.parts.get(p) != _current(plan, e, p)]
+        if lost:
+            _refuse(e, f"its {' and '.join(lost)} changed, which a manifest cannot put back")
+        seen = by_dataset.setdefault(e.dataset, e)
+        if seen.digest != e.digest:
+            _refuse(e, "its targets hold rows of two different earlier specs")
+    datasets = dict(manifest.spec.datasets)
+    nows = set()
+    seeds = set()
+    for name, e in by_dataset.items():
+        assert e.parts is not None
+        old = json.loads(e.parts.parts["spec"])
+        kept = datasets[name].model_dump(mode="json", include=set(SPEC_EXCLUDED))
+        datasets[name] = S.DatasetSpec.model_validate({**kept, **old})
+        nows.add(e.parts.parts["now"])
+        if "seed" not in old:  # the manifest's seed was the dataset's
+            seeds.add(int(e.parts.parts["seed"]))
+    if len(nows) > 1 or len(seeds) > 1:
+        what = "now" if len(nows) > 1 else "seed"
+        _refuse(earlier[0], f"the earlier specs were written with different values of {what}")
+    spec = manifest.spec.model_copy(update={"datasets": datasets})
+    old_plan = build_plan(
+        replace(manifest, spec=spec),
+        seed=seeds.pop() if seeds else None,
+        now=dt.datetime.fromisoformat(nows.pop()),
+    )
+    rebuilt = {d.name: d.fingerprint.digest for d in old_plan.datasets if d.fingerprint}
+    for name, e in by_dataset.items():
+        if rebuilt.get(name) != e.digest:
+            assert e.parts is not None
+            mine = next(d.fingerprint for d in old_plan.datasets if d.name == name)
+            assert mine is not None
+            _refuse(e, "rebuilt, it does not give the same rows (differs in: "
+                    + ", ".join(mine.changed(e.parts)) + ")")  # fmt: skip
+    return old_plan
+
+
+def _current(plan: Plan, e: Earlier, part: str) -> str | None:
+    d = next(d for d in plan.datasets if d.name == e.dataset)
+    return d.fingerprint.parts.get(part) if d.fingerprint is not None else None
+
+
+def _refuse(e: Earlier, why: str) -> None:
+    raise ManifestError.single(
+        f"--replace: cannot remove the rows dataset '{e.dataset}' wrote to target "
+        f"'{e.target}' under an earlier spec: {why}",
+        hint="restore the earlier spec and run destroy, or delete those rows by hand "
+        "(and their ledger rows) and apply again",
+    )
+
+
+def replaced_rows(results: Iterable[Undone]) -> int:
+    """Rows the replace deleted, over every step."""
+    return sum(r.rows for r in results)
