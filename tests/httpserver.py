@@ -1,10 +1,13 @@
 """An HTTP server on a real socket for the http handler tests, scripted per request.
 
 Each request takes the next scripted ``Reply`` (then the default, 201): a status with
-headers and a body, a stall before answering, a dropped connection, a redirect.  The
+headers and a body, a stall before answering, a dropped connection, a redirect, something
+to do once the rows are stored and before the answer (``then``: kill the client).  The
 server records every request (method, path, headers, body) and, like a real API that
 honours ``Idempotency-Key``, stores a batch once: a request whose key was already
-accepted gets the first answer again and stores nothing.  ``rows`` are the rows stored.
+accepted gets the first answer again and stores nothing.  ``rows`` are the rows stored;
+``DELETE /any/path/<id>`` removes the stored rows whose ``id`` is <id> (204), or answers
+404 when there is none.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -28,6 +32,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     stall: float = 0.0  # seconds between taking the request (and storing it) and answering
     drop: bool = False  # read the request, store nothing, reset the connection
+    then: Callable[[], None] | None = None  # run after storing, before answering
 
     @classmethod
     def redirect(cls, location: str, status: int = 307) -> Reply:
@@ -111,6 +116,8 @@ class RecordingServer:
         """Decide the reply; stores the rows of an accepted, not yet seen batch."""
         with self._lock:
             self.requests.append(received)
+            if received.method == "DELETE":
+                return self._delete(received)
             key = received.headers.get(self.key_header)
             if key is not None and key in self._answers:
                 received.duplicate = True
@@ -128,6 +135,14 @@ class RecordingServer:
                 if key is not None:
                     self._answers[key] = (reply.status, body)
             return reply, reply.status, body
+
+    def _delete(self, received: Received) -> tuple[Reply, int, bytes]:
+        wanted = received.path.rstrip("/").rsplit("/", 1)[-1]
+        kept = [r for r in self.rows if str(r.get("id")) != wanted]
+        status = 204 if len(kept) < len(self.rows) else 404
+        self.rows[:] = kept
+        received.status = status
+        return Reply(status), status, b""
 
     def _body(self, reply: Reply, received: Received) -> bytes:
         if isinstance(reply.body, bytes):
@@ -180,6 +195,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:
         self._serve()
 
+    def do_DELETE(self) -> None:
+        self._serve()
+
     def _serve(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length)
@@ -191,6 +209,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self._reset()
             return
+        if reply.then is not None:
+            reply.then()
         if reply.stall:
             owner.stall(reply.stall)
         try:

@@ -54,7 +54,10 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
         return Text(f"  · written by another spec{what}: apply refuses", style="bold red")
     if not state.to_write:
         return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
-    return Text(f"  · {state.applied:,} applied, {state.to_write:,} to write", style="cyan")
+    text = f"  · {state.applied:,} applied, {state.to_write:,} to write"
+    if state.pending:
+        text += f" ({state.pending:,} sent before a crash, outcome unknown: sent again)"
+    return Text(text, style="cyan")
 
 
 def _undo_text(state: TargetState | None) -> Text:

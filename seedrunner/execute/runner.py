@@ -29,6 +29,7 @@ from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
+from seedrunner.state.storeoptions import keeps_stored_ledger
 from seedrunner.transforms import TransformContext, apply_transform
 
 T = TypeVar("T")
@@ -113,6 +114,10 @@ class _DatasetRun:
         for position, (step, target) in enumerate(zip(persist_steps, self.dp.targets, strict=True)):
             self.current = (step, -1, 0, 0)
             handler = adapt(target.handler_cls(target.options))
+            if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
+                from seedrunner.state.stored import StoredLedger
+
+                handler = StoredLedger(handler, target)
             ctx = HandlerContext(
                 dataset=self.dp.name,
                 target=target.name,

@@ -5,7 +5,9 @@ Delivery is at most once per batch *within a run*: every batch carries an
 reuses it and a server that honours the header stores the batch once; what may be retried
 is decided in ``httpretry``.  A batch the server acknowledged (2xx) is never sent again.
 HTTP has no rollback: batches acknowledged before a failure stay on the server, and a new
-run has a new run id, hence new keys.
+run has a new run id, hence new keys.  With ``ledger: true`` a state store records what was
+acknowledged (``state.stored``), which sets ``delivery_key``: a batch whose answer a crash
+lost is sent again by the next apply under the key it was first sent with.
 
 Both handlers share everything but the client: ``http`` drives ``httpx.Client``,
 ``http-async`` an ``httpx.AsyncClient`` on the run's event loop (``aio.event_loop``).
@@ -15,9 +17,10 @@ Credential headers print as ``***`` and are not forwarded to another origin on a
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, ClassVar
 
 import httpx
@@ -45,6 +48,7 @@ __all__ = ["AsyncHttpHandler", "AsyncHttpOptions", "HttpHandler", "HttpOptions"]
 # What ``_exchange`` yields (a request to send, or seconds to wait), what it is resumed with.
 Outcome = httpx.Response | httpx.TransportError | None
 Exchange = Generator[httpx.Request | float, Outcome, Batch | None]
+Deletion = Generator[httpx.Request | float, Outcome, int]
 
 CONNECT_TIMEOUT_CAP = 10.0  # seconds: an unreachable host fails fast even with a long timeout
 
@@ -86,12 +90,24 @@ class _HttpHandler:
     """What both clients share: request building, the failure message, read-back."""
 
     Options: ClassVar[type[HandlerOptions]]
+    cannot_undo: ClassVar[str] = (
+        "no 'delete' option: set delete: {method: DELETE, url: /path/{id}} so destroy can "
+        "remove the rows it wrote"
+    )
 
     def __init__(self, options: HttpOptions) -> None:
         self.options = options
         self.ctx: HandlerContext | None = None
         self._shown_url = redact_url(options.url)
         self._key_header = options.idempotency_header
+        # Set by a stored ledger: each batch's key, the same when a batch whose outcome a
+        # crash left unknown is sent again by a later apply.
+        self.delivery_key: Callable[[Batch], str] | None = None
+
+    @staticmethod
+    def undoable(options: HttpOptions) -> bool:
+        """Can destroy delete rows from this target (it has a ``delete`` option)?"""
+        return options.delete is not None
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.options.method} {self._shown_url})"
@@ -125,7 +141,10 @@ class _HttpHandler:
         ctx = self.context
         headers = {}
         if self._key_header:
-            key = idempotency_key(ctx.run_id, ctx.dataset, ctx.target, batch.index)
+            if self.delivery_key is not None:
+                key = self.delivery_key(batch)
+            else:
+                key = idempotency_key(ctx.run_id, ctx.dataset, ctx.target, batch.index)
             headers[self._key_header] = key
         try:
             body = encode_rows(batch, self.options.envelope)
@@ -196,6 +215,36 @@ class _HttpHandler:
             if wait > 0:
                 yield wait
 
+    def _deletion(self, client: httpx.Client | httpx.AsyncClient, batch: Batch) -> Deletion:
+        """Delete each row of ``batch`` (the ``delete`` option), like ``_exchange`` without
+        I/O; returns how many the server deleted.  A 404 or 410 means already gone, so an
+        interrupted destroy can run again; DELETE is idempotent, so what failed on the way
+        is retried by the dataset's policy."""
+        delete = self.options.delete
+        assert delete is not None, "undo without a delete option"
+        gone = 0
+        for row in batch.records():
+            url = httpx.URL(self.options.url).join(delete.for_row(row))
+            request = client.build_request(delete.method, url)
+            shown = f"{delete.method} {redact_url(str(url))} (dataset '{self.context.dataset}')"
+            attempts = Attempts(self.context.retries, functools.partial(_undo_failure, shown))
+            while True:
+                outcome = yield request
+                if isinstance(outcome, httpx.Response):
+                    if outcome.status_code in (404, 410):
+                        break
+                    verdict = judge_response(outcome, True)
+                    if verdict is None:
+                        gone += 1
+                        break
+                else:
+                    assert outcome is not None, "a request is resumed with its outcome"
+                    verdict = judge_error(outcome, True, self.options.timeout)
+                wait = attempts.after(verdict)
+                if wait > 0:
+                    yield wait
+        return gone
+
     def _done(self, batch: Batch, response: httpx.Response) -> Batch | None:
         if not self.options.read_back:
             return None
@@ -224,9 +273,20 @@ class HttpHandler(_HttpHandler):
         self._client = httpx.Client(**self._client_args(ctx))
 
     def write(self, batch: Batch) -> Batch | None:
-        client = self._client
-        assert client is not None, "handler used before open() or after close()"
-        steps = self._exchange(client, batch)
+        written: Batch | None = self._drive(self._exchange(self.client, batch))
+        return written
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the rows of ``batch`` (destroy, with a ``delete`` option)."""
+        gone: int = self._drive(self._deletion(self.client, batch))
+        return gone
+
+    @property
+    def client(self) -> httpx.Client:
+        assert self._client is not None, "handler used before open() or after close()"
+        return self._client
+
+    def _drive(self, steps: Generator[httpx.Request | float, Outcome, Any]) -> Any:
         try:
             step = next(steps)
             while True:
@@ -235,13 +295,12 @@ class HttpHandler(_HttpHandler):
                     time.sleep(step)
                 else:
                     try:
-                        outcome = client.send(step)
+                        outcome = self.client.send(step)
                     except httpx.TransportError as exc:
                         outcome = exc
                 step = steps.send(outcome)
         except StopIteration as done:
-            written: Batch | None = done.value
-            return written
+            return done.value
 
     def close(self, error: BaseException | None) -> None:
         if self._client is not None:
@@ -267,7 +326,19 @@ class AsyncHttpHandler(_HttpHandler):
 
     def write(self, batch: Batch) -> Batch | None:
         assert self._loop is not None, "handler used before open()"
-        return self._loop.run(self._write(batch))
+        written: Batch | None = self._loop.run(self._drive(self._exchange(self.client, batch)))
+        return written
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the rows of ``batch`` (destroy, with a ``delete`` option)."""
+        assert self._loop is not None, "handler used before open()"
+        gone: int = self._loop.run(self._drive(self._deletion(self.client, batch)))
+        return gone
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        assert self._client is not None, "handler used before open() or after close()"
+        return self._client
 
     def close(self, error: BaseException | None) -> None:
         if self._client is not None and self._loop is not None:
@@ -277,10 +348,8 @@ class AsyncHttpHandler(_HttpHandler):
     async def _new_client(self, ctx: HandlerContext) -> httpx.AsyncClient:
         return httpx.AsyncClient(**self._client_args(ctx))
 
-    async def _write(self, batch: Batch) -> Batch | None:
-        client = self._client
-        assert client is not None, "handler used before open() or after close()"
-        steps = self._exchange(client, batch)
+    async def _drive(self, steps: Generator[httpx.Request | float, Outcome, Any]) -> Any:
+        client = self.client
         try:
             step = next(steps)
             while True:
@@ -294,5 +363,11 @@ class AsyncHttpHandler(_HttpHandler):
                         outcome = exc
                 step = steps.send(outcome)
         except StopIteration as done:
-            written: Batch | None = done.value
-            return written
+            return done.value
+
+
+def _undo_failure(shown: str, verdict: Verdict, attempts: int) -> HandlerError:
+    text = f"{shown}: {verdict.reason}"
+    if attempts > 1:
+        text += f" (after {attempts} attempts)"
+    return HandlerError(text + ". Rows deleted before this one stay deleted; run destroy again")

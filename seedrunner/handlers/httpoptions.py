@@ -12,13 +12,24 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Sequence
 from typing import Any, Literal
+from urllib.parse import quote
 
 import httpx
-from pydantic import Field, field_serializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    field_serializer,
+    field_validator,
+    model_validator,
+)
 
-from seedrunner.handlers.base import HandlerOptions
 from seedrunner.redact import MASK, SECRETS, is_secret_key, redact_url
+from seedrunner.state.storeoptions import StoredLedgerOptions
+
+_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 # Credential headers by name, and any name with one of these words in it.
 _CREDENTIAL_HEADERS = frozenset({"authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -123,7 +134,30 @@ def _checked_headers(value: Any, url: object) -> Any:
     return headers if problem is None else _Refused(problem, masked_headers(headers))
 
 
-class HttpOptions(HandlerOptions):
+class HttpDelete(BaseModel):
+    """How destroy deletes one row from the server (with ``ledger: true``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    method: Literal["DELETE", "POST"] = Field(
+        default="DELETE", description="HTTP method of the request deleting one row."
+    )
+    url: str = Field(
+        min_length=1,
+        description="URL of one row, relative to the target's url or absolute: '{field}' "
+        "is replaced by the row's field, percent-encoded (e.g. /users/{id}).",
+    )
+
+    def placeholders(self) -> list[str]:
+        return _PLACEHOLDER.findall(self.url)
+
+    def for_row(self, row: dict[str, Any]) -> str:
+        """The URL of ``row``: each placeholder percent-encoded, so a value cannot leave
+        its path segment."""
+        return _PLACEHOLDER.sub(lambda m: quote(str(row[m.group(1)]), safe=""), self.url)
+
+
+class HttpOptions(StoredLedgerOptions):
     handler: str = Field(default="http", description="Which handler this target uses.")
     url: str = Field(
         description="Endpoint receiving each batch (http:// or https://); shown with any "
@@ -164,6 +198,11 @@ class HttpOptions(HandlerOptions):
         "row, or {envelope: [...]}) into the batch, so server-assigned ids reach the next "
         "handler and child datasets.",
     )
+    delete: HttpDelete | None = Field(
+        default=None,
+        description="With ledger: true, how destroy deletes a row it wrote: {method: DELETE, "
+        "url: /users/{id}}; without it destroy lists the target as 'cannot undo'.",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -179,6 +218,27 @@ class HttpOptions(HandlerOptions):
             if problem is not None:
                 data["url"] = _Refused(problem, redact_url(url))
         return data
+
+    @model_validator(mode="after")
+    def _ledger_without_read_back(self) -> HttpOptions:
+        if self.ledger and self.read_back:
+            raise ValueError(
+                "ledger: true with read_back: true: the ids the server assigned to rows an "
+                "earlier apply wrote are not kept, so their children could not get them; "
+                "generate the ids in the manifest, or drop one of the two"
+            )
+        return self
+
+    def ledger_problem(self, fields: Sequence[str]) -> str | None:
+        if self.delete is None:
+            return None
+        unknown = [p for p in self.delete.placeholders() if p not in fields]
+        if unknown:
+            return (
+                f"delete url {self.delete.url!r} names {', '.join(repr(u) for u in unknown)}, "
+                f"not a field of the rows (fields: {', '.join(fields)})"
+            )
+        return None
 
     @field_validator("url", "headers", mode="before")
     @classmethod

@@ -25,7 +25,7 @@ import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
@@ -33,6 +33,7 @@ from seedrunner.handlers.base import HandlerContext, HandlerOptions, ResourcePoo
 from seedrunner.handlers.jsonable import dumps_row, to_jsonable
 from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.redact import redact_url, scrub
+from seedrunner.state.storeoptions import StoredLedgerOptions
 
 if TYPE_CHECKING:
     import redis
@@ -46,7 +47,7 @@ def seeded_uuid(seed: int, dataset: str, index: int) -> uuid.UUID:
     return uuid.UUID(int=int.from_bytes(digest[:16], "big"), version=4)
 
 
-class RedisOptions(HandlerOptions):
+class RedisOptions(StoredLedgerOptions):
     handler: str = Field(default="redis", description="Which handler this target uses.")
     url: str = Field(
         description="Redis URL: redis://[user:password@]host:port/db, rediss:// for TLS, or "
@@ -68,6 +69,16 @@ class RedisOptions(HandlerOptions):
     timeout: float = Field(
         default=10.0, gt=0, description="Seconds to wait for a connection or a reply."
     )
+
+    @model_validator(mode="after")
+    def _ledger_owns_its_keys(self) -> RedisOptions:
+        if self.ledger and not self.overwrite:
+            raise ValueError(
+                "ledger: true with overwrite: false: destroy deletes the keys the ledger "
+                "records, and could not tell keys seedrunner set from keys left alone; "
+                "drop overwrite: false (with a ledger, apply never rewrites a key it set)"
+            )
+        return self
 
     def __repr_args__(self) -> Any:
         for key, value in super().__repr_args__():
@@ -184,6 +195,17 @@ class RedisHandler:
     def close(self, error: BaseException | None) -> None:
         """Nothing to commit or roll back: every batch was final once it was sent."""
         self._client = None
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the keys of ``batch``'s rows (destroy, with ``ledger: true``); how many
+        existed.  Deleting a key already gone is no error, so an interrupted destroy can
+        run again."""
+        if batch.size == 0:
+            return 0
+        keys = self.keys(batch)
+        what = f"delete batch {batch.index}"
+        gone: int = self._retrying(what, lambda: self._client.delete(*keys))
+        return gone
 
     # -- keys -------------------------------------------------------------------------
 

@@ -44,7 +44,7 @@ from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
 from seedrunner.state import locks
-from seedrunner.state.fingerprint import FingerprintParts, changed_since
+from seedrunner.state.fingerprint import refusal
 from seedrunner.state.sqlledger import (
     DEFAULT_TABLE,
     Applied,
@@ -622,28 +622,16 @@ class SqlAlchemyHandler:
 
     def _lock(self, ctx: HandlerContext) -> None:
         """Hold this database's apply lock for the rest of the run (once per URL)."""
-        url = resolve_url(self.options.url, ctx.base_dir)
-        name = locks.lock_name(url, self.options.ledger_table, self.options.schema_)
-        holder = locks.me(ctx.run_id)
-        label = redact_url(self.options.url)
-
-        def take() -> Any:
-            lock: Any
-            if url.get_backend_name() == "sqlite":
-                path = locks.sqlite_lock_path(url)
-                if path is None:
-                    return None  # an in-memory database is this process's alone
-                lock = locks.FileLock(path)
-            else:
-                holders = locks.holders_table(
-                    f"{self.options.ledger_table}_lock", self.options.schema_
-                )
-                lock = locks.ServerLock(connect(ctx.resources, self._engine), name, holders)
-            locks.acquire(lock, label, holder, ctx.lock_timeout)
-            return lock
-
-        key = f"seedrunner-lock:{url.render_as_string(hide_password=False)}:{name}"
-        ctx.resources.get(key, take, lambda lock: lock.release() if lock is not None else None)
+        locks.hold(
+            ctx.resources,
+            resolve_url(self.options.url, ctx.base_dir),
+            self.options.ledger_table,
+            self.options.schema_,
+            run_id=ctx.run_id,
+            timeout=ctx.lock_timeout,
+            label=redact_url(self.options.url),
+            connect=lambda: connect(ctx.resources, self._engine),
+        )
 
     def _changed_spec(self, ctx: HandlerContext, other: set[str], scoped: Link | None) -> str:
         """Why rows of another fingerprint are refused: which parts changed, and where."""
@@ -654,15 +642,7 @@ class SqlAlchemyHandler:
         finally:
             if scoped is None:
                 reader.close()
-        changed = changed_since(FingerprintParts(ctx.spec_parts), recorded.values())
-        what = ", ".join(changed) if changed else "unknown (written before specs were kept)"
-        where = f" ({ctx.where})" if ctx.where else ""
-        return (
-            f"dataset '{ctx.dataset}'{where} was written to {self._label} by a different "
-            f"spec; changed since: {what}. The rows there are not the rows this manifest "
-            "would write: restore what changed, or run apply --replace to delete them and "
-            "write this spec's rows"
-        )
+        return refusal(ctx.dataset, ctx.where, self._label, ctx.spec_parts, recorded.values())
 
     def _record(
         self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]

@@ -270,7 +270,7 @@ class _Planner:
             transforms=compile_transforms(
                 self.m, name, ds, self.out, seed=base_seed, fields=output
             ),
-            targets=compile_targets(self.m, name, ds, self.out),
+            targets=compile_targets(self.m, name, ds, self.out, fields=output),
             parents=parents,
             skip_validation=skipped,
             validator=None if shape.kind == "schemaless" else RowValidator(shape),

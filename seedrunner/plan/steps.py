@@ -69,6 +69,7 @@ class TargetPlan:
     handler: str
     handler_cls: type[Any]
     options: HandlerOptions
+    state: TargetPlan | None = None  # the sqlalchemy target holding a stored ledger (`state:`)
 
     def display_options(self) -> dict[str, Any]:
         opts = self.options.model_dump(exclude={"handler"}, exclude_defaults=True)

@@ -14,6 +14,11 @@ from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
 from seedrunner.plan.steps import TargetPlan
 from seedrunner.redact import is_secret_key, register_secrets, scrub
+from seedrunner.state.storeoptions import (
+    StoredLedgerOptions,
+    sqlite_state_conflict,
+    state_problem,
+)
 
 
 def _add(
@@ -82,11 +87,35 @@ def _resolve(
     except ValidationError as exc:
         option_problems(m, out, label, handler, cls, exc, path)
         return None
-    return TargetPlan(label, handler, cls, opts)
+    plan = TargetPlan(label, handler, cls, opts)
+    if isinstance(opts, StoredLedgerOptions) and opts.ledger:
+        plan.state = _state_target(m, out, opts, path)
+    return plan
+
+
+def _state_target(
+    m: Manifest, out: ProblemCollector, opts: StoredLedgerOptions, path: Path
+) -> TargetPlan | None:
+    """The sqlalchemy target holding a stored ledger (None: the local state file)."""
+    problem = state_problem(opts, m.targets)
+    if problem is not None:
+        _add(m, out, problem[0], (*path, "state"), problem[1], code="SR-E030")
+        return None
+    if opts.state is None:
+        return None
+    name = opts.state
+    state = _resolve(m, out, f"target '{name}'", m.targets[name], ("targets", name))
+    if state is not None:
+        state.name = name
+    return state
 
 
 def compile_targets(
-    m: Manifest, dataset: str, ds: S.DatasetSpec, out: ProblemCollector
+    m: Manifest,
+    dataset: str,
+    ds: S.DatasetSpec,
+    out: ProblemCollector,
+    fields: list[str] | None = None,
 ) -> list[TargetPlan]:
     plans: list[TargetPlan] = []
     names = list(m.targets)
@@ -118,4 +147,13 @@ def compile_targets(
                 plan.name = f"{plan.handler}[{i}]"
         if plan is not None:
             plans.append(plan)
+            if isinstance(plan.options, StoredLedgerOptions) and plan.options.ledger:
+                problem = plan.options.ledger_problem(fields or []) or sqlite_state_conflict(
+                    plan.options, [e for e in ds.persist if isinstance(e, str)], m.targets
+                )
+                if problem is not None:
+                    where: Path = ("targets", entry) if isinstance(entry, str) else (
+                        "datasets", dataset, "persist", i,
+                    )  # fmt: skip
+                    _add(m, out, f"{plan.name} in dataset '{dataset}': {problem}", where, None)
     return plans

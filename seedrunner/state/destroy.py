@@ -20,12 +20,15 @@ from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.keys import KeyStore
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
+from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.handlers.fileledger import undo_file
 from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
+from seedrunner.state.stored import StoredLedger
+from seedrunner.state.storeoptions import keeps_stored_ledger
 from seedrunner.transforms import TransformContext, apply_transform
 
 
@@ -89,12 +92,16 @@ def _undo(
     result = Undone(dp.name, target.name)
     if isinstance(target.options, AppendableOptions) and target.options.ledger:
         return _undo_file(plan, dp, target.options, result, lock_timeout)
-    if not isinstance(target.options, SqlAlchemyOptions):
+    handler: Any
+    if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
+        handler = StoredLedger(adapt(target.handler_cls(target.options)), target)
+    elif isinstance(target.options, SqlAlchemyOptions):
+        handler = SqlAlchemyHandler(target.options)
+    else:
         keeps = getattr(target.options, "ledger", False)
         why = "destroy does not remove file rows yet" if keeps else "keeps no ledger"
         result.status, result.note = "cannot undo", f"handler {target.handler}: {why}"
         return result
-    handler = SqlAlchemyHandler(target.options)
     ctx = HandlerContext(
         dataset=dp.name,
         target=target.name,
@@ -106,6 +113,7 @@ def _undo(
         seed=dp.seed,
         base_dir=plan.base_dir,
         resources=resources,
+        retries=target.options.retry_policy(dp.retries),
         options=target.options,
         manifest=plan.manifest,
         position=position,

@@ -64,6 +64,22 @@ def changed_since(current: FingerprintParts, recorded: Iterable[str]) -> list[st
     return sorted(changed)
 
 
+def refusal(
+    dataset: str, where: str, label: str, current: dict[str, str], recorded: Iterable[str]
+) -> str:
+    """Why rows written by another spec are refused: what changed, where, and the ways out.
+    ``recorded`` holds the parts of the other fingerprints, as ledgers keep them."""
+    changed = changed_since(FingerprintParts(current), recorded)
+    what = ", ".join(changed) if changed else "unknown (written before specs were kept)"
+    at = f" ({where})" if where else ""
+    return (
+        f"dataset '{dataset}'{at} was written to {label} by a different "
+        f"spec; changed since: {what}. The rows there are not the rows this manifest "
+        "would write: restore what changed, or run apply --replace to delete them and "
+        "write this spec's rows"
+    )
+
+
 def _canonical(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":"))
 

@@ -17,15 +17,19 @@ import json
 import os
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seedrunner.errors import HandlerError
 from seedrunner.generate.streams import wall_clock
+
+if TYPE_CHECKING:
+    from seedrunner.handlers.base import ResourcePool
 
 POLL = 0.2  # seconds between tries while waiting for a lock
 
@@ -203,3 +207,37 @@ def sqlite_lock_path(url: sa.URL) -> Path | None:
     """The lock file beside a SQLite database file (None for an in-memory database)."""
     database = sqlite_file(url)
     return None if database is None else database.with_name(database.name + ".seedrunner-lock")
+
+
+def hold(
+    resources: ResourcePool,
+    url: sa.URL,
+    ledger: str,
+    schema: str | None,
+    *,
+    run_id: str,
+    timeout: float,
+    label: str,
+    connect: Callable[[], Any],
+) -> None:
+    """Hold the apply lock of the ledger ``ledger`` (in ``schema``) of the database at
+    ``url`` for the rest of the run: once per run, however many steps ask (``resources``
+    keeps it, and releases it when the run ends).  ``connect`` opens the connection a
+    server lock lives on."""
+    name = lock_name(url, ledger, schema)
+    holder = me(run_id)
+
+    def take() -> Any:
+        lock: Any
+        if url.get_backend_name() == "sqlite":
+            path = sqlite_lock_path(url)
+            if path is None:
+                return None  # an in-memory database is this process's alone
+            lock = FileLock(path)
+        else:
+            lock = ServerLock(connect(), name, holders_table(f"{ledger}_lock", schema))
+        acquire(lock, label, holder, timeout)
+        return lock
+
+    key = f"seedrunner-lock:{url.render_as_string(hide_password=False)}:{name}"
+    resources.get(key, take, lambda lock: lock.release() if lock is not None else None)

@@ -8,7 +8,8 @@ rebuilt, and each rebuilt dataset must come out with exactly the fingerprint the
 records before anything is deleted: when it does not (the model's code or the Faker
 version changed, which no manifest can put back), nothing is touched and the refusal
 says so.  Ledgered files need no spec: their ledger's offsets say which bytes are
-seedrunner's, so a file of another spec is simply removed.
+seedrunner's, so a file of another spec is simply removed.  Ledgers in a state store (HTTP,
+Redis, plugins) are read like SQL ledgers, and their rows removed by the same destroy.
 
 What holds after a failure: each step's delete commits with its ledger rows, so an
 interrupted replace leaves some steps replaced and the rest as they were; apply
@@ -31,10 +32,12 @@ from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.state import stored
 from seedrunner.state.destroy import Undone, destroy, undo_file_target
 from seedrunner.state.fingerprint import SPEC_EXCLUDED, FingerprintParts
 from seedrunner.state.sqlledger import StepKey
 from seedrunner.state.status import read_ledger
+from seedrunner.state.storeoptions import keeps_stored_ledger
 
 #: parts no manifest edit can put back: the rows they describe cannot be regenerated
 _UNREBUILDABLE = ("model", "versions")
@@ -94,11 +97,17 @@ def _earlier_specs(plan: Plan) -> list[Earlier]:
             current = d.fingerprint.digest if d.fingerprint is not None else ""
             for position, t in enumerate(d.targets):
                 options = t.options
-                if not isinstance(options, SqlAlchemyOptions) or not options.ledger:
-                    continue
                 key = StepKey(plan.manifest, d.name, t.name, position)
-                applied, specs = read_ledger(plan, options, key, resources, current)
-                for digest in sorted(applied.fingerprints - {current}):
+                if keeps_stored_ledger(options):
+                    found = stored.read_state(t, plan.base_dir, key, current, resources)
+                    pending = {p.fingerprint for p in found.pending}
+                    digests, specs = found.applied.fingerprints | pending, found.specs
+                elif isinstance(options, SqlAlchemyOptions) and options.ledger:
+                    applied, specs = read_ledger(plan, options, key, resources, current)
+                    digests = applied.fingerprints
+                else:
+                    continue
+                for digest in sorted(digests - {current}):
                     text = specs.get(digest)
                     parts = FingerprintParts(json.loads(text)) if text else None
                     out.append(Earlier(d.name, t.name, digest, parts))

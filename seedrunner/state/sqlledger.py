@@ -29,6 +29,8 @@ one row per written range (the ledger's step columns, fingerprint, row_start, ro
 and ``keys``, a JSON list of each row's key values in row order).  Generated keys need
 no such record: they are regenerated from the spec.  Assigned ones are needed again
 when a batch is skipped (its children still take their parents' keys) and by destroy.
+Targets with no transactions keep the same tables in a state store, plus
+``<ledger>_pending`` (``state.stored``).
 """
 
 from __future__ import annotations
@@ -63,6 +65,11 @@ def _step_columns() -> list[sa.Column[Any]]:
 
 def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
     """The ledger's table definition (on its own MetaData: it is not the user's model)."""
+    return step_table(name, "written_at", schema)
+
+
+def step_table(name: str, time_column: str, schema: str | None = None) -> sa.Table:
+    """A table of row ranges per step, laid out as the ledger (``time_column`` last)."""
     return sa.Table(
         name,
         sa.MetaData(),
@@ -70,10 +77,21 @@ def ledger_table(name: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Tab
         sa.Column("schema_version", sa.Integer, nullable=False),
         sa.Column("run_id", sa.String(64), nullable=False),
         *_step_columns(),
-        sa.Column("written_at", sa.DateTime, nullable=False),
+        sa.Column(time_column, sa.DateTime, nullable=False),
         sa.Index(f"ix_{name}_step", "manifest", "dataset", "target", "position"),
         schema=schema,
     )
+
+
+def of_step(table: sa.Table, key: StepKey) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses selecting ``key``'s rows of a ``step_table``."""
+    c = table.c
+    return [
+        c.manifest == key.manifest,
+        c.dataset == key.dataset,
+        c.target == key.target,
+        c.position == key.position,
+    ]
 
 
 def specs_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
@@ -174,7 +192,7 @@ def read_applied(conn: Connection, table: sa.Table, key: StepKey) -> Applied:
         return Applied()
     c = table.c
     rows = conn.execute(
-        sa.select(c.fingerprint, c.row_start, c.row_stop).where(*_step_where(table, key))
+        sa.select(c.fingerprint, c.row_start, c.row_stop).where(*of_step(table, key))
     )
     applied = Applied()
     for fingerprint, start, stop in rows:
@@ -214,7 +232,7 @@ def record(
 
 def forget(conn: Connection, table: sa.Table, key: StepKey) -> None:
     """Drop every ledger row of ``key`` (after its rows were deleted, same transaction)."""
-    conn.execute(table.delete().where(*_step_where(table, key)))
+    conn.execute(table.delete().where(*of_step(table, key)))
 
 
 def keys_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
@@ -228,16 +246,6 @@ def keys_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Tab
         sa.Index(f"ix_{ledger}_keys_step", "manifest", "dataset", "target", "position"),
         schema=schema,
     )
-
-
-def _step_where(table: sa.Table, key: StepKey) -> list[Any]:
-    c = table.c
-    return [
-        c.manifest == key.manifest,
-        c.dataset == key.dataset,
-        c.target == key.target,
-        c.position == key.position,
-    ]
 
 
 def record_keys(
@@ -273,7 +281,7 @@ def read_keys(
     c = table.c
     found = conn.execute(
         sa.select(c.row_start, c["keys"]).where(
-            *_step_where(table, key),
+            *of_step(table, key),
             c.fingerprint == fingerprint,
             c.row_start < stop,
             c.row_stop > start,
@@ -290,4 +298,4 @@ def read_keys(
 def forget_keys(conn: Connection, table: sa.Table, key: StepKey) -> None:
     """Drop the recorded keys of ``key`` (with its ledger rows, same transaction)."""
     if sa.inspect(conn).has_table(table.name, schema=table.schema):
-        conn.execute(table.delete().where(*_step_where(table, key)))
+        conn.execute(table.delete().where(*of_step(table, key)))

@@ -21,6 +21,7 @@ from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
 from seedrunner.handlers.sqlerrors import describe
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 from seedrunner.redact import scrub
+from seedrunner.state import stored
 from seedrunner.state.fingerprint import changed_since
 from seedrunner.state.locks import sqlite_file
 from seedrunner.state.sqlledger import (
@@ -31,6 +32,7 @@ from seedrunner.state.sqlledger import (
     read_specs,
     specs_table,
 )
+from seedrunner.state.storeoptions import keeps_stored_ledger
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,7 @@ class TargetState:
     changed: tuple[str, ...] = ()  # with other_spec: the fingerprint parts that differ
     undoable: bool = True  # can destroy remove these rows
     undo_note: str = ""  # files: what destroy would do to the file, or why it cannot
+    pending: int = 0  # rows sent whose outcome a crash left unknown (sent again by apply)
     error: str | None = None  # the ledger could not be read
 
     @property
@@ -71,6 +74,7 @@ class TargetState:
             "other_spec": self.other_spec,
             "changed": list(self.changed),
             "error": self.error,
+            "pending": self.pending,
             "undoable": self.undoable,
             "undo_note": self.undo_note,
         }
@@ -97,6 +101,8 @@ def _state(
     fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
     if isinstance(options, AppendableOptions) and options.ledger:
         return _file_state(plan, d, t, options, fingerprint)
+    if keeps_stored_ledger(options):
+        return _stored_state(plan, d, position, t, resources)
     if not isinstance(options, SqlAlchemyOptions) or not options.ledger:
         return TargetState(d.name, t.name, total, ledger=False)
     key = StepKey(plan.manifest, d.name, t.name, position)
@@ -139,6 +145,33 @@ def _file_state(
         return TargetState(d.name, t.name, total, ledger=True, other_spec=True, undo_note=note)
     applied = min(ledger.rows, total)
     return TargetState(d.name, t.name, total, ledger=True, applied=applied, undo_note=note)
+
+
+def _stored_state(
+    plan: Plan, d: DatasetPlan, position: int, t: TargetPlan, resources: ResourcePool
+) -> TargetState:
+    """A ledger in a state store (HTTP, Redis, plugins); pending batches are to write."""
+    total = d.count.total
+    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
+    undoable = stored.can_undo(t.handler_cls, t.options)
+    note = "" if undoable else stored.StoredLedger.cannot_undo_reason(t)
+    key = StepKey(plan.manifest, d.name, t.name, position)
+    try:
+        found = stored.read_state(t, plan.base_dir, key, fingerprint, resources)
+    except Exception as e:  # any failure to read is "unknown", never a crash of plan
+        cause = describe(e) if isinstance(e, DBAPIError) else f"{type(e).__name__}: {e}"
+        error = scrub(cause.splitlines()[0])
+        return TargetState(
+            d.name, t.name, total, ledger=True, error=error, undoable=undoable, undo_note=note
+        )
+    missing = found.applied.missing(fingerprint, 0, total) if total else []
+    others = found.applied.fingerprints | {p.fingerprint for p in found.pending}
+    changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
+    return TargetState(
+        d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
+        other_spec=bool(others - {fingerprint}), changed=tuple(changed), undoable=undoable,
+        undo_note=note, pending=sum(p.stop - p.start for p in found.pending),
+    )  # fmt: skip
 
 
 def read_ledger(
