@@ -369,6 +369,20 @@ def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
     return guarded
 
 
+# Faker's own machinery, not providers: reseeding (rows stop being reproducible), swapping
+# formatters, and calling providers by name (``fake.format('pystr', max_chars=...)``, which
+# would pass the size check by another name).
+_FAKER_INTERNALS = frozenset(
+    {
+        "add_provider", "cache_pattern", "del_arguments", "factories", "format",
+        "generator_attrs", "get_arguments", "get_formatter", "get_providers", "items",
+        "parse", "provider", "providers", "seed", "seed_instance", "seed_locale",
+        "set_arguments", "set_formatter",
+    }
+)  # fmt: skip
+_RANDOM_STATE = frozenset({"seed", "setstate", "getstate"})
+
+
 def _guarded_concat(parts: Iterable[str]) -> str:
     """``"".join`` that refuses before joining more than ``MAX_OUTPUT`` characters."""
     items = list(parts)
@@ -421,6 +435,14 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         _calls_made.set(made)
         _check_call(obj, args, kwargs)
         return super().call(context, obj, *args, **kwargs)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        module = type(obj).__module__
+        if module.startswith("faker.") and attr in _FAKER_INTERNALS:
+            return False
+        if module == "random" and attr in _RANDOM_STATE:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
 
     def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
         wrapped = super().wrap_str_format(value)

@@ -57,6 +57,14 @@ TEMPLATE_PAYLOADS = {
     "faker_pystr": "{{ fake.pystr(max_chars=999999999)|length }}",
     "faker_paragraphs": "{{ fake.paragraphs(nb=99999999)|length }}",
     "faker_binary_positional": "{{ fake.binary(999999999)|length }}",
+    # Faker's machinery: reseeding breaks reproducible rows; format() calls by another name
+    "fake_seed_instance": "{{ fake.seed_instance(1) }}x",
+    "fake_random_seed": "{{ fake.random.seed(1) }}x",
+    "fake_random_setstate": "{{ fake.random.setstate(fake.random.getstate()) }}x",
+    "fake_factories": "{{ fake.factories[0].providers|length }}",
+    "fake_format_bypass": "{{ fake.format('pystr', max_chars=999999999)|length }}",
+    "fake_set_formatter": "{{ fake.factories[0].set_formatter('name', fake.pystr) }}x",
+    "fake_attr_seed": "{{ (fake|attr('seed_instance'))(1) }}x",
     "nested_loop_behind_if": (
         "{% if index > 1000 %}{% for a in 'x' * 60000 %}{% for b in 'x' * 60000 %}"
         "{% endfor %}{% endfor %}{% endif %}x"
