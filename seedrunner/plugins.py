@@ -6,6 +6,7 @@ naming the plugin, its entry point and its distribution, never raised raw.
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -38,3 +39,18 @@ def load_entry_point(group: str, name: str, kind: str) -> tuple[Any, str] | None
                 "fix or uninstall the plugin distribution",
             ) from None
     return None
+
+
+def standard_library_origin(obj: object) -> str | None:
+    """The standard-library module ``obj`` comes from, or None.
+
+    A handler or transform named by dotted path is code the manifest's author wrote;
+    nothing from the standard library or builtins is one (``os:system``,
+    ``builtins:eval``, ``subprocess:call``), so such a reference is refused before any
+    part of it is called, even when its signature would accept the arguments.
+    """
+    module = getattr(obj, "__module__", None)
+    if not isinstance(module, str):
+        return None
+    top = module.partition(".")[0]
+    return module if top in sys.stdlib_module_names else None

@@ -8,7 +8,16 @@ its templates run in ``ImmutableSandboxedEnvironment`` with:
   and ``lipsum`` are removed; ``range`` is replaced by one with a per-render budget, so nested
   loops cannot run for minutes);
 - ``*`` and ``**`` intercepted, so ``'a' * 10**8`` or ``10 ** (10 ** 8)`` fail at once;
-- a cap on the size of every rendered value;
+- every other way to build a huge value in one C call refused before the call: format widths
+  (``'%999999999d' % 1``, ``'{:>999999999}'.format(1)``, ``|format``), padding and repeats
+  (``center``, ``ljust``, ``zfill``, ``expandtabs``, ``|center``, ``|indent``, ``|batch``,
+  ``|slice``), multiplying joins and replaces (``big.replace('', big)``), size arguments
+  of Faker (``fake.pystr(max_chars=10**9)``), and every concatenation (``~``, ``+``, the
+  output of macros and of the whole template) is capped while it is built;
+- a cap on the size of every rendered value, and a budget of calls per render;
+- no ``{% include %}``, ``{% import %}`` or ``{% extends %}`` and no loop inside a loop, so
+  the work of one render is bounded by the size of its values even when the plan-time
+  sample render never reached the branch (``{% if index > 3 %}<bomb>{% endif %}``);
 - a static check at parse time: any attribute or key starting with ``_`` (``.__class__``,
   ``|attr('__class__')``, ``'{0.__class__}'.format``) is refused before anything renders,
   so the error names the attribute and the template's line;
@@ -20,14 +29,17 @@ its templates run in ``ImmutableSandboxedEnvironment`` with:
 from __future__ import annotations
 
 import contextvars
+import inspect
 import re
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
-from types import FrameType
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sized
+from functools import wraps
+from types import BuiltinMethodType, FrameType, MethodType
 from typing import Any
 
 from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 from jinja2.utils import missing
@@ -36,9 +48,10 @@ MAX_OUTPUT = 64 * 1024  # characters per rendered value
 MAX_REPEAT = 64 * 1024  # longest string or list a `*` may build
 MAX_EXPONENT_BITS = 256  # `**` results are capped by size, not by time
 RANGE_BUDGET = 100_000  # items all `range()` calls of one render may yield together
-TEMPLATE_FILENAME = "<template>"  # the code filename Jinja compiles string templates under
+CALL_BUDGET = 100_000  # calls (functions, methods, macros) one render may make
 
 _range_used: contextvars.ContextVar[int] = contextvars.ContextVar("range_used", default=0)
+_calls_made: contextvars.ContextVar[int] = contextvars.ContextVar("calls_made", default=0)
 
 __all__ = [
     "MAX_OUTPUT",
@@ -49,6 +62,8 @@ __all__ = [
     "UndefinedError",
     "UnsafeTemplateError",
     "UnsetVariableError",
+    "check_faker_sizes",
+    "check_format",
     "new_environment",
     "render_guarded",
     "unsafe_use",
@@ -168,6 +183,224 @@ def unsafe_use(ast: nodes.Template) -> tuple[str, int] | None:
     return None
 
 
+_LOADING = {
+    nodes.Include: "include",
+    nodes.Import: "import",
+    nodes.FromImport: "from ... import",
+    nodes.Extends: "extends",
+}
+
+
+def unsafe_construct(ast: nodes.Template) -> tuple[str, int] | None:
+    """A construct templates may not use (message, line), or None.
+
+    Templates have no loader, so ``include``/``import``/``extends`` could only fail row by
+    row.  A loop inside a loop (or inside a macro, which a loop may call) multiplies the
+    sizes of two values, and an empty loop body calls nothing a budget could count
+    (two 60,000-character strings make 3.6 billion iterations), so it is refused by shape.
+    """
+    for node in ast.find_all(tuple(_LOADING)):
+        return f"template uses '{{% {_LOADING[type(node)]} %}}' (no other templates)", node.lineno
+    for outer in ast.find_all((nodes.For, nodes.Macro, nodes.CallBlock)):
+        inner = next(outer.find_all(nodes.For), None)
+        if inner is not None:
+            where = "a loop" if isinstance(outer, nodes.For) else "a macro"
+            return f"template nests a loop inside {where} (line {outer.lineno})", inner.lineno
+    return None
+
+
+# -- size checks before a value is built ------------------------------------------------------
+
+_PERCENT_SPEC = re.compile(r"%(?:\([^)]*\))?[#0\- +]*(\*|\d+)?(?:\.(\*|\d+))?")
+_BRACE_SPEC = re.compile(r"\{[^{}]*:([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}")
+_FAKER_SIZE_PARAM = re.compile(
+    r"^(nb(_\w+)?|\w*length|\w*chars|\w*size|num_\w+|\w*digits|\w*_rows|count|depth|deep)$"
+)
+
+
+def _too_big(size: int, what: str) -> None:
+    if size > MAX_OUTPUT:
+        raise SecurityError(f"{what} would build {size:,} items (limit {MAX_OUTPUT:,})")
+
+
+def _check_width(width: str | None, fmt: str) -> None:
+    if width == "*":
+        raise SecurityError(f"format {fmt[:40]!r} takes its width from an argument ('*')")
+    if width is not None and (len(width) > 9 or int(width) > MAX_OUTPUT):
+        raise SecurityError(
+            f"format {fmt[:40]!r} pads to {width} characters (limit {MAX_OUTPUT:,})"
+        )
+
+
+def check_format(fmt: object, style: str) -> None:
+    """Refuse ``%``- or ``{}``-format strings whose width or precision could be huge."""
+    if not isinstance(fmt, str):
+        return
+    if style == "%":
+        for m in _PERCENT_SPEC.finditer(fmt):
+            for width in m.groups():
+                _check_width(width, fmt)
+        return
+    for m in _BRACE_SPEC.finditer(fmt):
+        spec = m.group(1)
+        if "{" in spec:
+            _check_width("*", fmt)
+        for width in re.findall(r"\d+", spec):
+            _check_width(width, fmt)
+
+
+def _count(value: object) -> int:
+    return len(value) if isinstance(value, Sized) else 0
+
+
+def _replace_size(s: object, old: object, new: object) -> int:
+    if not (isinstance(s, str) and isinstance(old, str) and isinstance(new, str)):
+        return 0
+    hits = s.count(old) if old else len(s) + 1
+    return len(s) + hits * len(new)
+
+
+def _int(value: object) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _str_method_size(name: str, s: str, a: dict[str, Any]) -> int:
+    if name in ("center", "ljust", "rjust", "zfill"):
+        return _int(a.get("width"))
+    if name == "expandtabs":
+        return len(s) * _int(a.get("tabsize", 8))
+    if name == "replace":
+        return _replace_size(s, a.get("old"), a.get("new"))
+    if name == "join":
+        return len(s) * _count(a.get("iterable"))
+    return 0
+
+
+_STR_PARAMS = {
+    "center": ("width", "fillchar"),
+    "ljust": ("width", "fillchar"),
+    "rjust": ("width", "fillchar"),
+    "zfill": ("width",),
+    "expandtabs": ("tabsize",),
+    "replace": ("old", "new", "count"),
+    "join": ("iterable",),
+}
+
+
+def _bind(
+    names: tuple[str, ...], args: tuple[Any, ...], kwargs: Mapping[str, Any]
+) -> dict[str, Any]:
+    return {**dict(zip(names, args, strict=False)), **kwargs}
+
+
+def _check_call(obj: Any, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    """Refuse a call from a template that would build a huge value in one step."""
+    owner = getattr(obj, "__self__", None)
+    if isinstance(obj, BuiltinMethodType) and isinstance(owner, str):
+        params = _STR_PARAMS.get(obj.__name__)
+        if params is not None:
+            size = _str_method_size(obj.__name__, owner, _bind(params, args, kwargs))
+            _too_big(size, f"str.{obj.__name__}()")
+    elif (
+        isinstance(obj, MethodType)
+        and type(owner).__module__.startswith("faker.")
+        and any(_int(v) > MAX_REPEAT for v in (*args, *kwargs.values()))
+    ):
+        check_faker_sizes(obj, args, kwargs)
+
+
+def check_faker_sizes(method: MethodType, args: tuple[Any, ...], kwargs: Mapping[str, Any]) -> None:
+    try:
+        bound = inspect.signature(method).bind_partial(*args, **kwargs)
+    except (TypeError, ValueError):
+        return  # Faker reports the bad call itself
+    for name, value in bound.arguments.items():
+        if _FAKER_SIZE_PARAM.match(name) and _int(value) > MAX_REPEAT:
+            raise SecurityError(
+                f"{method.__name__}({name}={value}) asks for more than {MAX_REPEAT:,} items"
+            )
+
+
+def _filter_size(name: str, a: dict[str, Any]) -> int:
+    value = a.get("value")
+    text = value if isinstance(value, str) else ""
+    if name == "center":
+        return _int(a.get("width"))
+    if name == "indent":
+        width = a.get("width", 4)
+        pad = len(width) if isinstance(width, str) else _int(width)
+        return len(text) + (text.count("\n") + 1) * pad
+    if name == "wordwrap":
+        wrap = a.get("wrapstring") or "\n"
+        return len(text) + (len(text) // max(_int(a.get("width", 79)), 1) + 1) * _count(wrap)
+    if name == "replace":
+        return _replace_size(value, a.get("old"), a.get("new"))
+    if name == "join":
+        return _count(a.get("d", "")) * _count(value)
+    if name in ("slice", "batch"):
+        return _int(a.get("count"))
+    if name == "format":
+        check_format(value, "%")
+    return 0
+
+
+_FILTER_PARAMS = {
+    "center": ("value", "width"),
+    "indent": ("value", "width"),
+    "wordwrap": ("value", "width", "break_long_words", "wrapstring"),
+    "replace": ("value", "old", "new", "count"),
+    "join": ("value", "d", "attribute"),
+    "slice": ("value", "count", "fill_with"),
+    "batch": ("value", "count", "fill_with"),
+    "format": ("value",),
+}
+
+
+def _guard_filter(name: str, func: Callable[..., Any]) -> Callable[..., Any]:
+    """``func`` with a size check first; the Jinja pass-argument (if any) is kept in place."""
+    skip = 1 if getattr(func, "jinja_pass_arg", None) is not None else 0
+    params = _FILTER_PARAMS[name]
+
+    @wraps(func)
+    def guarded(*args: Any, **kwargs: Any) -> Any:
+        _too_big(_filter_size(name, _bind(params, args[skip:], kwargs)), f"|{name}")
+        return func(*args, **kwargs)
+
+    return guarded
+
+
+# Faker's own machinery, not providers: reseeding (rows stop being reproducible), swapping
+# formatters, and calling providers by name (``fake.format('pystr', max_chars=...)``, which
+# would pass the size check by another name).
+_FAKER_INTERNALS = frozenset(
+    {
+        "add_provider", "cache_pattern", "del_arguments", "factories", "format",
+        "generator_attrs", "get_arguments", "get_formatter", "get_providers", "items",
+        "parse", "provider", "providers", "seed", "seed_instance", "seed_locale",
+        "set_arguments", "set_formatter",
+    }
+)  # fmt: skip
+_RANDOM_STATE = frozenset({"seed", "setstate", "getstate"})
+
+
+def _guarded_concat(parts: Iterable[str]) -> str:
+    """``"".join`` that refuses before joining more than ``MAX_OUTPUT`` characters."""
+    items = list(parts)
+    _too_big(sum(map(len, items)), "template output")
+    return "".join(items)
+
+
+class _GuardedCodeGenerator(CodeGenerator):
+    """Compiles ``a ~ b`` to the environment's capped concat instead of a plain join."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.concat(map(str, (")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write(")))")
+
+
 def _budget_range(*args: int) -> range:
     r = range(*args)
     used = _range_used.get() + len(r)
@@ -180,7 +413,9 @@ def _budget_range(*args: int) -> range:
 
 
 class GuardedEnvironment(ImmutableSandboxedEnvironment):
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
+    code_generator_class = _GuardedCodeGenerator
+    concat = staticmethod(_guarded_concat)
 
     def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
         ast = super()._parse(source, name, filename)
@@ -188,7 +423,32 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         if found is not None:
             attr, lineno = found
             raise UnsafeTemplateError(f"template uses unsafe attribute '{attr}'", lineno)
+        construct = unsafe_construct(ast)
+        if construct is not None:
+            raise UnsafeTemplateError(*construct)
         return ast
+
+    def call(self, context: Any, obj: Any, /, *args: Any, **kwargs: Any) -> Any:
+        made = _calls_made.get() + 1
+        if made > CALL_BUDGET:
+            raise SecurityError(f"template makes more than {CALL_BUDGET:,} calls in one render")
+        _calls_made.set(made)
+        _check_call(obj, args, kwargs)
+        return super().call(context, obj, *args, **kwargs)
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        module = type(obj).__module__
+        if module.startswith("faker.") and attr in _FAKER_INTERNALS:
+            return False
+        if module == "random" and attr in _RANDOM_STATE:
+            return False
+        return super().is_safe_attribute(obj, attr, value)
+
+    def wrap_str_format(self, value: Any) -> Callable[..., str] | None:
+        wrapped = super().wrap_str_format(value)
+        if wrapped is not None:
+            check_format(value.__self__, "{}")
+        return wrapped
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
         if operator == "**":
@@ -196,6 +456,11 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
                 base_bits = max(abs(int(left)), 2).bit_length()
                 if right > 0 and base_bits * right > MAX_EXPONENT_BITS:
                     raise SecurityError(f"exponent too large in template ({left} ** {right})")
+        elif operator == "%":
+            check_format(left, "%")
+        elif operator == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _too_big(len(left) + len(right), "'+'")
         elif operator == "*":
             for seq, times in ((left, right), (right, left)):
                 sized = isinstance(seq, str | list | tuple) and isinstance(times, int)
@@ -212,6 +477,8 @@ def new_environment() -> GuardedEnvironment:
     for name in ("dict", "cycler", "joiner", "namespace", "lipsum"):
         env.globals.pop(name, None)
     env.globals["range"] = _budget_range
+    for name in _FILTER_PARAMS:
+        env.filters[name] = _guard_filter(name, env.filters[name])
     return env
 
 
@@ -219,10 +486,11 @@ Tracer = Callable[[FrameType, str, Any], Any]
 
 
 def _deadline_tracer(deadline: float, budget: float) -> Tracer:
-    """A ``sys.settrace`` function that stops template code running past ``deadline``.
+    """A ``sys.settrace`` function that stops a render running past ``deadline``.
 
-    Only frames of compiled templates are traced (line by line), so the cost falls on
-    the template's own loops; Faker and filters run untraced.
+    Every frame is traced line by line, the template's and those of what it calls
+    (Faker, filters), so a provider asked for a billion items is stopped too.  It is
+    meant for one-off and plan-time sample renders only.
     """
 
     def local(frame: FrameType, event: str, arg: Any) -> Any:
@@ -230,10 +498,7 @@ def _deadline_tracer(deadline: float, budget: float) -> Tracer:
             raise TemplateTimeout(f"template ran longer than {budget * 1000:.0f} ms (loop bomb?)")
         return local
 
-    def calls(frame: FrameType, event: str, arg: Any) -> Any:
-        return local if frame.f_code.co_filename == TEMPLATE_FILENAME else None
-
-    return calls
+    return local
 
 
 def shared_context(template: Template, base: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,7 +543,7 @@ def render_guarded(
     ``shared_context``) and is used as it is instead of being copied for every row, which
     is most of the cost of rendering a small template.
     """
-    token = _range_used.set(0)
+    token, calls = _range_used.set(0), _calls_made.set(0)
     try:
         if shared and time_budget is None:
             out = _render_shared(template, context)
@@ -286,6 +551,7 @@ def render_guarded(
             out = _render(template, context, time_budget)
     finally:
         _range_used.reset(token)
+        _calls_made.reset(calls)
     if len(out) > MAX_OUTPUT:
         raise SecurityError(f"template output is {len(out):,} characters (limit {MAX_OUTPUT:,})")
     return out

@@ -75,17 +75,22 @@ def _fail(problems: list[Problem]) -> NoReturn:
     raise typer.Exit(2)
 
 
+def _print_traceback() -> None:
+    """``--debug``: the traceback with secrets masked (exception texts quote URLs raw)."""
+    sys.stderr.write(scrub(traceback.format_exc()))
+
+
 def _guard(fn: Callable[[], T]) -> T:
     """Run a command body: user errors become messages and exit codes, never tracebacks."""
     try:
         return fn()
     except ManifestError as exc:
         if _State.debug:
-            traceback.print_exc()
+            _print_traceback()
         _fail(exc.problems)
     except SeedrunnerError as exc:
         if _State.debug:
-            traceback.print_exc()
+            _print_traceback()
         _stderr().print(
             f"[bold red]error:[/] {escape(scrub(str(exc)))}", markup=True, highlight=False
         )
@@ -94,7 +99,7 @@ def _guard(fn: Callable[[], T]) -> T:
         raise
     except Exception as exc:
         if _State.debug:
-            traceback.print_exc()
+            _print_traceback()
         _stderr().print(
             f"[bold red]internal error:[/] {escape(scrub(f'{type(exc).__name__}: {exc}'))}\n"
             "  run again with --debug for a traceback, and report it",

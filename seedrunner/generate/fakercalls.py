@@ -16,6 +16,8 @@ from typing import Any
 
 from faker import Faker
 
+from seedrunner.sandbox import SecurityError, check_faker_sizes
+
 _REL = re.compile(
     r"^(?P<sign>[+-]?)(?:(?P<y>\d+)y)?(?:(?P<M>\d+)M)?(?:(?P<w>\d+)w)?(?:(?P<d>\d+)d)?"
     r"(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m)?(?:(?P<s>\d+)s)?$"
@@ -152,6 +154,10 @@ def check_provider(fake: Faker, provider: str, kwargs: dict[str, Any], locale: s
     method = getattr(fake, provider)
     if not callable(method):
         raise FakerCallError(f"'{provider}' is not a Faker provider method")
+    try:
+        check_faker_sizes(method, (), kwargs)
+    except SecurityError as exc:
+        raise FakerCallError(f"faker.{exc}", hint="ask for fewer items") from None
     fake.seed_instance(0)
     try:
         method(**kwargs)

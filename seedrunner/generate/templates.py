@@ -234,6 +234,11 @@ def sample_render(
             raise TemplateCheckError(
                 f"template refused by the sandbox: {exc}", hint=SANDBOX_HINT
             ) from None
+        except (MemoryError, RecursionError) as exc:  # no placeholder value explains these
+            raise TemplateCheckError(
+                f"template refused: {type(exc).__name__} while rendering a sample row",
+                hint=SANDBOX_HINT,
+            ) from None
         except Exception:  # depends on real values; the run reports it per row
             return
 

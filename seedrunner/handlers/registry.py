@@ -25,6 +25,7 @@ from seedrunner.plugins import (
     PluginImportError,
     entry_point_names,
     load_entry_point,
+    standard_library_origin,
 )
 
 ENTRY_POINT_GROUP = HANDLER_GROUP
@@ -140,6 +141,12 @@ def _dotted(path: str, folders: Sequence[Path]) -> type[Any]:
             hint = f"did you mean {close[0]!r}?" if close else None
             raise UnknownHandlerError(f"{module_name!r} has no attribute {attr!r}", hint)
         obj = getattr(obj, part)
+    origin = standard_library_origin(obj)
+    if origin is not None:
+        raise UnknownHandlerError(
+            f"{path!r} is not a handler class (it comes from the standard library: {origin})",
+            "a handler is a class you wrote with Options, open(ctx), write(batch), close(error)",
+        )
     return _check_handler_class(obj, path)
 
 

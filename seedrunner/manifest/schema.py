@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -23,6 +24,8 @@ from pydantic import (
     model_validator,
 )
 from pydantic_core import PydanticCustomError
+
+from seedrunner.sandbox import SecurityError, check_format
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
 SPEC_KINDS = ("faker", "choice", "sequence", "ref", "skip", "value", "template")
@@ -94,14 +97,24 @@ class SequenceSpec(Modifiers):
     def _format_ok(cls, v: str | None) -> str | None:
         if v is not None:
             try:
+                _plain_n_format(v)
                 v.format(0, n=0)
-            except (KeyError, IndexError, ValueError) as e:
+            except (KeyError, IndexError, ValueError, TypeError, SecurityError) as e:
                 raise PydanticCustomError(
                     "sequence_format",
-                    "sequence format {fmt!r} is not a valid format for n: {err}",
+                    "sequence format '{fmt}' is not a valid format for n: {err}",
                     {"fmt": v, "err": str(e)},
                 ) from None
         return v
+
+
+def _plain_n_format(fmt: str) -> None:
+    """Only ``{n}`` / ``{}`` / ``{0}`` with a small spec: ``str.format`` walks attributes
+    (``{n.__class__.__mro__}``) and pads to any width (``{n:>999999999}``) otherwise."""
+    for _, name, _, _ in string.Formatter().parse(fmt):
+        if name not in (None, "", "0", "n"):
+            raise ValueError(f"only {{n}} may be formatted, not {{{name}}}")
+    check_format(fmt, "{}")
 
 
 class RefSpec(Spec):

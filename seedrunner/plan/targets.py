@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from seedrunner.errors import ProblemCollector
+from seedrunner.errors import HandlerError, ProblemCollector
 from seedrunner.handlers.registry import UnknownHandlerError, resolve_handler
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
@@ -146,6 +146,12 @@ def compile_targets(
             if plan is not None:
                 plan.name = f"{plan.handler}[{i}]"
         if plan is not None:
+            where = (
+                ("targets", entry)
+                if isinstance(entry, str)
+                else ("datasets", dataset, "persist", i)
+            )
+            _check_output_path(m, out, dataset, plan, where)
             plans.append(plan)
             if isinstance(plan.options, StoredLedgerOptions) and plan.options.ledger:
                 problem = plan.options.ledger_problem(fields or []) or sqlite_state_conflict(
@@ -157,3 +163,26 @@ def compile_targets(
                     )  # fmt: skip
                     _add(m, out, f"{plan.name} in dataset '{dataset}': {problem}", where, None)
     return plans
+
+
+def _check_output_path(
+    m: Manifest, out: ProblemCollector, dataset: str, plan: TargetPlan, path: Path
+) -> None:
+    """A file output leaving the manifest folder is a plan error, not an apply-time one.
+
+    Any handler whose options carry ``path`` and ``allow_outside`` (jsonl, json, csv) is
+    checked with the same function its ``open`` uses, symlinks resolved.
+    """
+    opts = plan.options
+    target, allow = getattr(opts, "path", None), getattr(opts, "allow_outside", None)
+    if not isinstance(target, str) or not isinstance(allow, bool):
+        return
+    from seedrunner.handlers.files import resolve_output_path
+
+    try:
+        resolve_output_path(
+            target, m.base_dir, dataset=dataset, target=plan.name, allow_outside=allow
+        )
+    except HandlerError as exc:
+        hint = "write inside the project folder, or set allow_outside: true on the target"
+        _add(m, out, str(exc), (*path, "path"), hint)

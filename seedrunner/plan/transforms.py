@@ -3,6 +3,7 @@ templates compiled and sandbox-checked, callables imported, all with located pro
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,7 +18,12 @@ from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models import ModelReferenceError, import_object
 from seedrunner.plan.steps import TransformPlan
-from seedrunner.plugins import TRANSFORM_GROUP, PluginImportError, load_entry_point
+from seedrunner.plugins import (
+    TRANSFORM_GROUP,
+    PluginImportError,
+    load_entry_point,
+    standard_library_origin,
+)
 
 
 class _Compiler:
@@ -95,8 +101,13 @@ class _Compiler:
         except ModelReferenceError as exc:
             self.problem(exc.message.replace("model", "transform"), path, exc.hint)
             return None
-        if not callable(fn) or isinstance(fn, type):
-            self.problem(f"transform '{ref}' is not a function taking (batch, ctx)", path)
+        why = _not_a_transform(fn)
+        if why is not None:
+            self.problem(
+                f"transform '{ref}' is not a function taking (batch, ctx) ({why})",
+                path,
+                "a transform is a function you wrote: def my_transform(batch, ctx): ...",
+            )
             return None
         self.known = False
         return TransformPlan(ref, "call", fn=fn, args=args)
@@ -128,3 +139,19 @@ def _entry_point(name: str) -> Any:
     except PluginImportError as exc:
         raise ModelReferenceError(exc.message, exc.hint) from None
     return None if found is None else found[0]
+
+
+def _not_a_transform(fn: Any) -> str | None:
+    """Why ``fn`` is not a transform, found without calling it; None when it is one."""
+    if isinstance(fn, type) or not callable(fn):
+        return f"it is a {'class' if isinstance(fn, type) else type(fn).__name__}"
+    origin = standard_library_origin(fn)
+    if origin is not None:
+        return f"it comes from the standard library module '{origin}'"
+    try:
+        inspect.signature(fn).bind(None, None)
+    except TypeError:
+        return "it cannot be called with (batch, ctx)"
+    except ValueError:
+        return "its signature cannot be read"
+    return None
