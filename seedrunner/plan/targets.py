@@ -146,7 +146,7 @@ def compile_targets(
             if plan is not None:
                 plan.name = f"{plan.handler}[{i}]"
         if plan is not None:
-            where = (
+            where: Path = (
                 ("targets", entry)
                 if isinstance(entry, str)
                 else ("datasets", dataset, "persist", i)
@@ -158,9 +158,6 @@ def compile_targets(
                     plan.options, [e for e in ds.persist if isinstance(e, str)], m.targets
                 )
                 if problem is not None:
-                    where: Path = ("targets", entry) if isinstance(entry, str) else (
-                        "datasets", dataset, "persist", i,
-                    )  # fmt: skip
                     _add(m, out, f"{plan.name} in dataset '{dataset}': {problem}", where, None)
     return plans
 
