@@ -69,6 +69,16 @@ class TargetPlan:
     handler: str
     handler_cls: type[Any]
     options: HandlerOptions
+    source_path: tuple[str | int, ...] = ()  # where the target is written in the manifest
+    endpoint: Any = None  # plan.guard.Endpoint: where it writes (None: stdout, plugins)
+    protected_by: list[str] | None = None  # why it is protected; None: not worked out
+
+    @property
+    def protection(self) -> list[str]:
+        """Why apply must refuse this target without --allow-protected ([] if it need not)."""
+        if self.protected_by is not None:
+            return self.protected_by
+        return ["marked protected: true"] if self.options.protected else []
 
     def display_options(self) -> dict[str, Any]:
         opts = self.options.model_dump(exclude={"handler"}, exclude_defaults=True)

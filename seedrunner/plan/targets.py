@@ -82,7 +82,7 @@ def _resolve(
     except ValidationError as exc:
         option_problems(m, out, label, handler, cls, exc, path)
         return None
-    return TargetPlan(label, handler, cls, opts)
+    return TargetPlan(label, handler, cls, opts, source_path=path)
 
 
 def compile_targets(
