@@ -39,8 +39,9 @@ from urllib.parse import urlsplit
 
 from sqlalchemy.engine import make_url
 
-from seedrunner.errors import Problem, ProblemCollector, SeedrunnerError
+from seedrunner.errors import ManifestError, Problem, ProblemCollector
 from seedrunner.manifest.discover import nearest_pyproject, seedrunner_table
+from seedrunner.manifest.source import dotted
 from seedrunner.redact import redact_url
 
 ENV_VAR = "SEEDRUNNER_PROTECTED"
@@ -51,13 +52,12 @@ DEFAULT_PORTS = {
 _FILE_FAMILIES = frozenset({"sqlite", "file", "unix"})
 
 
-class ProtectedTargetError(SeedrunnerError):
+class ProtectedTargetError(ManifestError):
     """A write to (or delete from) a protected target without ``--allow-protected``.
 
-    Exit 2: like bad input, it is refused before anything is opened or written.
+    Exit 2, one located problem (SR-E070) per target: like bad input, it is refused before
+    anything is opened or written, and ``--json-errors`` reports it the same way.
     """
-
-    exit_code = 2
 
 
 @dataclass(frozen=True)
@@ -263,9 +263,11 @@ def annotate(
         for t in d.targets:
             t.endpoint = endpoint_of(t.options, manifest.base_dir)
             reasons: list[str] = []
+            t.location = manifest.source.locate(t.source_path, prefer_key=True)
             if t.options.protected:
                 loc = manifest.source.locate((*t.source_path, "protected"), prefer_key=True)
                 reasons.append("marked protected: true" + (f" at {loc}" if loc else ""))
+                t.location = loc or t.location
             if t.endpoint is not None:
                 reasons += [r.reason for r in rules if r.matches(t.endpoint)]
             t.protected_by = reasons
@@ -277,34 +279,27 @@ def target_label(dataset: str, target: Any) -> str:
     return f"{target.name} of dataset '{dataset}'" if inline else target.name
 
 
-def protected_targets(datasets: Iterable[Any]) -> dict[str, list[str]]:
-    """Label -> why, for every protected target (a TargetPlan not annotated by plan time
-    still counts when its options say ``protected: true``)."""
-    found: dict[str, list[str]] = {}
+def refuse_protected(datasets: Sequence[Any], action: str = "apply refuses to write to") -> None:
+    """Raise ProtectedTargetError naming each protected target and why; no passwords.
+
+    A TargetPlan not annotated at plan time still counts when it is marked
+    ``protected: true``.
+    """
+    problems: dict[str, Problem] = {}
     for d in datasets:
         for t in d.targets:
-            reasons = t.protection
-            if reasons:
-                found.setdefault(target_label(d.name, t), reasons)
-    return found
-
-
-def refuse_protected(datasets: Sequence[Any], action: str = "apply refuses to write to") -> None:
-    """Raise ProtectedTargetError naming each protected target and why; no passwords."""
-    found = protected_targets(datasets)
-    if not found:
-        return
-    if len(found) == 1:
-        ((name, reasons),) = found.items()
-        head = f"{action} protected target '{name}': {'; '.join(reasons)}"
-        them = "it"
-    else:
-        head = f"{action} {len(found)} protected targets:" + "".join(
-            f"\n  '{name}': {'; '.join(reasons)}" for name, reasons in found.items()
-        )
-        them = "them"
-    raise ProtectedTargetError(f"{head}\n  hint: pass --allow-protected if you mean to, "
-                               f"or remove {them} from the protected lists")  # fmt: skip
+            label = target_label(d.name, t)
+            if t.protection and label not in problems:
+                problems[label] = Problem(
+                    f"{action} protected target '{label}': {'; '.join(t.protection)}",
+                    location=t.location,
+                    path=dotted(t.source_path),
+                    hint="pass --allow-protected if you mean to, or take it off the "
+                    "protected lists",
+                    code="SR-E070",
+                )
+    if problems:
+        raise ProtectedTargetError(problems.values())
 
 
 def remote_targets(datasets: Iterable[Any]) -> dict[str, str]:
@@ -327,7 +322,6 @@ __all__ = [
     "endpoint_of",
     "load_rules",
     "parse_url",
-    "protected_targets",
     "refuse_protected",
     "remote_targets",
 ]

@@ -72,6 +72,7 @@ class TargetPlan:
     source_path: tuple[str | int, ...] = ()  # where the target is written in the manifest
     endpoint: Any = None  # plan.guard.Endpoint: where it writes (None: stdout, plugins)
     protected_by: list[str] | None = None  # why it is protected; None: not worked out
+    location: Any = None  # SourceLocation of its protected mark, else of the target
 
     @property
     def protection(self) -> list[str]:

@@ -99,10 +99,13 @@ def test_pyproject_host_refuses_apply_until_allowed(make_database, tmp_path: Pat
     )
     done = _run(tmp_path, "apply", "seed.yaml")
     assert done.returncode == 2, done.stderr
-    assert "apply refuses to write to 2 protected targets:" in done.stderr
     why = f"host '{host.upper()}' is listed in pyproject.toml [tool.seedrunner] protected"
-    assert f"'db': {why}" in done.stderr
-    assert f"'db2': {why}" in done.stderr
+    for name, line in (("db", 5), ("db2", 6)):
+        assert (
+            f"seed.yaml:{line}:3: error SR-E070: apply refuses to write to protected target "
+            f"'{name}': {why} (at targets.{name})"
+        ) in done.stderr
+    assert "2 problems; nothing was written." in done.stderr
     assert "--allow-protected" in done.stderr
     _no_secret(done.stdout, done.stderr)
     assert db.table_names() == []  # not even the ledger: nothing was opened
@@ -173,9 +176,22 @@ def test_plan_shows_the_mark_and_why_and_apply_refuses(tmp_path: Path) -> None:
 
     done = _run(tmp_path, "apply", "seed.yaml", **env)
     assert done.returncode == 2, done.stderr
-    assert "'marked': marked protected: true at seed.yaml:3:" in done.stderr
-    assert "'listed': URL 'sqlite:///listed.db'" in done.stderr
+    assert "target 'marked': marked protected: true at seed.yaml:3:" in done.stderr
+    assert "target 'listed': URL 'sqlite:///listed.db'" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.yaml"]  # free not written
+
+    done = _run(tmp_path, "--json-errors", "apply", "seed.yaml", **env)
+    assert done.returncode == 2
+    errors = json.loads(done.stderr)["errors"]
+    assert [(e["code"], e["path"], e["line"]) for e in errors] == [
+        ("SR-E070", "targets.marked", 3),  # the mark itself
+        ("SR-E070", "targets.listed", 4),  # the target
+    ]
+    assert all("--allow-protected" in e["hint"] for e in errors)
+
+    done = _run(tmp_path, "apply", "seed.yaml", "--dry-run", **env)  # writes nothing: allowed
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["seed.yaml"]
 
 
 def test_bad_protected_list_is_bad_input(tmp_path: Path) -> None:
