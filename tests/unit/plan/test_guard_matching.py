@@ -96,3 +96,36 @@ def test_bad_entries_are_problems(entry: str, message: str) -> None:
     assert message in out.problems[0].message
     assert "SEEDRUNNER_PROTECTED" in out.problems[0].message
     assert "pw" not in out.problems[0].message
+
+
+def test_library_apply_refuses_a_listed_target(manifest, tmp_path: Path) -> None:
+    """The Python API keeps the guard: build_plan reads the lists, apply refuses."""
+    from seedrunner.execute.runner import ProtectedTargetError, apply
+    from seedrunner.manifest.loader import load_manifest
+    from seedrunner.plan.planner import build_plan
+
+    path = manifest(
+        """
+        version: 1
+        targets:
+          db: {handler: sqlalchemy, url: "sqlite:///app.db", create_tables: true}
+        datasets:
+          t: {count: 2, fields: {x: 1}, persist: [db]}
+        """
+    )
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.seedrunner]\nprotected = ["sqlite:///app.db"]\n'
+    )
+    plan = build_plan(load_manifest(path, environ={}, cwd=tmp_path))
+    (target,) = plan.datasets[0].targets
+    (why,) = target.protection  # the pyproject beside the manifest counts, wherever cwd is
+    assert why.startswith("URL 'sqlite:///app.db' is listed in ")
+    assert why.endswith("pyproject.toml [tool.seedrunner] protected")
+    with pytest.raises(ProtectedTargetError) as caught:
+        apply(plan)
+    (problem,) = caught.value.problems
+    assert problem.code == "SR-E070"
+    assert problem.path == "targets.db"
+    assert not (tmp_path / "app.db").exists()
+    assert apply(plan, allow_protected=True).ok
+    assert (tmp_path / "app.db").exists()
