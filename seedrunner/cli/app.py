@@ -23,6 +23,7 @@ from rich.markup import escape
 
 from seedrunner import __version__
 from seedrunner.cli import render
+from seedrunner.cli.confirm import confirm
 from seedrunner.cli.progress import PlainProgress, RichProgress
 from seedrunner.errors import HandlerError, ManifestError, Problem, SeedrunnerError
 from seedrunner.execute.events import NullObserver, Observer
@@ -30,6 +31,7 @@ from seedrunner.execute.runner import ApplyInterrupted, apply
 from seedrunner.handlers.registry import handler_options_schema
 from seedrunner.manifest.jsonschema import manifest_json_schema_text
 from seedrunner.manifest.loader import Manifest, load_manifest
+from seedrunner.plan.guard import refuse_protected
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
@@ -168,6 +170,17 @@ LockTimeoutOpt = Annotated[
         min=0,
         help="Seconds to wait while another apply holds a target's lock (default: fail at once).",
     ),
+]
+AllowProtectedOpt = Annotated[
+    bool,
+    typer.Option(
+        "--allow-protected",
+        help="Write to (destroy: delete from) targets marked protected or listed as protected.",
+    ),
+]
+YesOpt = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Do not ask before writing to a database that is not local."),
 ]
 JsonErrorsOpt = Annotated[
     bool,
@@ -332,9 +345,8 @@ def apply_cmd(
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
-    allow_protected: Annotated[
-        bool, typer.Option("--allow-protected", help="Write to protected targets.")
-    ] = False,
+    allow_protected: AllowProtectedOpt = False,
+    yes: YesOpt = False,
     replace: Annotated[
         bool,
         typer.Option(
@@ -350,6 +362,7 @@ def apply_cmd(
 
     def body() -> int:
         p = _saved_plan(manifest)
+        m: Manifest | None = None
         if p is not None and replace:
             raise ManifestError.single(
                 "--replace cannot apply a saved plan: it would change the state the plan saw",
@@ -359,8 +372,10 @@ def apply_cmd(
             m, p = _manifest_and_plan(
                 manifest, seed, now, sets, only, batch_size, max_retries, retry_wait
             )
-            if replace and not dry_run:
-                _replace(m, p, lock_timeout, quiet or as_json)
+        if not dry_run and not _may_write(p.datasets, allow_protected, yes, "apply"):
+            return 1
+        if m is not None and replace and not dry_run:
+            _replace(m, p, lock_timeout, quiet or as_json)
         for w in p.warnings:
             _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         previous = signal.getsignal(signal.SIGTERM)
@@ -385,6 +400,22 @@ def apply_cmd(
 
     code = _guard(body)
     raise typer.Exit(code)
+
+
+def _may_write(datasets: list[Any], allow_protected: bool, yes: bool, command: str) -> bool:
+    """The production guard, before anything is opened: protected targets are refused
+    (exit 2) unless --allow-protected; on a terminal, remote targets need a yes."""
+    verb = "apply refuses to write to" if command == "apply" else "destroy refuses to delete from"
+    if not allow_protected:
+        refuse_protected(datasets, verb)
+    question = "Write to" if command == "apply" else "Delete seedrunner's rows from"
+    if confirm(datasets, question, yes=yes):
+        return True
+    nothing = "written" if command == "apply" else "deleted"
+    _stderr().print(
+        f"{command} cancelled: nothing was {nothing} (answer y, or pass --yes)", highlight=False
+    )
+    return False
 
 
 def _replace(m: Manifest, p: Plan, lock_timeout: float, quiet: bool) -> None:
@@ -439,6 +470,8 @@ def destroy(
     seed: SeedOpt = None,
     now: NowOpt = None,
     sets: SetOpt = None,
+    allow_protected: AllowProtectedOpt = False,
+    yes: YesOpt = False,
     json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Delete exactly the rows the ledgers record (children first); the application's stay."""
@@ -453,6 +486,9 @@ def destroy(
                 f"--only: no dataset named {', '.join(unknown)}",
                 hint="names: " + ", ".join(d.name for d in p.datasets),
             )
+        undone = [d for d in p.datasets if not only or d.name in only]
+        if not _may_write(undone, allow_protected, yes, "destroy"):
+            raise typer.Exit(1)
         results = undo_all(p, only, lock_timeout)
         failed = any(r.status == "failed" for r in results)
         _stdout().print(render.destroy_table(p, results))

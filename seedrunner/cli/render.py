@@ -38,8 +38,8 @@ def _count_text(d: DatasetPlan) -> str:
 def _target_text(t: Any) -> str:
     opts = t.display_options()
     shown = ", ".join(f"{k}={v}" for k, v in opts.items() if k != "protected")
-    prot = " [protected]" if t.options.protected else ""
-    return f"{t.name} ({t.handler}{': ' + shown if shown else ''}){prot}"
+    prot = " [protected]" if t.protection else ""  # before the options: never cut off
+    return f"{t.name}{prot} ({t.handler}{': ' + shown if shown else ''})"
 
 
 def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
@@ -105,7 +105,9 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
             node.add(f"transform {escape(tr.name)}")
         for t in d.targets:
             state = _state_text(by_step.get((d.name, t.name)), destroy)
-            node.add(Text.assemble(("persist → ", "bold"), _target_text(t), state))
+            persist = node.add(Text.assemble(("persist → ", "bold"), _target_text(t), state))
+            for why in t.protection:  # apply refuses it: say why, on lines of their own
+                persist.add(Text(f"protected: {why}", style="bold yellow"))
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))
     return tree
@@ -136,6 +138,9 @@ def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
                         "name": t.name,
                         "handler": t.handler,
                         "options": t.display_options(),
+                        "protected": bool(t.protection),
+                        "protected_by": t.protection,
+                        "local": None if t.endpoint is None else t.endpoint.local,
                         "state": by_step.get((d.name, t.name)),
                     }
                     for t in d.targets

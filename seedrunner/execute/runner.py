@@ -27,6 +27,7 @@ from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.plan.guard import ProtectedTargetError, refuse_protected
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
 from seedrunner.state.storeoptions import keeps_stored_ledger
@@ -41,10 +42,6 @@ class ApplyInterrupted(KeyboardInterrupt):
     def __init__(self, report: ApplyReport) -> None:
         super().__init__("interrupted")
         self.report = report
-
-
-class ProtectedTargetError(SeedrunnerError):
-    exit_code = 2
 
 
 def peak_rss_mb() -> float:
@@ -314,17 +311,12 @@ def apply(
     transforms and handlers still run in this process, in batch order.  ``lock_timeout`` is
     how long to wait for another apply's lock on a ledger-keeping target (0: fail at once).
     Ctrl-C rolls back the step in flight and raises ``ApplyInterrupted`` carrying the
-    report.  Protected targets are refused unless ``allow_protected``.
+    report.  Protected targets (``protected: true``, or listed in pyproject.toml /
+    SEEDRUNNER_PROTECTED: see ``seedrunner.plan.guard``) raise ProtectedTargetError
+    (exit 2) before anything is opened, unless ``allow_protected``.
     """
     if not dry_run and not allow_protected:
-        protected = sorted(
-            {t.name for d in plan.datasets for t in d.targets if t.options.protected}
-        )
-        if protected:
-            raise ProtectedTargetError(
-                f"target(s) {', '.join(protected)} are protected: apply refuses to write to "
-                "them; pass --allow-protected (allow_protected=True) if you mean it"
-            )
+        refuse_protected(plan.datasets)  # before any handler opens: nothing is written
     if workers < 1:
         raise ValueError(f"workers must be at least 1, got {workers}")
     run = _Run(

@@ -25,7 +25,8 @@ def _error(message: str, hint: str | None = None) -> ManifestError:
     return ManifestError.single(message, hint=hint, code="SR-E009")
 
 
-def _nearest_pyproject(cwd: pathlib.Path) -> pathlib.Path | None:
+def nearest_pyproject(cwd: pathlib.Path) -> pathlib.Path | None:
+    """The first pyproject.toml in ``cwd`` or above it (the project boundary)."""
     for folder in (cwd, *cwd.parents):
         candidate = folder / "pyproject.toml"
         if candidate.is_file():
@@ -33,13 +34,20 @@ def _nearest_pyproject(cwd: pathlib.Path) -> pathlib.Path | None:
     return None
 
 
-def _from_pyproject(pyproject: pathlib.Path) -> pathlib.Path | None:
+def seedrunner_table(pyproject: pathlib.Path) -> dict[str, Any]:
+    """``[tool.seedrunner]`` of ``pyproject`` ({} when absent); unreadable TOML is SR-E009."""
     try:
         config: dict[str, Any] = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
         raise _error(f"cannot read {pyproject}: {e}") from None
-    table = config.get("tool", {}).get("seedrunner", {})
-    if not isinstance(table, dict) or "manifest" not in table:
+    tool = config.get("tool", {})
+    table = tool.get("seedrunner", {}) if isinstance(tool, dict) else {}
+    return table if isinstance(table, dict) else {}
+
+
+def _from_pyproject(pyproject: pathlib.Path) -> pathlib.Path | None:
+    table = seedrunner_table(pyproject)
+    if "manifest" not in table:
         return None
     name = table["manifest"]
     if not isinstance(name, str) or not name:
@@ -55,7 +63,7 @@ def _from_pyproject(pyproject: pathlib.Path) -> pathlib.Path | None:
 
 def discover_manifest(cwd: pathlib.Path) -> pathlib.Path:
     """The manifest to use when none is given, or a ManifestError saying what was found."""
-    pyproject = _nearest_pyproject(cwd.resolve())
+    pyproject = nearest_pyproject(cwd.resolve())
     if pyproject is not None:
         found = _from_pyproject(pyproject)
         if found is not None:

@@ -33,6 +33,7 @@ from seedrunner.models import (
     shape_of,
 )
 from seedrunner.models.shape import ModelShape
+from seedrunner.plan import guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
@@ -342,6 +343,8 @@ class _Planner:
                 )
         needed = selected | {a for n in selected for a in self.ancestors(n, edges)}
         plans = [p for p in plans if p.name in needed]
+        guard.annotate(plans, self.m, self.out)  # protected lists: pyproject.toml, env
+        self.out.raise_if_any(PlanError)
         return Plan(
             self.m.name,
             self.m.display,

@@ -70,6 +70,17 @@ class TargetPlan:
     handler_cls: type[Any]
     options: HandlerOptions
     state: TargetPlan | None = None  # the sqlalchemy target holding a stored ledger (`state:`)
+    source_path: tuple[str | int, ...] = ()  # where the target is written in the manifest
+    endpoint: Any = None  # plan.guard.Endpoint: where it writes (None: stdout, plugins)
+    protected_by: list[str] | None = None  # why it is protected; None: not worked out
+    location: Any = None  # SourceLocation of its protected mark, else of the target
+
+    @property
+    def protection(self) -> list[str]:
+        """Why apply must refuse this target without --allow-protected ([] if it need not)."""
+        if self.protected_by is not None:
+            return self.protected_by
+        return ["marked protected: true"] if self.options.protected else []
 
     def display_options(self) -> dict[str, Any]:
         opts = self.options.model_dump(exclude={"handler"}, exclude_defaults=True)

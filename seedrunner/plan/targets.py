@@ -87,7 +87,7 @@ def _resolve(
     except ValidationError as exc:
         option_problems(m, out, label, handler, cls, exc, path)
         return None
-    plan = TargetPlan(label, handler, cls, opts)
+    plan = TargetPlan(label, handler, cls, opts, source_path=path)
     if isinstance(opts, StoredLedgerOptions) and opts.ledger:
         plan.state = _state_target(m, out, opts, path)
     return plan
