@@ -38,6 +38,7 @@ from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
 from seedrunner.state import savedplan
 from seedrunner.state.destroy import destroy as undo_all
+from seedrunner.state.recordednow import with_recorded_now
 from seedrunner.state.replace import replace_changed
 from seedrunner.state.status import TargetState, plan_state
 
@@ -199,10 +200,16 @@ def _manifest_and_plan(
     retry_wait: float | None = None,
 ) -> tuple[Manifest, Plan]:
     m = load_manifest(manifest, overrides=sets or ())
-    return m, build_plan(
-        m, seed=seed, now=_parse_now(now), only=only, batch_size=batch_size,
-        max_retries=max_retries, retry_wait=retry_wait,
-    )  # fmt: skip
+
+    def plan_at(when: dt.datetime | None) -> Plan:
+        return build_plan(
+            m, seed=seed, now=when, only=only, batch_size=batch_size,
+            max_retries=max_retries, retry_wait=retry_wait,
+        )  # fmt: skip
+
+    pinned = _parse_now(now)
+    p = plan_at(pinned)
+    return m, p if pinned is not None else with_recorded_now(m, p, plan_at)
 
 
 @app.callback()

@@ -82,7 +82,8 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         ("Plan ", "bold"),
         (plan.manifest, "bold cyan"),
         f" ({plan.file}) · seed {plan.seed} · "
-        f"now {plan.now.isoformat()} · {plan.total_rows:,} rows",
+        f"now {plan.now.isoformat()}{' (from the ledger)' if plan.now_from_ledger else ''} · "
+        f"{plan.total_rows:,} rows",
     )
     tree = Tree(head)
     for d in plan.datasets:
@@ -120,6 +121,7 @@ def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
         "file": plan.file,
         "seed": plan.seed,
         "now": plan.now.isoformat(),
+        "now_from_ledger": plan.now_from_ledger,
         "rows": plan.total_rows,
         "warnings": [scrub(w) for w in plan.warnings],
         "datasets": [

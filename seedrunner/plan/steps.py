@@ -149,6 +149,7 @@ class Plan:
     warnings: list[str] = field(default_factory=list)
     variables: dict[str, Any] = field(default_factory=dict)  # rendered manifest vars
     base_dir: Path = field(default_factory=Path.cwd)  # relative target paths resolve here
+    now_from_ledger: bool = False  # the manifest pins no now: the ledgers' recorded one
 
     @property
     def steps(self) -> list[Step]:

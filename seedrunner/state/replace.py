@@ -63,7 +63,7 @@ def replace_changed(
     files = [
         undo_file_target(plan, d, position, lock_timeout) for d, position in _changed_files(plan)
     ]
-    earlier = _earlier_specs(plan)
+    earlier = earlier_specs(plan)
     if not earlier:
         return files
     old = _rebuilt(manifest, plan, earlier)
@@ -88,7 +88,7 @@ def _changed_files(plan: Plan) -> list[tuple[DatasetPlan, int]]:
     return out
 
 
-def _earlier_specs(plan: Plan) -> list[Earlier]:
+def earlier_specs(plan: Plan) -> list[Earlier]:
     """The other fingerprints recorded on the plan's SQL ledgers, with their parts."""
     out: list[Earlier] = []
     resources = ResourcePool()

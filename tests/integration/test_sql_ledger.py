@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 
 import pytest
 import sqlalchemy as sa
@@ -474,3 +475,26 @@ def test_apply_replace_takes_children_with_their_parents(manifest, make_database
         cli("apply", str(manifest(other.replace("seed: 11", "seed: 12"), "c.yaml")), "-q")[0] == 0
     )
     assert dump(db.engine) == dump(clean.engine)
+
+
+def test_a_manifest_without_now_takes_the_ledgers_now(manifest, make_database, cli):
+    """No now: pinned: the first apply records the wall clock with its fingerprint; later
+    plans read it back, so a second apply writes nothing, plan says nothing would change
+    (and where now came from), and destroy finds the rows."""
+    db = make_database("sqlite")
+    text = shop_manifest(db.url, batch_size=16, customers=30, datasets=DATASETS)
+    text = text.replace('now: "2026-01-01T00:00:00Z"\n', "")
+    assert "now:" not in text
+    path = str(manifest(text, "wall.yaml"))
+    assert cli("apply", path, "-q")[0] == 0
+    before = dump(db.engine)
+    time.sleep(1.1)  # the wall clock (to the second) has moved on
+    code, _, err = cli("apply", path)
+    assert code == 0, err
+    assert dump(db.engine) == before
+    code, out, _ = cli("plan", path, "--detailed-exitcode")
+    assert code == 0, out
+    assert "(from the ledger)" in out
+    code, out, _ = cli("destroy", path)
+    assert code == 0, out
+    assert dump(db.engine)["customers"] == []
