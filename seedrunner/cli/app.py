@@ -269,7 +269,7 @@ def plan(
             sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
             return
         out = _stdout()
-        out.print(render.plan_tree(p, states, destroy))
+        out.print(render.plan_tree(p, states, destroy), soft_wrap=False)  # wrap, never crop
         for w in p.warnings:
             out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
         if rows is not None:

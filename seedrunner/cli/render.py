@@ -236,6 +236,12 @@ def summary_line(report: ApplyReport) -> str:
     if not report.ok:
         return f"failed: {report.error}"
     skipped = sum(s.skipped for s in report.steps)
+    persisted = sum(s.rows for s in report.steps if s.kind == "persist")
+    if skipped and skipped >= persisted and not report.dry_run:
+        return (
+            f"up to date: all {report.rows:,} rows were already there (ledger); nothing "
+            f"written ({report.seconds:.2f} s, peak memory {report.peak_rss_mb or 0:.0f} MB)"
+        )
     ledger = f"; {skipped:,} rows were already there (ledger), not written again" if skipped else ""
     return (
         f"{verb} {report.rows:,} rows in {report.seconds:.2f} s ({rate:,.0f} rows/s), "
