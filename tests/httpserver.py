@@ -68,7 +68,13 @@ def rows_of(body: bytes) -> list[dict[str, Any]] | None:
 class RecordingServer:
     """Start with ``with RecordingServer() as server:``; ``server.url`` is its root."""
 
-    def __init__(self, *, assign_ids: bool = False, key_header: str = "Idempotency-Key") -> None:
+    def __init__(
+        self,
+        *,
+        assign_ids: bool = False,
+        key_header: str = "Idempotency-Key",
+        tls: Any = None,  # an ssl.SSLContext (server side): serve https://
+    ) -> None:
         self.assign_ids = assign_ids  # 2xx answers carry [{"id": n}, ...], one per row
         self.key_header = key_header.lower()
         self.requests: list[Received] = []
@@ -81,12 +87,16 @@ class RecordingServer:
         self._stop = threading.Event()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)
         self._httpd.owner = self
+        self.scheme = "http"
+        if tls is not None:
+            self._httpd.socket = tls.wrap_socket(self._httpd.socket, server_side=True)
+            self.scheme = "https"
         self._thread = threading.Thread(target=self._httpd.serve_forever, args=(0.05,), daemon=True)
 
     @property
     def url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return f"{self.scheme}://{host!s}:{port}"
 
     def script(self, *replies: Reply) -> RecordingServer:
         with self._lock:

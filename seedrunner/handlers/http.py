@@ -19,8 +19,10 @@ from __future__ import annotations
 import asyncio
 import functools
 import json
+import ssl
 import time
 from collections.abc import Callable, Generator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
@@ -114,9 +116,10 @@ class _HttpHandler:
 
     def _client_args(self, ctx: HandlerContext) -> dict[str, Any]:
         t = self.options.timeout
-        verify = self.options.verify
+        verify, bundle = self.options.verify, self.options.ca_bundle
+        cafile = None if bundle is None else resolve_ca_bundle(bundle, ctx.base_dir)
         # Loading the CA bundle costs ~0.1 s; one TLS context per run serves every step.
-        tls = ctx.resources.get(f"http:tls:{verify}", lambda: httpx.create_ssl_context(verify))
+        tls = ctx.resources.get(f"http:tls:{verify}:{cafile}", lambda: tls_context(verify, cafile))
         headers = httpx.Headers(
             {
                 "Content-Type": "application/json",
@@ -371,3 +374,23 @@ def _undo_failure(shown: str, verdict: Verdict, attempts: int) -> HandlerError:
     if attempts > 1:
         text += f" (after {attempts} attempts)"
     return HandlerError(text + ". Rows deleted before this one stay deleted; run destroy again")
+
+
+def resolve_ca_bundle(bundle: str, base_dir: Path) -> Path:
+    """The CA bundle file, relative to the manifest's folder; a clear error when missing."""
+    path = Path(bundle).expanduser()
+    path = path if path.is_absolute() else base_dir / path
+    if not path.is_file():
+        raise HandlerError(f"ca_bundle {bundle!r}: no such file ({path})")
+    return path
+
+
+def tls_context(verify: bool, cafile: Path | None) -> ssl.SSLContext:
+    """The TLS context: the system's CAs, or only ``cafile``'s; none checked without verify."""
+    if cafile is not None:
+        try:
+            return ssl.create_default_context(cafile=str(cafile))
+        except (OSError, ssl.SSLError) as exc:
+            why = f"ca_bundle {cafile}: not a PEM file of certificates ({exc})"
+            raise HandlerError(why) from None
+    return httpx.create_ssl_context(verify=verify)

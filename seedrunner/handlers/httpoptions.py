@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import re
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -186,6 +187,16 @@ class HttpOptions(StoredLedgerOptions):
     verify: bool = Field(
         default=True, description="Verify the server's TLS certificate (https:// URLs)."
     )
+    ca_bundle: str | None = Field(
+        default=None,
+        description="A PEM file of CA certificates to verify the server with (a private CA "
+        "or a self-signed server), relative to the manifest; instead of verify: false.",
+    )
+    allow_insecure: bool = Field(
+        default=False,
+        description="Send credentials (an Authorization or other secret header, a URL "
+        "password) over plain http:// to a host that is not this machine.",
+    )
     idempotency_header: str | None = Field(
         default="Idempotency-Key",
         description="Header carrying each batch's key (the same on every retry of a batch "
@@ -226,6 +237,25 @@ class HttpOptions(StoredLedgerOptions):
                 "ledger: true with read_back: true: the ids the server assigned to rows an "
                 "earlier apply wrote are not kept, so their children could not get them; "
                 "generate the ids in the manifest, or drop one of the two"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _credentials_need_tls(self) -> HttpOptions:
+        """Credentials sent in clear cross every network between here and the server;
+        refused unless the server is this machine or the manifest says it means it."""
+        if self.ca_bundle is not None and not self.verify:
+            raise ValueError("ca_bundle with verify: false: the bundle would not be used")
+        url = httpx.URL(self.url) if isinstance(self.url, str) else None
+        if url is None or url.scheme != "http" or self.allow_insecure or _loopback(url.host):
+            return self
+        secret = [n for n in self.headers if is_secret_header(n)]
+        if url.password:
+            secret.append("the URL's password")
+        if secret:
+            raise ValueError(
+                f"{', '.join(secret)} would be sent in clear over http:// to {url.host}: "
+                "use https://, or set allow_insecure: true if the network is yours"
             )
         return self
 
@@ -273,3 +303,13 @@ class HttpOptions(StoredLedgerOptions):
 
 class AsyncHttpOptions(HttpOptions):
     handler: str = Field(default="http-async", description="Which handler this target uses.")
+
+
+def _loopback(host: str) -> bool:
+    """Is ``host`` this machine by its literal name or address (no DNS lookup)?"""
+    if host.lower() in ("localhost", "localhost.", "::1", "[::1]"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False

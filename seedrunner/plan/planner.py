@@ -343,6 +343,20 @@ class _Planner:
                 )
         needed = selected | {a for n in selected for a in self.ancestors(n, edges)}
         plans = [p for p in plans if p.name in needed]
+        unverified = sorted(
+            {
+                t.name
+                for p in plans
+                for t in p.targets
+                if getattr(t.options, "verify", True) is False
+            }
+        )
+        for name in unverified:
+            self.warnings.append(
+                f"target '{name}' has verify: false: its server's TLS certificate is not "
+                "checked, so anyone between here and it can read and change what is sent; "
+                "prefer ca_bundle: <the server's CA>"
+            )
         guard.annotate(plans, self.m, self.out)  # protected lists: pyproject.toml, env
         self.out.raise_if_any(PlanError)
         return Plan(
