@@ -135,9 +135,8 @@ def test_children_get_their_parents_keys_across_batches(manifest, tmp_path):
               tag: "{{{{ parent.name }}}}#{{{{ child_index }}}}"
             persist: [db]
         """,
-        keymodels=KEYMODELS,
+        **{"keymodels.py": KEYMODELS},
     )
-    path.parent.joinpath("keymodels.py").write_text(KEYMODELS)
     report = apply(build_plan(load_manifest(path)))
     assert report.ok, report.error
     con = sqlite3.connect(db)
