@@ -189,7 +189,7 @@ def compile_template(
     if "row" in names and not _attrs_of(ast, "row"):
         deps |= set(fields) - {name}
     deps.discard(name)
-    template = ENV.from_string(text)
+    template = ENV.from_string(ast)  # compiled from the checked tree: parsed once, not twice
     sample_render(template, fields, parent_fields, var_names, fakers)
     columnwise = None if "fake" in names else column_template(ast, fields, var_names)
     return TemplateField(

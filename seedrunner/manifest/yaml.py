@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import pathlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,6 +86,9 @@ class _Loader(yaml.SafeLoader):  # type: ignore[misc,unused-ignore]
 
     def __init__(self, text: str, file: str) -> None:
         super().__init__(text)
+        self._setup(text, file)
+
+    def _setup(self, text: str, file: str) -> None:
         self.file = file
         self.problems: list[Problem] = []
         self._seen: set[tuple[str, SourceLocation]] = set()
@@ -519,9 +523,66 @@ def _shape_word(root: Any, value: Any) -> str:
     return _kind(value)
 
 
+#: libyaml's scanner and parser, when PyYAML was built with it (``yaml.cyaml`` exists then)
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+_NON_PRINTABLE = yaml.reader.Reader.NON_PRINTABLE
+_DIRECTIVE = re.compile(r"^%", re.MULTILINE)
+
+
+def _fast_loader(text: str, file: str) -> _Loader | None:
+    """A loader whose events come from libyaml (the pure-Python scanner is ~90% of reading a
+    large manifest), or None when the text should take the reference path: libyaml absent,
+    or text where the two could differ (tabs, a ``%`` directive, characters PyYAML's reader
+    refuses).  Composing, limits and values stay this module's Python code; the fast path is
+    only trusted with documents it reads without any problem, so every error message,
+    position and hint comes from the pure-Python path (see ``load_yaml``)."""
+    if _CParser is None or "\t" in text or _DIRECTIVE.search(text) or _NON_PRINTABLE.search(text):
+        return None
+    return _FastLoader(text, file)
+
+
+if _CParser is not None:
+
+    class _FastLoader(_Loader, _CParser):  # type: ignore[misc,unused-ignore]
+        check_event = _CParser.check_event
+        peek_event = _CParser.peek_event
+        get_event = _CParser.get_event
+        dispose = _CParser.dispose
+
+        def __init__(self, text: str, file: str) -> None:
+            _CParser.__init__(self, text)
+            yaml.composer.Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            yaml.resolver.Resolver.__init__(self)
+            self._setup(text, file)
+
+        def compose_scalar_node(self, anchor: Any) -> Any:
+            node = super().compose_scalar_node(anchor)
+            if node.style == "":  # libyaml's style of a plain scalar; PyYAML's is None
+                node.style = None
+            return node
+
+
 def load_yaml(text: str, *, file: str) -> LoadedDocument:
     """Read one manifest document; raise ManifestError listing every problem found."""
-    loader = _Loader(text, file)
+    fast = _fast_loader(text, file)
+    if fast is not None:
+        try:
+            return _read(fast, text, file)
+        except Exception:  # any problem at all: read again on the reference path
+            pass
+    return _read(_reference_loader(text, file), text, file)
+
+
+def _reference_loader(text: str, file: str) -> _Loader:
+    """The pure-Python loader; its reader refuses control characters as it is built."""
+    try:
+        return _Loader(text, file)
+    except yaml.reader.ReaderError as e:
+        raise _fail([_reader_problem(e, text, file)]) from None
+
+
+def _read(loader: _Loader, text: str, file: str) -> LoadedDocument:
     try:
         root = _compose(loader, text)
         if _is_empty(root):
@@ -575,7 +636,7 @@ def read_value(text: str, *, file: str = "--set") -> tuple[Any, SourceMap]:
     source = SourceMap(file=file)
     if text.strip() == "":
         return "", source
-    loader = _Loader(text, file)
+    loader = _reference_loader(text, file)
     try:
         root = _compose(loader, text)
         if root is None or (isinstance(root, SequenceNode | MappingNode) and not root.flow_style):

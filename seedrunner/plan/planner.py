@@ -20,7 +20,7 @@ from typing import Any
 from seedrunner.errors import PlanError, ProblemCollector
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
-from seedrunner.generate.streams import Stream, derive_seed, wall_clock
+from seedrunner.generate.streams import BLOCK, Stream, derive_seed, wall_clock
 from seedrunner.handlers.retry import RetryPolicy
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
@@ -221,11 +221,17 @@ class _Planner:
         def draw(rng: Any, k: int) -> list[int]:
             return [rng.randint(lo, hi) for _ in range(k)]
 
-        # kept for the whole run, one entry per parent: an array, 8 bytes each
+        # kept for the whole run: one entry per parent (an array, 8 bytes each) when the
+        # number of children varies
+        cumulative: Sequence[int]
         if lo != hi:
-            cumulative = array("q", accumulate(stream.take(0, parents, draw)))
-        elif lo:
-            cumulative = array("q", range(lo, lo * parents + 1, lo))
+            chunks = (
+                stream.take(row, min(BLOCK, parents - row), draw)
+                for row in range(0, parents, BLOCK)
+            )  # no list of every parent's count
+            cumulative = array("q", accumulate(itertools.chain.from_iterable(chunks)))
+        elif lo:  # a fixed number per parent: a range, no memory per parent
+            cumulative = range(lo, lo * parents + 1, lo)
         else:
             cumulative = array("q", bytes(8 * parents))
         total = cumulative[-1] if parents else 0

@@ -17,6 +17,7 @@ changed.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from collections.abc import Iterable
@@ -48,7 +49,10 @@ class FingerprintParts:
         return [n for n in names if self.parts.get(n) != other.parts.get(n)]
 
 
+@functools.cache
 def faker_version() -> str:
+    """Faker's installed version; read once per process (``importlib.metadata`` parses the
+    distribution's METADATA file on every call, ~2 ms: a third of planning 100 datasets)."""
     try:
         return version("Faker")
     except PackageNotFoundError:  # pragma: no cover - Faker is a dependency
