@@ -52,6 +52,11 @@ class KeyStore:
             kept = self._columns[key] = kept.tolist()
         kept.extend(values)
 
+    def forget(self, dataset: str) -> None:
+        """Drop ``dataset``'s key columns (its step starts over)."""
+        for key in [k for k in self._columns if k[0] == dataset]:
+            del self._columns[key]
+
     def column(self, dataset: str, name: str) -> Sequence[Any]:
         return self._columns.get((dataset, name), [])
 

@@ -17,7 +17,12 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from seedrunner.errors import GenerationError, RunError, SeedrunnerError
+from seedrunner.errors import (
+    GenerationError,
+    RunError,
+    SeedrunnerError,
+    TransientHandlerError,
+)
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
@@ -60,14 +65,50 @@ class _DatasetRun:
         self.results = dict(self.steps)
         run.report.steps += [r for _, r in self.steps]
         self.handlers: list[tuple[Step, Any]] = []
+        self.opened = False  # every handler opened: a failure after is mid-step
 
     def execute(self) -> None:
+        """Run the dataset's steps; after a lost connection or a deadlock that a handler
+        could not cure batch by batch (its whole transaction went), start the step over
+        on fresh connections, when every handler of the chain keeps a ledger: what was
+        committed is skipped, what was rolled back is written again, nothing twice."""
+        attempt = 0
+        while True:
+            try:
+                self._execute()
+                return
+            except TransientHandlerError as exc:
+                policy = self.dp.retries
+                if attempt >= policy.max or not self.opened or not self._restartable():
+                    raise  # a server that cannot be reached at all: say so at once
+                attempt += 1
+                self.abort(exc)
+                self.run.keys.forget(self.dp.name)
+                for _, r in self.steps:
+                    r.rows, r.batches = 0, 0
+                    r.retries += 1 if r.kind == "persist" else 0
+                policy.sleep(attempt)
+
+    def _restartable(self) -> bool:
+        """Can the step start over without writing a row twice?  Only if every target keeps
+        a ledger and none holds the run's transaction (that lost earlier datasets too)."""
+        for target in self.dp.targets:
+            options = target.options
+            if not getattr(options, "ledger", False):
+                return False
+            if getattr(options, "transaction", None) == "run":
+                return False
+        return bool(self.dp.targets)
+
+    def _execute(self) -> None:
         dp, run = self.dp, self.run
         builder = BatchBuilder(dp, run.keys, run.variables, run.plan.now)
         tctx = TransformContext(dp.name, {}, run.variables, dp.seed, now=run.plan.now)
         persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
+        self.opened = False
         if not run.dry_run:
             self._open(persist_steps)
+        self.opened = True
 
         def generate(index: int, start: int, n: int) -> Batch:
             return self._generate(builder, index, start, n)
@@ -80,7 +121,7 @@ class _DatasetRun:
             self.current = (step, -1, 0, 0)
             self._timed_once(step, handler.close, None)
             self.results[step].skipped = int(getattr(handler, "skipped_rows", 0) or 0)
-            self.results[step].retries = int(getattr(handler, "retried", 0) or 0)
+            self.results[step].retries += int(getattr(handler, "retried", 0) or 0)
         for _, r in self.steps:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)

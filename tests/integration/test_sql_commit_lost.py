@@ -30,18 +30,18 @@ def _through(db, proxy: CutProxy) -> str:
     return url + "&sslmode=disable" if db.family == "postgresql" else url
 
 
-def _run(manifest, url: str, file: str, ledger: bool):
-    options = {"transaction": "batch", "ledger": ledger, "retries": {"max": 2, "wait": 0.05}}
+def _run(manifest, url: str, file: str, ledger: bool, mode: str = "batch"):
+    options = {"transaction": mode, "ledger": ledger, "retries": {"max": 2, "wait": 0.05}}
     text = shop_manifest(url, batch_size=16, customers=60, datasets=["customers"], db=options)
     return apply(build_plan(load_manifest(manifest(text, file))))
 
 
-def _cut_run(manifest, db, ledger: bool, **cut):
+def _cut_run(manifest, db, ledger: bool, mode: str = "batch", **cut):
     """Apply into ``db`` through a proxy that cuts once as ``cut`` says; the report."""
     host, port = server_address(db.family)
     proxy = CutProxy(host, port, **cut)
     try:
-        report = _run(manifest, _through(db, proxy), "cut.yaml", ledger=ledger)
+        report = _run(manifest, _through(db, proxy), "cut.yaml", ledger=ledger, mode=mode)
     finally:
         proxy.close()
     assert proxy.cut, "the proxy never saw the moment to cut"
@@ -80,3 +80,20 @@ def test_a_batch_cut_before_commit_is_written_again_without_a_ledger(
     assert report.ok, report.error
     ids = [row[0] for row in dump(db.engine)["customers"]]
     assert ids == list(range(1, 61))
+
+
+@pytest.mark.parametrize("when", WHEN)
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
+def test_a_lost_step_transaction_starts_the_step_over(manifest, make_database, backend, when):
+    """``transaction: dataset``: one COMMIT for the step.  Cut mid-INSERT or before it, the
+    server rolled the step back; cut after it, the server committed and the client never
+    heard.  Either way the step starts over on a fresh connection, its ledger (committed
+    with the rows, or rolled back with them) saying what is there: exactly the rows of an
+    uninterrupted run, once."""
+    db, clean = make_database(backend), make_database(backend)
+    report = _cut_run(manifest, db, True, "dataset", at=1, when=when)
+    assert report.ok, report.error
+    (persist,) = [s for s in report.steps if s.kind == "persist"]
+    assert persist.retries == 1
+    assert _run(manifest, clean.url, "clean.yaml", ledger=True, mode="dataset").ok
+    assert dump(db.engine) == dump(clean.engine)
