@@ -283,14 +283,12 @@ class _Planner:
             validator=None if shape.kind == "schemaless" else RowValidator(shape),
             retries=self.retry_policy(ds),
             location=self.m.source.locate(("datasets", name), prefer_key=True),
-            fingerprint=dataset_fingerprint(ds, shape, base_seed, self.now, ctx.locales(None)),
         )
 
-    def with_parents(
+    def fingerprint(
         self, dp: DatasetPlan, edges: list[Edge], built: dict[str, DatasetPlan]
     ) -> FingerprintParts:
-        """``dp``'s fingerprint with those of the parents its rows take values from."""
-        assert dp.fingerprint is not None
+        """``dp``'s fingerprint, with those of the parents its rows take values from."""
         digests = {
             e.parent: fp.digest
             for e in edges
@@ -301,9 +299,6 @@ class _Planner:
         for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
             if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
                 digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
-        if not digests:
-            own: FingerprintParts = dp.fingerprint
-            return own
         ds = self.spec.datasets[dp.name]
         return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests)
 
@@ -326,11 +321,13 @@ class _Planner:
         totals: dict[str, int] = {}
         counts: dict[str, CountPlan] = {}
         plans: list[DatasetPlan] = []
+        built: dict[str, DatasetPlan] = {}
         for name in order:
             parents = sorted({e.parent for e in edges if e.child == name})
             dp = self.dataset(name, totals, counts, parents)
             dp.edges = {e.parent: e.why for e in edges if e.child == name}
-            dp.fingerprint = self.with_parents(dp, edges, {p.name: p for p in plans})
+            dp.fingerprint = self.fingerprint(dp, edges, built)
+            built[name] = dp
             if name not in selected:
                 dp.targets = []
             totals[name], counts[name] = dp.count.total, dp.count
