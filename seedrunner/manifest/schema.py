@@ -45,6 +45,11 @@ class Modifiers(Spec):
     null_probability: float = Field(
         default=0.0, ge=0.0, le=1.0, description="Share of rows whose value is null (0..1)."
     )
+    depends_on: list[str] | None = Field(
+        default=None,
+        description="On a foreign-key column: the datasets this field's values must exist in "
+        "first. Default: the dataset that seeds the referenced table; `[]` drops that edge.",
+    )
 
 
 class FakerSpec(Modifiers):
@@ -117,13 +122,66 @@ def _plain_n_format(fmt: str) -> None:
     check_format(fmt, "{}")
 
 
+class TableRefSpec(Spec):
+    """``{table: country, column: code, where: "active"}``: rows the application already has."""
+
+    table: str = Field(description="A table in the target's database that no dataset seeds.")
+    column: str = Field(description="The column whose values are picked.")
+    schema_: str | None = Field(
+        default=None, alias="schema", description="The table's schema (default: the target's)."
+    )
+    where: str | None = Field(
+        default=None,
+        description="A SQL condition on the table's rows, e.g. `active` or `region = 'EU'`; "
+        "read once while planning.",
+    )
+    target: str | None = Field(
+        default=None,
+        description="The sqlalchemy target whose database holds the table (default: the "
+        "dataset's first sqlalchemy target).",
+    )
+
+
 class RefSpec(Spec):
-    ref: str = Field(
-        pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*\.[A-Za-z_][A-Za-z0-9_]*$",
-        description="`DATASET.FIELD`: a value from another dataset's rows (the parent's with "
-        "count.per, else a seeded pick).",
+    ref: Annotated[
+        str,
+        Field(
+            pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*\.[A-Za-z_][A-Za-z0-9_]*$",
+            description="`DATASET.FIELD`: a value from another dataset's rows (the parent's "
+            "with count.per, else a seeded pick).",
+        ),
+    ] | TableRefSpec = Field(
+        description="`DATASET.FIELD` (another dataset's rows), or `{table, column, where}` "
+        "(rows already in the database that no dataset seeds)."
     )
     null_probability: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of nulls.")
+    roots: int | None = Field(
+        default=None,
+        ge=1,
+        description="A reference to the dataset's own rows (a tree): how many rows are roots "
+        "(no parent). Default: about one in ten, at least one.",
+    )
+    max_depth: int | None = Field(
+        default=None,
+        ge=1,
+        description="A reference to the dataset's own rows: the deepest level below a root "
+        "(default 4).",
+    )
+    depends_on: list[str] | None = Field(
+        default=None, description="`[]`: this reference makes no ordering edge."
+    )
+
+    @property
+    def dataset_ref(self) -> tuple[str, str] | None:
+        """``(dataset, field)`` of a ``DATASET.FIELD`` reference, else None."""
+        if isinstance(self.ref, str):
+            dataset, _, target = self.ref.partition(".")
+            return dataset, target
+        return None
+
+    @property
+    def table_ref(self) -> TableRefSpec | None:
+        return self.ref if isinstance(self.ref, TableRefSpec) else None
 
 
 class SkipSpec(Spec):
@@ -347,6 +405,17 @@ class DatasetSpec(Spec):
         default=None, description="With no model: a table read from the first SQL target."
     )
     count: Count = Field(default=10, description="Rows, or `{per: DATASET, min, max | exactly}`.")
+    rows: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="Fixed rows given inline (reference data: statuses, countries, roles); "
+        "typed and validated by the model or table. The count is their number.",
+    )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="Fixed rows read from a file beside the manifest: .csv, .json (a list of "
+        "objects) or .jsonl. The count is their number.",
+    )
     fields: dict[str, FieldSpec] = Field(
         default_factory=dict, description="Field -> value spec; overrides the model."
     )
@@ -373,6 +442,16 @@ class DefaultsSpec(Spec):
     retries: RetriesSpec = Field(default_factory=RetriesSpec, description="Retry policy.")
     collections: CollectionsSpec = Field(
         default_factory=CollectionsSpec, description="Sizes of generated lists."
+    )
+    max_depth: int = Field(
+        default=2,
+        ge=0,
+        description="How deep a model that contains itself (children: list[Node]) is generated.",
+    )
+    on_cycle: Literal["empty", "null", "error"] = Field(
+        default="empty",
+        description="Past max_depth a self-containing field is an empty collection, null, or "
+        "a plan error.",
     )
 
 

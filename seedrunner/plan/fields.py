@@ -230,7 +230,16 @@ def _from_spec(
         label = f"sequence {value.sequence or 'n'} from {value.start}"
         return FieldPlan(fname, "column", label, column=_modifiers(ctx, fname, col, value, False))
     if isinstance(value, S.RefSpec):
-        dataset, _, target = value.ref.partition(".")
+        if value.dataset_ref is None:
+            ctx.problem(
+                "a ref to a table no dataset seeds is not read yet",
+                "fields",
+                fname,
+                "ref",
+                hint="refer to a dataset (DATASET.FIELD), or give the field a choice:",
+            )
+            return None
+        dataset, target = value.dataset_ref
         return _ref(ctx, fname, dataset, target, value.null_probability, ("fields", fname, "ref"))
     col = _constant(ctx, fname, value, fshape)
     if unique_model:

@@ -104,8 +104,8 @@ class _Planner:
         for child, ds in self.spec.datasets.items():
             base = ("datasets", child)
             for fname, fspec in ds.fields.items():
-                if isinstance(fspec, S.RefSpec):
-                    parent = fspec.ref.split(".", 1)[0]
+                if isinstance(fspec, S.RefSpec) and fspec.dataset_ref is not None:
+                    parent = fspec.dataset_ref[0]
                     if parent == child:
                         self.problem(
                             f"{child}.{fname} refers to its own dataset ({fspec.ref}); "
