@@ -15,6 +15,7 @@ from seedrunner.generate.fakerclock import unpin
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.template_columns import Columns
 from seedrunner.generate.templates import TemplateField
+from seedrunner.plan.reftypes import CONVERTERS
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
 
@@ -58,8 +59,20 @@ class BatchBuilder:
                     f"pick from (dataset '{ref.dataset}' generated none)"
                 )
             assert f.column is not None
-            size = len(source)
-            values = [source[int(u * size)] for u in f.column.values(start, n)]
+            if ref.indexed:  # a distinct draw: the column gives the parent rows themselves
+                rows = f.column.values(start, n)
+                if rows and max(rows) >= len(source):
+                    raise GenerationError(
+                        f"{self.plan.name}.{f.name}: ref {ref.dataset}.{ref.field} needs row "
+                        f"{max(rows)} of '{ref.dataset}', which has {len(source)}"
+                    )
+                values = [source[i] for i in rows]
+            else:
+                size = len(source)
+                values = [source[int(u * size)] for u in f.column.values(start, n)]
+        if ref.convert is not None:
+            convert = CONVERTERS[ref.convert]
+            values = [None if v is None else convert(v) for v in values]
         if f.null_column is not None:
             p = f.null_probability
             mask = f.null_column.values(start, n)

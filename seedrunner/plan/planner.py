@@ -35,6 +35,8 @@ from seedrunner.models import (
 from seedrunner.models.shape import ModelShape
 from seedrunner.plan import guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
+from seedrunner.plan.joins import one_to_one_parent, plan_joins
+from seedrunner.plan.reftypes import check_ref_types
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets
@@ -212,6 +214,9 @@ class _Planner:
         parent_plans: dict[str, CountPlan],
     ) -> CountPlan:
         if isinstance(ds.count, int):
+            extended = one_to_one_parent(name, ds, self.shapes[name], self.tables)
+            if extended is not None and extended in totals:  # one row per parent row
+                return CountPlan(totals[extended])
             return CountPlan(ds.count)
         per = ds.count.per
         lo, hi = ds.count.bounds
@@ -263,6 +268,8 @@ class _Planner:
             warnings=self.warnings,
         )
         fields, output, skipped = compile_fields(ctx)
+        plan_joins(ctx, fields, count, totals)  # unique keys made of references
+        check_ref_types(ctx, fields, totals)
         batch_size = self.batch_size or ds.batch_size or self.spec.defaults.batch_size
         shape = self.shapes[name]
         return DatasetPlan(

@@ -29,6 +29,12 @@ class RefPlan:
     dataset: str
     field: str
     via_parent: bool  # the count.per parent's row; else a seeded pick over all parent rows
+    # The field's column gives parent row indexes (a distinct draw, plan.joins), not a
+    # uniform number to scale to the parent's rows.
+    indexed: bool = False
+    # How a parent value becomes this field's type when they differ (plan.reftypes), e.g.
+    # "str" for a UUID or int key into a string column; None: taken as it is.
+    convert: str | None = None
 
 
 @dataclass

@@ -1,0 +1,100 @@
+"""Distinct tuples of parent rows, by row index: what a join table's key columns point at.
+
+``TupleDraw`` maps child row i to a tuple of parent row indexes, one per drawn key column,
+with no two rows alike: row i takes ``perm(i)`` over the index space ``[0, P1 x P2 x ...)``,
+unranked into one parent row per column.  Under ``count.per`` (the key holds the per-parent
+column) the other columns are distinct among one parent's children: child j of parent p
+takes ``perm_p(j)``, a permutation seeded by p.  Each key column reads its digit through a
+``TupleColumn``; the draw keeps the last batch's tuples so the columns of one key share
+the work.  ``PositionColumn`` numbers a parent's children 1, 2, ... (order lines).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from typing import Any
+
+from seedrunner.generate.columns import Column
+from seedrunner.generate.permute import Permutation, mix64, unrank
+
+
+def _parents(cumulative: Sequence[int], start: int, n: int) -> list[tuple[int, int]]:
+    """(parent row, position among its children) of rows ``start .. start+n``."""
+    out = []
+    for r in range(start, start + n):
+        p = bisect_right(cumulative, r)
+        out.append((p, r - (cumulative[p - 1] if p else 0)))
+    return out
+
+
+class TupleDraw:
+    """Row index -> parent row indexes, one per drawn column; distinct across rows (or
+    across one parent's children, with ``cumulative``)."""
+
+    def __init__(
+        self,
+        seed: int,
+        sizes: tuple[int, ...],
+        *,
+        cumulative: Sequence[int] | None = None,
+        identity: bool = False,
+    ) -> None:
+        self.seed, self.sizes, self.identity = seed, sizes, identity
+        self.cumulative = cumulative
+        self.space = 1
+        for s in sizes:
+            self.space *= s
+        self._perm = Permutation(seed, self.space) if self.space and cumulative is None else None
+        self._last: tuple[int, int, list[tuple[int, ...]]] | None = None
+
+    def rows(self, start: int, n: int) -> list[tuple[int, ...]]:
+        last = self._last
+        if last is not None and last[0] == start and last[1] == n:
+            return last[2]
+        out = self._draw(start, n)
+        self._last = (start, n, out)
+        return out
+
+    def _draw(self, start: int, n: int) -> list[tuple[int, ...]]:
+        sizes = self.sizes
+        if self.cumulative is not None:
+            return self._per_parent(start, n)
+        if self.identity:
+            return [unrank(i, sizes) for i in range(start, start + n)]
+        assert self._perm is not None
+        return [unrank(x, sizes) for x in self._perm.values(start, n)]
+
+    def _per_parent(self, start: int, n: int) -> list[tuple[int, ...]]:
+        assert self.cumulative is not None
+        out: list[tuple[int, ...]] = []
+        perm: Permutation | None = None
+        current = -1
+        for parent, j in _parents(self.cumulative, start, n):
+            if parent != current:
+                current = parent
+                perm = Permutation(mix64(self.seed ^ mix64(parent)), self.space)
+            assert perm is not None
+            out.append(unrank(perm(j), self.sizes))
+        return out
+
+
+class TupleColumn(Column):
+    """One key column's parent row indexes (``axis`` of a ``TupleDraw``)."""
+
+    def __init__(self, draw: TupleDraw, axis: int) -> None:
+        self.draw, self.axis = draw, axis
+
+    def values(self, start: int, n: int) -> list[Any]:
+        axis = self.axis
+        return [t[axis] for t in self.draw.rows(start, n)]
+
+
+class PositionColumn(Column):
+    """Each child's position among its parent's children, counted from ``first``."""
+
+    def __init__(self, cumulative: Sequence[int], first: int = 1) -> None:
+        self.cumulative, self.first = cumulative, first
+
+    def values(self, start: int, n: int) -> list[Any]:
+        return [j + self.first for _, j in _parents(self.cumulative, start, n)]

@@ -1,0 +1,207 @@
+"""Unique keys made of references: join tables and one-to-one children.
+
+A unique key (primary key, unique constraint or index) whose columns are all references to
+other datasets (foreign keys, or ``ref`` fields) cannot take independent picks: two rows
+would soon share a tuple and the database refuses the second.  Such a key gets one distinct
+draw (``generate.tuples``): rows take distinct tuples of parent rows without replacement,
+or, under ``count.per`` with the per-parent column in the key, tuples distinct among one
+parent's children.  A key of one reference is a one-to-one child: one row per parent by
+default (``one_to_one_parent`` sets the count), distinct parents when fewer.  A key that
+adds one plain integer column to the per-parent reference (order lines: order_id, line_no)
+numbers each parent's children 1, 2, ... in that column.
+
+Asking for more rows than there are tuples is a plan error naming the key and the capacity.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+from math import prod
+
+from seedrunner.generate.tuples import PositionColumn, TupleColumn, TupleDraw
+from seedrunner.manifest import schema as S
+from seedrunner.models.shape import ModelShape
+from seedrunner.plan.fields import DatasetContext
+from seedrunner.plan.steps import CountPlan, FieldPlan
+
+
+def unique_keys(shape: ModelShape) -> list[tuple[str, ...]]:
+    """Every column set that must be unique, smallest first (the primary key first among
+    equals): a smaller key drawn distinct makes every key containing it distinct."""
+    keys: list[tuple[str, ...]] = []
+    pk = tuple(f.name for f in shape.primary_key)
+    candidates = [pk] if pk else []
+    candidates += [(f.name,) for f in shape.fields if f.unique]
+    candidates += list(shape.unique_together)
+    for key in candidates:
+        if key and key not in keys:
+            keys.append(key)
+    return sorted(keys, key=len)
+
+
+def one_to_one_parent(
+    name: str, ds: S.DatasetSpec, shape: ModelShape, tables: Mapping[str, str]
+) -> str | None:
+    """The dataset whose rows this one extends one-to-one: a single-column unique key (or
+    the primary key) that refers to another dataset's rows.  None when the count is
+    written (or fixed rows give it), or there is no such key."""
+    if "count" in ds.model_fields_set or ds.rows is not None or ds.from_ is not None:
+        return None
+    for key in unique_keys(shape):
+        if len(key) != 1:
+            continue
+        parent = _parent_of(name, ds, shape, key[0], tables)
+        if parent is not None:
+            return parent
+    return None
+
+
+def _parent_of(
+    name: str, ds: S.DatasetSpec, shape: ModelShape, fname: str, tables: Mapping[str, str]
+) -> str | None:
+    if fname in ds.exclude:
+        return None
+    spec = ds.fields.get(fname)
+    if isinstance(spec, S.RefSpec):
+        ref = spec.dataset_ref
+        return ref[0] if ref is not None and ref[0] != name else None
+    f = shape.field(fname)
+    if spec is not None or f is None or f.foreign_key is None:
+        return None
+    parent = tables.get(f.foreign_key.table)
+    return parent if parent != name else None
+
+
+def plan_joins(
+    ctx: DatasetContext, fields: list[FieldPlan], count: CountPlan, totals: Mapping[str, int]
+) -> None:
+    """Give every unique key made of references one distinct draw (edits ``fields``)."""
+    by_name = {f.name: f for f in fields}
+    drawn: list[tuple[str, ...]] = []
+    for key in unique_keys(ctx.shape):
+        members = [by_name.get(n) for n in key]
+        if any(m is None for m in members):
+            continue  # a column left to the database or skipped
+        plans = [m for m in members if m is not None]
+        refs = [m for m in plans if m.ref is not None and m.ref.dataset != ctx.name]
+        others = [m for m in plans if m not in refs]
+        if not refs or any(set(d) <= set(key) for d in drawn):
+            continue  # no reference, or distinct already through a smaller key
+        position = _position(ctx, refs, others)
+        if others and position is None:
+            continue
+        if any(set(d) & set(key) for d in drawn):
+            ctx.warnings.append(
+                f"{ctx.name}: unique key ({', '.join(key)}) shares columns with a key drawn "
+                "distinct already, so its tuples are not drawn distinct: the database may "
+                "refuse a repeat"
+            )
+            continue
+        if _draw(ctx, key, refs, position, count, totals):
+            drawn.append(key)
+
+
+def _position(
+    ctx: DatasetContext, refs: list[FieldPlan], others: list[FieldPlan]
+) -> FieldPlan | None:
+    """The plain integer column that numbers a parent's children in a key (order lines)."""
+    if len(others) != 1 or not any(r.ref is not None and r.ref.via_parent for r in refs):
+        return None
+    f = others[0]
+    fshape = ctx.shape.field(f.name)
+    if f.name in ctx.spec.fields or fshape is None or fshape.type.kind != "int":
+        return None
+    return f if f.kind == "column" else None
+
+
+def _draw(
+    ctx: DatasetContext,
+    key: tuple[str, ...],
+    refs: list[FieldPlan],
+    position: FieldPlan | None,
+    count: CountPlan,
+    totals: Mapping[str, int],
+) -> bool:
+    label = f"({', '.join(key)})"
+    per = next((r for r in refs if r.ref is not None and r.ref.via_parent), None)
+    axes = [r for r in refs if r is not per]
+    if per is not None and position is not None:
+        assert count.cumulative is not None
+        position.column = PositionColumn(count.cumulative)
+        position.source = f"position among the {ctx.per} row's children, from 1: {label} distinct"
+        position.guaranteed = False
+        return True
+    sizes = tuple(totals.get(r.ref.dataset, 0) for r in axes if r.ref is not None)
+    space = prod(sizes)
+    names = [r.ref.dataset for r in axes if r.ref is not None]
+    shown = " x ".join(map(str, sizes)) + (f" = {space}" if len(sizes) > 1 else "")
+    if per is not None:
+        assert count.cumulative is not None
+        assert count.bounds is not None
+        most = count.bounds[1]
+        if most > space:
+            _too_many_per(ctx, label, most, names, sizes, space)
+            return False
+        if not axes:  # one child at most per parent: the per column alone is the key
+            per.source += f", {label} distinct (at most one per {ctx.per} row)"
+            return True
+        draw = TupleDraw(ctx.seed(",".join(key), "distinct"), sizes, cumulative=count.cumulative)
+        what = f"distinct {label} per {ctx.per} row, of {shown}"
+    else:
+        if count.total > space:
+            _too_many(ctx, label, count.total, names, sizes, space)
+            return False
+        identity = len(axes) == 1 and "count" not in ctx.spec.model_fields_set
+        draw = TupleDraw(ctx.seed(",".join(key), "distinct"), sizes, identity=identity)
+        what = (
+            f"one per {names[0]} row, in order (one-to-one)"
+            if identity
+            else f"distinct {label} of {shown}"
+        )
+    for axis, r in enumerate(axes):
+        assert r.ref is not None
+        r.ref = replace(r.ref, via_parent=False, indexed=True)
+        r.column = TupleColumn(draw, axis)
+        r.source = f"ref {r.ref.dataset}.{r.ref.field}, {what}"
+    return True
+
+
+def _too_many(
+    ctx: DatasetContext,
+    label: str,
+    total: int,
+    names: list[str],
+    sizes: tuple[int, ...],
+    space: int,
+) -> None:
+    parents = " x ".join(names)
+    counts = " x ".join(map(str, sizes))
+    ctx.problem(
+        f"{ctx.name}: {total} rows need distinct {label}, but {parents} give only "
+        f"{counts} = {space}",
+        "count",
+        hint=f"lower count to at most {space}, or seed more rows in "
+        + " or ".join(dict.fromkeys(names)),
+        code="SR-E042",
+    )
+
+
+def _too_many_per(
+    ctx: DatasetContext,
+    label: str,
+    most: int,
+    names: list[str],
+    sizes: tuple[int, ...],
+    space: int,
+) -> None:
+    others = " x ".join(names) or "nothing else"
+    counts = " x ".join(map(str, sizes)) or "1"
+    ctx.problem(
+        f"{ctx.name}: up to {most} rows per {ctx.per} row need distinct {label}, but for "
+        f"one {ctx.per} row {others} give only {counts} = {space}",
+        "count",
+        hint=f"lower count.max (or exactly) to at most {space}"
+        + (f", or seed more rows in {' or '.join(dict.fromkeys(names))}" if names else ""),
+        code="SR-E042",
+    )
