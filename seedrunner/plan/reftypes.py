@@ -75,7 +75,7 @@ def conversion(parent: FieldShape, child: FieldShape, width: int) -> tuple[str |
         return "str", None
     if pk == "int" and ck in ("float", "decimal"):
         return ck, None
-    return None, f"a {pk} does not convert to a {ck} without loss"
+    return None, f"{pk} values do not convert to {ck} without loss"
 
 
 def _width(ctx: DatasetContext, dataset: str, parent: FieldShape, total: int) -> int:
