@@ -17,7 +17,7 @@ from __future__ import annotations
 
 _M64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15
-ROUNDS = 6
+ROUNDS = 4  # Luby-Rackoff: four rounds make a strong pseudo-random permutation
 
 
 def mix64(x: int) -> int:
@@ -44,30 +44,34 @@ class Permutation:
         key = mix64(seed & _M64)
         self._keys = tuple(mix64(key + r * _GOLDEN) for r in range(ROUNDS))
 
-    def _encrypt(self, x: int) -> int:
-        half, mask = self._half, self._mask
-        left, right = x >> half, x & mask
-        for k in self._keys:
-            z = ((right ^ k) * 0xBF58476D1CE4E5B9) & _M64
-            z ^= z >> 29
-            left, right = right, left ^ (((z * 0x94D049BB133111EB) & _M64) >> 32 & mask)
-        return (left << half) | right
-
     def __call__(self, i: int) -> int:
-        if not 0 <= i < self.size:
-            raise IndexError(f"{i} is outside [0, {self.size})")
-        x = self._encrypt(i)
-        while x >= self.size:  # cycle-walk: stays a bijection of [0, size)
-            x = self._encrypt(x)
-        return x
+        return self.values(i, 1)[0]
 
     def values(self, start: int, n: int) -> list[int]:
-        """``perm(i)`` for i in ``start .. start+n``."""
-        return [self(i) for i in range(start, start + n)]
+        """``perm(i)`` for i in ``start .. start+n``: the Feistel rounds, then again while
+        the result is outside ``[0, size)`` (cycle-walking keeps it a bijection)."""
+        if start < 0 or start + n > self.size:
+            raise IndexError(f"[{start}, {start + n}) is outside [0, {self.size})")
+        half, mask, keys, size = self._half, self._mask, self._keys, self.size
+        out = []
+        for x in range(start, start + n):
+            while True:
+                left, right = x >> half, x & mask
+                for k in keys:
+                    z = ((right ^ k) * 0xBF58476D1CE4E5B9) & _M64
+                    z ^= z >> 29
+                    left, right = right, left ^ (((z * 0x94D049BB133111EB) & _M64) >> 32 & mask)
+                x = (left << half) | right
+                if x < size:
+                    break
+            out.append(x)
+        return out
 
 
 def unrank(index: int, sizes: tuple[int, ...]) -> tuple[int, ...]:
     """``index`` in ``[0, prod(sizes))`` as one digit per size, the first most significant."""
+    if len(sizes) == 2:
+        return divmod(index, sizes[1])
     digits = [0] * len(sizes)
     for k in range(len(sizes) - 1, -1, -1):
         index, digits[k] = divmod(index, sizes[k])

@@ -66,16 +66,18 @@ class TupleDraw:
         return [unrank(x, sizes) for x in self._perm.values(start, n)]
 
     def _per_parent(self, start: int, n: int) -> list[tuple[int, ...]]:
-        assert self.cumulative is not None
+        """Each parent's run of children at once: child j takes ``perm_p(j)``."""
+        cum, sizes = self.cumulative, self.sizes
+        assert cum is not None
         out: list[tuple[int, ...]] = []
-        perm: Permutation | None = None
-        current = -1
-        for parent, j in _parents(self.cumulative, start, n):
-            if parent != current:
-                current = parent
-                perm = Permutation(mix64(self.seed ^ mix64(parent)), self.space)
-            assert perm is not None
-            out.append(unrank(perm(j), self.sizes))
+        row, end = start, start + n
+        while row < end:
+            parent = bisect_right(cum, row)
+            first = cum[parent - 1] if parent else 0
+            stop = min(end, cum[parent])
+            perm = Permutation(mix64(self.seed ^ mix64(parent)), self.space)
+            out += [unrank(x, sizes) for x in perm.values(row - first, stop - row)]
+            row = stop
         return out
 
 

@@ -64,7 +64,7 @@ def check_ref_types(
 def conversion(parent: FieldShape, child: FieldShape, width: int) -> tuple[str | None, str | None]:
     """(converter name or None, why it cannot convert or None).  ``width``: the most
     characters the parent's values take as text."""
-    pk, ck = parent.type.kind, child.type.kind
+    pk, ck = _family(parent), _family(child)
     if pk == ck or pk in _OPEN or ck in _OPEN:
         return None, None
     if ck == "str" and pk in ("uuid", "int"):
@@ -76,6 +76,18 @@ def conversion(parent: FieldShape, child: FieldShape, width: int) -> tuple[str |
     if pk == "int" and ck in ("float", "decimal"):
         return ck, None
     return None, f"{pk} values do not convert to {ck} without loss"
+
+
+def _family(f: FieldShape) -> str:
+    """The kind of value a field holds: an enum or Literal of ints holds ints (the
+    validator checks the members), one of mixed values anything."""
+    t = f.type
+    if t.kind not in ("enum", "literal"):
+        return t.kind
+    values = {type(getattr(c, "value", c)) for c in t.choices}
+    if values == {int}:
+        return "int"
+    return "str" if values == {str} else "any"
 
 
 def _width(ctx: DatasetContext, dataset: str, parent: FieldShape, total: int) -> int:
