@@ -12,11 +12,14 @@ the work.  ``PositionColumn`` numbers a parent's children 1, 2, ... (order lines
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from seedrunner.generate.columns import Column
 from seedrunner.generate.permute import Permutation, mix64, unrank
+
+#: ``TupleDraw(avoid=...)``: the axis never takes the count.per parent's own row
+PARENT = -1
 
 
 def _parents(cumulative: Sequence[int], start: int, n: int) -> list[tuple[int, int]]:
@@ -39,12 +42,18 @@ class TupleDraw:
         *,
         cumulative: Sequence[int] | None = None,
         identity: bool = False,
+        avoid: Mapping[int, int] | None = None,
     ) -> None:
-        self.seed, self.sizes, self.identity = seed, sizes, identity
+        self.seed, self.identity = seed, identity
         self.cumulative = cumulative
+        # axis -> the earlier axis (or PARENT, the count.per parent row) whose row it never
+        # takes: two references to the same rows (follower, followee) never point at one
+        # row.  Such an axis draws from one row fewer, then steps over the other's row.
+        self.avoid = dict(avoid or {})
+        self.sizes = tuple(s - 1 if k in self.avoid else s for k, s in enumerate(sizes))
         self.space = 1
-        for s in sizes:
-            self.space *= s
+        for s in self.sizes:
+            self.space *= max(s, 0)
         self._perm = Permutation(seed, self.space) if self.space and cumulative is None else None
         self._last: tuple[int, int, list[tuple[int, ...]]] | None = None
 
@@ -60,10 +69,20 @@ class TupleDraw:
         sizes = self.sizes
         if self.cumulative is not None:
             return self._per_parent(start, n)
-        if self.identity:
-            return [unrank(i, sizes) for i in range(start, start + n)]
-        assert self._perm is not None
-        return [unrank(x, sizes) for x in self._perm.values(start, n)]
+        indexes: Iterable[int] = range(start, start + n)
+        if not self.identity:
+            assert self._perm is not None
+            indexes = self._perm.values(start, n)
+        out = [unrank(x, sizes) for x in indexes]
+        return [self._lift(t, PARENT) for t in out] if self.avoid else out
+
+    def _lift(self, digits: tuple[int, ...], parent: int) -> tuple[int, ...]:
+        """Step each avoiding axis over the row it must not take."""
+        lifted = list(digits)
+        for k, other in self.avoid.items():
+            taken = parent if other == PARENT else lifted[other]
+            lifted[k] += lifted[k] >= taken
+        return tuple(lifted)
 
     def _per_parent(self, start: int, n: int) -> list[tuple[int, ...]]:
         """Each parent's run of children at once: child j takes ``perm_p(j)``."""
@@ -76,7 +95,8 @@ class TupleDraw:
             first = cum[parent - 1] if parent else 0
             stop = min(end, cum[parent])
             perm = Permutation(mix64(self.seed ^ mix64(parent)), self.space)
-            out += [unrank(x, sizes) for x in perm.values(row - first, stop - row)]
+            drawn = [unrank(x, sizes) for x in perm.values(row - first, stop - row)]
+            out += [self._lift(t, parent) for t in drawn] if self.avoid else drawn
             row = stop
         return out
 

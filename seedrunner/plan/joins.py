@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from math import prod
 
-from seedrunner.generate.tuples import PositionColumn, TupleColumn, TupleDraw
+from seedrunner.generate.tuples import PARENT, PositionColumn, TupleColumn, TupleDraw
 from seedrunner.manifest import schema as S
 from seedrunner.models.shape import ModelShape
 from seedrunner.plan.fields import DatasetContext
@@ -132,28 +132,33 @@ def _draw(
         position.source = f"position among the {ctx.per} row's children, from 1: {label} distinct"
         position.guaranteed = False
         return True
-    sizes = tuple(totals.get(r.ref.dataset, 0) for r in axes if r.ref is not None)
-    space = prod(sizes)
-    names = [r.ref.dataset for r in axes if r.ref is not None]
+    targets = [(r.ref.dataset, r.ref.field) for r in axes if r.ref is not None]
+    avoid = _avoid(targets, per)
+    sizes = tuple(totals.get(d, 0) - (k in avoid) for k, (d, _) in enumerate(targets))
+    space = prod(max(s, 0) for s in sizes)
+    names = [d for d, _ in targets]
     shown = " x ".join(map(str, sizes)) + (f" = {space}" if len(sizes) > 1 else "")
+    shown += " (no row paired with itself)" if avoid else ""
+    seed = ctx.seed(",".join(key), "distinct")
+    raw = tuple(totals.get(d, 0) for d, _ in targets)
     if per is not None:
         assert count.cumulative is not None
         assert count.bounds is not None
         most = count.bounds[1]
         if most > space:
-            _too_many_per(ctx, label, most, names, sizes, space)
+            _too_many_per(ctx, label, most, names, shown, space)
             return False
         if not axes:  # one child at most per parent: the per column alone is the key
             per.source += f", {label} distinct (at most one per {ctx.per} row)"
             return True
-        draw = TupleDraw(ctx.seed(",".join(key), "distinct"), sizes, cumulative=count.cumulative)
+        draw = TupleDraw(seed, raw, cumulative=count.cumulative, avoid=avoid)
         what = f"distinct {label} per {ctx.per} row, of {shown}"
     else:
         if count.total > space:
-            _too_many(ctx, label, count.total, names, sizes, space)
+            _too_many(ctx, label, count.total, names, shown, space)
             return False
         identity = len(axes) == 1 and "count" not in ctx.spec.model_fields_set
-        draw = TupleDraw(ctx.seed(",".join(key), "distinct"), sizes, identity=identity)
+        draw = TupleDraw(seed, raw, identity=identity, avoid=avoid)
         what = (
             f"one per {names[0]} row, in order (one-to-one)"
             if identity
@@ -167,19 +172,29 @@ def _draw(
     return True
 
 
+def _avoid(targets: list[tuple[str, str]], per: FieldPlan | None) -> dict[int, int]:
+    """Axes that point at the same rows as an earlier axis (or as the per-parent column)
+    never take that row: a user does not follow themself, a city is no route to itself."""
+    avoid: dict[int, int] = {}
+    for k, target in enumerate(targets):
+        if per is not None and per.ref is not None and target == (per.ref.dataset, per.ref.field):
+            avoid[k] = PARENT
+        elif target in targets[:k]:
+            avoid[k] = targets.index(target)
+    return avoid
+
+
 def _too_many(
     ctx: DatasetContext,
     label: str,
     total: int,
     names: list[str],
-    sizes: tuple[int, ...],
+    shown: str,
     space: int,
 ) -> None:
     parents = " x ".join(names)
-    counts = " x ".join(map(str, sizes))
     ctx.problem(
-        f"{ctx.name}: {total} rows need distinct {label}, but {parents} give only "
-        f"{counts} = {space}",
+        f"{ctx.name}: {total} rows need distinct {label}, but {parents} give only {shown}",
         "count",
         hint=f"lower count to at most {space}, or seed more rows in "
         + " or ".join(dict.fromkeys(names)),
@@ -192,14 +207,13 @@ def _too_many_per(
     label: str,
     most: int,
     names: list[str],
-    sizes: tuple[int, ...],
+    shown: str,
     space: int,
 ) -> None:
     others = " x ".join(names) or "nothing else"
-    counts = " x ".join(map(str, sizes)) or "1"
     ctx.problem(
         f"{ctx.name}: up to {most} rows per {ctx.per} row need distinct {label}, but for "
-        f"one {ctx.per} row {others} give only {counts} = {space}",
+        f"one {ctx.per} row {others} give only {shown or 1}",
         "count",
         hint=f"lower count.max (or exactly) to at most {space}"
         + (f", or seed more rows in {' or '.join(dict.fromkeys(names))}" if names else ""),

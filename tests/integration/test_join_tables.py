@@ -47,7 +47,8 @@ def schema_sql(family: str) -> list[str]:
             follower_id INTEGER NOT NULL REFERENCES users (id),
             followee_id INTEGER NOT NULL REFERENCES users (id),
             since DATE NOT NULL,
-            PRIMARY KEY (follower_id, followee_id))""",
+            PRIMARY KEY (follower_id, followee_id),
+            CHECK (follower_id <> followee_id))""",
         f"""CREATE TABLE memberships (
             id {key},
             user_id INTEGER NOT NULL REFERENCES users (id),
@@ -148,6 +149,7 @@ def check_tables(db, plan) -> None:
     )
     assert _count(db, numbered) == 0
     assert plan.dataset("follows").count.total > 100  # many pairs per follower, none twice
+    assert _count(db, "SELECT COUNT(*) FROM follows WHERE follower_id = followee_id") == 0
 
 
 def test_a_schema_of_join_tables_seeds_out_of_the_box(manifest, database):

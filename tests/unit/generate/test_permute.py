@@ -8,7 +8,7 @@ from itertools import accumulate
 import pytest
 
 from seedrunner.generate.permute import Permutation, unrank
-from seedrunner.generate.tuples import PositionColumn, TupleColumn, TupleDraw
+from seedrunner.generate.tuples import PARENT, PositionColumn, TupleColumn, TupleDraw
 
 
 @pytest.mark.parametrize("size", [1, 2, 3, 4, 5, 7, 16, 17, 255, 256, 257, 300, 1000, 4099])
@@ -94,3 +94,19 @@ def test_positions_count_each_parents_children_from_one():
     cum = list(accumulate([2, 0, 3]))
     assert PositionColumn(cum).values(0, 5) == [1, 2, 1, 2, 3]
     assert PositionColumn(cum).values(3, 2) == [2, 3]
+
+
+def test_an_avoiding_axis_covers_every_pair_but_the_diagonal():
+    draw = TupleDraw(3, (7, 7), avoid={1: 0})
+    assert draw.space == 42
+    assert sorted(draw.rows(0, 42)) == [(a, b) for a in range(7) for b in range(7) if a != b]
+
+
+def test_an_axis_avoiding_the_parent_never_takes_the_parents_row():
+    cum = list(accumulate([6] * 7))  # 7 users, each following all 6 others
+    draw = TupleDraw(3, (7,), cumulative=cum, avoid={0: PARENT})
+    rows = draw.rows(0, 42)
+    for parent in range(7):
+        assert sorted(t[0] for t in rows[parent * 6 : parent * 6 + 6]) == [
+            u for u in range(7) if u != parent
+        ]

@@ -38,6 +38,15 @@ class PostStats(Base):
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
     views: Mapped[int]
 
+class User(Base):
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+class Follow(Base):
+    __tablename__ = "follows"
+    follower_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    followee_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+
 class Line(Base):
     __tablename__ = "lines"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -135,7 +144,7 @@ def test_per_parent_pairs_are_distinct_per_parent_and_bounded_by_the_others(mani
     p = err.value.problems[0]
     assert p.code == "SR-E042"
     assert "up to 16 rows per posts row need distinct (post_id, tag_id)" in p.message
-    assert "tags give only 15 = 15" in p.message
+    assert p.message.endswith("but for one posts row tags give only 15")
     assert p.hint == "lower count.max (or exactly) to at most 15, or seed more rows in tags"
 
 
@@ -218,3 +227,35 @@ def test_a_ref_that_cannot_convert_is_a_plan_error(manifest, tmp_path, field, ta
     assert p.message.endswith(why)
     assert p.location is not None
     assert p.location.line == 15
+
+
+@pytest.mark.parametrize("count", ["90", "{per: users, exactly: 9}"])
+def test_two_references_to_one_table_never_pair_a_row_with_itself(manifest, tmp_path, count):
+    follows = f"""
+          users: {{model: "joinmodels:User", count: 10, persist: [db]}}
+          follows: {{model: "joinmodels:Follow", count: {count}, persist: [db]}}"""
+    path = _manifest(manifest, tmp_path, follows)
+    plan = build_plan(load_manifest(path))
+    assert apply(plan).ok
+    pairs = _rows(tmp_path, "SELECT follower_id, followee_id FROM follows")
+    assert len(pairs) == len(set(pairs)) == 90  # every ordered pair of two users
+    assert all(a != b for a, b in pairs)
+
+
+@pytest.mark.parametrize(
+    ("count", "message"),
+    [
+        ("91", "91 rows need distinct (follower_id, followee_id), but users x users give "
+         "only 10 x 9 = 90 (no row paired with itself)"),
+        ("{per: users, exactly: 10}", "up to 10 rows per users row need distinct "
+         "(follower_id, followee_id), but for one users row users give only 9 (no row "
+         "paired with itself)"),
+    ],
+)  # fmt: skip
+def test_pairs_of_one_table_count_without_the_diagonal(manifest, tmp_path, count, message):
+    follows = f"""
+          users: {{model: "joinmodels:User", count: 10, persist: [db]}}
+          follows: {{model: "joinmodels:Follow", count: {count}, persist: [db]}}"""
+    with pytest.raises(PlanError) as err:
+        build_plan(load_manifest(_manifest(manifest, tmp_path, follows)))
+    assert err.value.problems[0].message == f"follows: {message}"
