@@ -259,3 +259,52 @@ def test_pairs_of_one_table_count_without_the_diagonal(manifest, tmp_path, count
     with pytest.raises(PlanError) as err:
         build_plan(load_manifest(_manifest(manifest, tmp_path, follows)))
     assert err.value.problems[0].message == f"follows: {message}"
+
+
+def test_refs_written_on_the_key_columns_join_the_same_draw(manifest, tmp_path):
+    declared = """
+          post_tag:
+            model: "joinmodels:PostTag"
+            count: 120
+            fields: {post_id: {ref: posts.id}, tag_id: {ref: tags.id}}
+            persist: [db]"""
+    inferred = '\n          post_tag: {model: "joinmodels:PostTag", count: 120, persist: [db]}'
+    pairs = []
+    for text in (declared, inferred):
+        (tmp_path / "out.db").unlink(missing_ok=True)
+        assert apply(build_plan(load_manifest(_manifest(manifest, tmp_path, PARENTS + text)))).ok
+        pairs.append(_rows(tmp_path, "SELECT post_id, tag_id FROM post_tag ORDER BY rowid"))
+    assert pairs[0] == pairs[1]
+    assert len(set(pairs[0])) == 120
+
+
+def test_a_pydantic_id_that_refers_to_a_parent_is_one_to_one(manifest, tmp_path):
+    path = manifest(
+        """
+        version: 1
+        python_path: ["."]
+        datasets:
+          users: {model: "people:User", count: 12}
+          profiles:
+            model: "people:Profile"
+            fields: {id: {ref: users.id}}
+        """,
+        **{
+            "people.py": """
+            from pydantic import BaseModel
+
+            class User(BaseModel):
+                id: int
+                name: str
+
+            class Profile(BaseModel):
+                id: int
+                bio: str
+            """
+        },
+    )
+    plan = build_plan(load_manifest(path))
+    profiles = plan.dataset("profiles")
+    assert profiles.count.total == 12  # one per user, the count not written
+    (key,) = [f for f in profiles.fields if f.name == "id"]
+    assert key.source == "ref users.id, one per users row, in order (one-to-one)"
