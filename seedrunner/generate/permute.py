@@ -10,7 +10,9 @@ The bijection is a balanced Feistel network over the smallest even number of bit
 holds ``size``, with a splitmix64 round function, and cycle-walking to stay inside
 ``[0, size)`` (the network's domain is at most 4 x size, so a walk takes under 4 steps on
 average).  Round keys come from the seed by the same mixer, so making one permutation per
-parent row costs a few multiplications, not a hash.
+parent row costs a few multiplications, not a hash.  The round function gives 32 well
+mixed bits for spaces up to 2^64 and 64 up to 2^128 (five parents of a million rows each);
+past that the top bits mix less, but the map stays a bijection.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ class Permutation:
         if start < 0 or start + n > self.size:
             raise IndexError(f"[{start}, {start + n}) is outside [0, {self.size})")
         half, mask, keys, size = self._half, self._mask, self._keys, self.size
+        shift = 32 if half <= 32 else 0  # the mixer's best bits, or all 64 for huge spaces
         out = []
         for x in range(start, start + n):
             while True:
@@ -60,7 +63,7 @@ class Permutation:
                 for k in keys:
                     z = ((right ^ k) * 0xBF58476D1CE4E5B9) & _M64
                     z ^= z >> 29
-                    left, right = right, left ^ (((z * 0x94D049BB133111EB) & _M64) >> 32 & mask)
+                    left, right = right, left ^ (((z * 0x94D049BB133111EB) & _M64) >> shift & mask)
                 x = (left << half) | right
                 if x < size:
                     break

@@ -110,3 +110,11 @@ def test_an_axis_avoiding_the_parent_never_takes_the_parents_row():
         assert sorted(t[0] for t in rows[parent * 6 : parent * 6 + 6]) == [
             u for u in range(7) if u != parent
         ]
+
+
+def test_a_space_past_64_bits_still_spreads_its_leading_digit():
+    """Three parents of ten million rows: 10^21 tuples, more than 2^64."""
+    perm = Permutation(8, 10**21)
+    firsts = [unrank(x, (10**7,) * 3)[0] for x in perm.values(0, 2000)]
+    assert len(set(perm.values(0, 2000))) == 2000
+    assert len({f // 10**6 for f in firsts}) == 10  # every tenth of the first parent's rows
