@@ -196,7 +196,8 @@ def _too_many(
     ctx.problem(
         f"{ctx.name}: {total} rows need distinct {label}, but {parents} give only {shown}",
         "count",
-        hint=f"lower count to at most {space}, or seed more rows in "
+        hint=(f"leave count out (one row per {names[0]} row), " if len(names) == 1 else "")
+        + f"lower count to at most {space}, or seed more rows in "
         + " or ".join(dict.fromkeys(names)),
         code="SR-E042",
     )

@@ -166,8 +166,11 @@ def test_a_key_that_is_a_foreign_key_gives_one_row_per_parent(manifest, tmp_path
     path = _manifest(manifest, tmp_path, PARENTS + stats % "count: 21, ")
     with pytest.raises(PlanError) as err:
         build_plan(load_manifest(path))
-    assert (
-        "21 rows need distinct (post_id), but posts give only 20" in err.value.problems[0].message
+    p = err.value.problems[0]
+    assert p.message == "post_stats: 21 rows need distinct (post_id), but posts give only 20"
+    assert p.hint == (
+        "leave count out (one row per posts row), lower count to at most 20, or seed more "
+        "rows in posts"
     )
 
 
