@@ -85,7 +85,7 @@ def plan_joins(
             continue  # a column left to the database or skipped
         plans = [m for m in members if m is not None]
         refs = [m for m in plans if m.ref is not None and m.ref.dataset != ctx.name]
-        others = [m for m in plans if m not in refs]
+        others = [m for m in plans if all(m is not r for r in refs)]
         if not refs or any(set(d) <= set(key) for d in drawn):
             continue  # no reference, or distinct already through a smaller key
         position = _position(ctx, refs, others)
@@ -127,11 +127,7 @@ def _draw(
     per = next((r for r in refs if r.ref is not None and r.ref.via_parent), None)
     axes = [r for r in refs if r is not per]
     if per is not None and position is not None:
-        assert count.cumulative is not None
-        position.column = PositionColumn(count.cumulative)
-        position.source = f"position among the {ctx.per} row's children, from 1: {label} distinct"
-        position.guaranteed = False
-        return True
+        return _number_children(ctx, label, position, count)
     targets = [(r.ref.dataset, r.ref.field) for r in axes if r.ref is not None]
     avoid = _avoid(targets, per)
     sizes = tuple(totals.get(d, 0) - (k in avoid) for k, (d, _) in enumerate(targets))
@@ -169,6 +165,33 @@ def _draw(
         r.ref = replace(r.ref, via_parent=False, indexed=True)
         r.column = TupleColumn(draw, axis)
         r.source = f"ref {r.ref.dataset}.{r.ref.field}, {what}"
+    return True
+
+
+def _number_children(
+    ctx: DatasetContext, label: str, position: FieldPlan, count: CountPlan
+) -> bool:
+    """Number each parent's children 1, 2, ... in ``position`` (order lines)."""
+    assert count.cumulative is not None
+    assert count.bounds is not None
+    fshape = ctx.shape.field(position.name)
+    t = fshape.type if fshape is not None else None
+    top = None
+    if t is not None:
+        top = t.le if t.le is not None else (t.lt - 1 if t.lt is not None else None)
+    if top is not None and count.bounds[1] > top:
+        ctx.problem(
+            f"{ctx.name}: up to {count.bounds[1]} rows per {ctx.per} row are numbered "
+            f"1, 2, ... in {position.name} for a distinct {label}, but {position.name} "
+            f"stops at {top:g}",
+            "count",
+            hint=f"lower count.max (or exactly) to at most {top:g}, or give {position.name} a spec",
+            code="SR-E042",
+        )
+        return False
+    position.column = PositionColumn(count.cumulative)
+    position.source = f"position among the {ctx.per} row's children, from 1: {label} distinct"
+    position.guaranteed = False
     return True
 
 

@@ -12,7 +12,7 @@ from seedrunner import PlanError, apply, build_plan, load_manifest
 
 MODELS = """
 import uuid
-from sqlalchemy import ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 class Base(DeclarativeBase):
@@ -54,6 +54,12 @@ class Line(Base):
     line_no: Mapped[int]
     note: Mapped[str] = mapped_column(String(20))
     __table_args__ = (UniqueConstraint("post_id", "line_no"),)
+
+class ShortLine(Base):
+    __tablename__ = "short_lines"
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), primary_key=True)
+    line_no: Mapped[int] = mapped_column(primary_key=True)
+    __table_args__ = (CheckConstraint("line_no BETWEEN 1 AND 3"),)
 
 class Account(Base):
     __tablename__ = "accounts"
@@ -311,3 +317,19 @@ def test_a_pydantic_id_that_refers_to_a_parent_is_one_to_one(manifest, tmp_path)
     assert profiles.count.total == 12  # one per user, the count not written
     (key,) = [f for f in profiles.fields if f.name == "id"]
     assert key.source == "ref users.id, one per users row, in order (one-to-one)"
+
+
+def test_numbered_children_must_fit_the_columns_bounds(manifest, tmp_path):
+    count = "{per: posts, min: 1, max: %d}"
+    lines = '\n          lines: {model: "joinmodels:ShortLine", count: %s, persist: [db]}'
+    path = _manifest(manifest, tmp_path, PARENTS + lines % (count % 3))
+    assert apply(build_plan(load_manifest(path))).ok
+    assert max(r[0] for r in _rows(tmp_path, "SELECT line_no FROM short_lines")) == 3
+    with pytest.raises(PlanError) as err:
+        build_plan(load_manifest(_manifest(manifest, tmp_path, PARENTS + lines % (count % 4))))
+    p = err.value.problems[0]
+    assert p.message == (
+        "lines: up to 4 rows per posts row are numbered 1, 2, ... in line_no for a distinct "
+        "(post_id, line_no), but line_no stops at 3"
+    )
+    assert p.hint == "lower count.max (or exactly) to at most 3, or give line_no a spec"
