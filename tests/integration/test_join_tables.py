@@ -16,7 +16,7 @@ import sys
 import pytest
 import sqlalchemy as sa
 
-from seedrunner import apply, build_plan, load_manifest
+from seedrunner import PlanError, apply, build_plan, load_manifest
 from seedrunner.state.destroy import destroy
 
 INT_KEY = {
@@ -339,3 +339,55 @@ def test_two_workers_draw_the_same_pairs_as_one(manifest, make_database):
     with one.engine.connect() as c:
         spread = c.execute(sa.text("SELECT COUNT(DISTINCT post_id) FROM post_tags")).scalar()
     assert spread == 300  # 14,000 of 15,000 pairs reach every post
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb", "postgresql-async"])
+def test_a_ref_into_a_uuid_or_int_key_is_written_as_text(manifest, make_database, backend):
+    db = make_database(backend)
+    db.execute(
+        "CREATE TABLE accounts (id UUID NOT NULL PRIMARY KEY, name VARCHAR(40) NOT NULL)",
+        f"CREATE TABLE people (id {INT_KEY[db.family]}, name VARCHAR(40) NOT NULL)",
+        """CREATE TABLE audit (
+            id INTEGER NOT NULL PRIMARY KEY,
+            account_ref VARCHAR(36) NOT NULL,
+            person_code VARCHAR(4) NOT NULL)""",
+    )
+    text = f"""
+        version: 1
+        targets:
+          db: {{handler: sqlalchemy, url: "{db.url}"}}
+        datasets:
+          accounts: {{table: accounts, count: 6, persist: [db]}}
+          people: {{table: people, count: 50, persist: [db]}}
+          audit:
+            table: audit
+            count: 40
+            fields:
+              account_ref: {{ref: accounts.id}}
+              person_code: {{ref: people.id}}
+            persist: [db]
+        """
+    path = manifest(text)
+    plan = build_plan(load_manifest(path))
+    sources = {f.name: f.source for f in plan.dataset("audit").fields}
+    assert sources["account_ref"] == "ref accounts.id (as str)"
+    assert apply(plan).ok
+    joined = (
+        "SELECT COUNT(*) FROM audit a JOIN accounts c ON a.account_ref = "
+        + ("CAST(c.id AS VARCHAR(36))" if db.family == "postgresql" else "c.id")
+        + " JOIN people p ON a.person_code = CAST(p.id AS CHAR(4))"
+    )
+    assert _count(db, joined) == 40  # every reference names a real row
+    db.execute(
+        "DROP TABLE audit",
+        "CREATE TABLE audit (id INTEGER NOT NULL PRIMARY KEY, "
+        "account_ref VARCHAR(36) NOT NULL, person_code VARCHAR(1) NOT NULL)",
+    )
+    with pytest.raises(PlanError) as err:  # ids up to 50 do not fit in one character
+        build_plan(load_manifest(path))
+    p = err.value.problems[0]
+    assert (p.code, p.path) == ("SR-E044", "datasets.audit.fields.person_code")
+    assert p.message == (
+        "audit.person_code (str of at most 1) refers to people.id (int): its values take up "
+        "to 2 characters, the column holds 1"
+    )
