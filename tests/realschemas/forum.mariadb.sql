@@ -6,6 +6,7 @@ CREATE TABLE users (
     email        VARCHAR(254) NOT NULL UNIQUE,
     display_name VARCHAR(60),
     karma        INT NOT NULL DEFAULT 0,
+    last_ip      INET6 NULL,
     created_at   DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
 ) ENGINE=InnoDB;
 

@@ -6,6 +6,7 @@ CREATE TABLE users (
     email        varchar(254) NOT NULL UNIQUE,
     display_name varchar(60),
     karma        integer NOT NULL DEFAULT 0,
+    last_ip      inet,
     created_at   timestamptz NOT NULL DEFAULT now()
 );
 

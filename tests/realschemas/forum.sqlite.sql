@@ -6,6 +6,7 @@ CREATE TABLE users (
     email        VARCHAR(254) NOT NULL UNIQUE,
     display_name VARCHAR(60),
     karma        INTEGER NOT NULL DEFAULT 0,
+    last_ip      VARCHAR(45),
     created_at   TIMESTAMP NOT NULL DEFAULT CURRENT_TIMESTAMP
 );
 

@@ -9,6 +9,27 @@ the CLI the same message, after ``seedrunner apply exited 1:`` or ``2:``). When 
 applies, delete its line in ``APPLY_FAILS``: the checks that still fail then show as plain
 failures, with their own error, to be listed under ``CHECK_FAILS`` until they pass.
 Messages as printed, with the temporary paths shortened (``film.yaml:37:5``).
+
+Behind each first error, found by working around it by hand (a manifest override, or the
+table left out), these wait (2026-12-07):
+
+- shop: order_line's UNIQUE (order_id, product_id) duplicates too; category.parent_id is
+  always NULL (40 roots of 40 rows: the forest check fails).
+- film: with store.manager_staff_id given ``{value: null}``: film_actor and film_category
+  duplicate their keys; on PostgreSQL ``payment`` (FKs only on its partitions) is planned
+  before customer/staff/rental and fails with ForeignKeyViolation on payment_2025, and
+  film.released (domain ``year``) fails with "invalid input syntax for type integer:
+  <value hidden>", naming no column.
+- music: employee.reports_to is always NULL (10 roots of 10 rows).
+- trading: order_detail duplicates (order_id, product_id); on PostgreSQL the application's
+  next sales_order collides ("duplicate key ... sales_order_pkey"): its sequence is used by
+  DEFAULT nextval() but not OWNED BY the column, so it is not advanced.
+- hr: with country_code given a ``choice``: employee (key = FK to person) duplicates its key;
+  with ``count: {per: person, exactly: 1}`` on employee and ``{per: employee, exactly: 1}``
+  on employee_pay, both schemas apply (the FK across schemas is read).
+- forum: thread_tag duplicates too; comment.parent_id is always NULL (2000 roots); on
+  MariaDB users.last_ip (INET6) is an unknown type (a plan warning), then the write fails
+  with error 1292 (an incorrect value), naming no column.
 """
 
 from __future__ import annotations
@@ -110,9 +131,8 @@ APPLY_FAILS: dict[tuple[str, str], str] = {
         "'user_follows' (constraint 'user_follows_pkey' on (follower_id, followed_id))."
     ),
     ("forum", "mariadb"): (
-        "user_follows → db (step persist, batch 0, rows 0..499): dataset 'user_follows' -> "
-        "table 'user_follows': cannot write batch 0: a row duplicates a key already in table "
-        "'user_follows' (constraint 'PRIMARY' on (follower_id, followed_id))."
+        "users → db (step persist, batch 0, rows 0..199): dataset 'users' -> table 'users': "
+        "cannot write batch 0: OperationalError: (1292, <value hidden>)."
     ),
     ("forum", "sqlite"): (
         "user_follows → db (step persist, batch 0, rows 0..499): dataset 'user_follows' -> "

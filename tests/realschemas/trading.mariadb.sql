@@ -98,6 +98,7 @@ CREATE TABLE order_detail (
     unit_price  DECIMAL(10, 2) NOT NULL CHECK (unit_price >= 0),
     quantity    SMALLINT NOT NULL DEFAULT 1 CHECK (quantity > 0),
     discount    FLOAT NOT NULL DEFAULT 0 CHECK (discount BETWEEN 0 AND 1),
+    line_total  DECIMAL(12, 2) AS (ROUND(unit_price * quantity * (1 - discount), 2)) STORED,
     PRIMARY KEY (order_id, product_id),
     CONSTRAINT order_detail_order_fk FOREIGN KEY (order_id) REFERENCES sales_order (id)
         ON DELETE CASCADE,

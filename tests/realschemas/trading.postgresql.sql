@@ -69,8 +69,12 @@ CREATE TABLE customer (
     phone         varchar(30)
 );
 
+-- order numbers come from a sequence of their own (not OWNED BY the column), as in
+-- schemas first written for another database
+CREATE SEQUENCE sales_order_number;
+
 CREATE TABLE sales_order (
-    id            serial PRIMARY KEY,
+    id            integer PRIMARY KEY DEFAULT nextval('sales_order_number'),
     customer_code char(5) NOT NULL REFERENCES customer (code),
     employee_id   integer REFERENCES employee (id),
     shipper_id    smallint REFERENCES shipper (id),
@@ -88,5 +92,8 @@ CREATE TABLE order_detail (
     unit_price  numeric(10, 2) NOT NULL CHECK (unit_price >= 0),
     quantity    smallint NOT NULL DEFAULT 1 CHECK (quantity > 0),
     discount    real NOT NULL DEFAULT 0 CHECK (discount BETWEEN 0 AND 1),
+    line_total  numeric(12, 2)
+                GENERATED ALWAYS AS (round(unit_price * quantity * (1 - discount::numeric), 2))
+                STORED,
     PRIMARY KEY (order_id, product_id)
 );

@@ -88,5 +88,7 @@ CREATE TABLE order_detail (
     unit_price  numeric(10, 2) NOT NULL CHECK (unit_price >= 0),
     quantity    smallint NOT NULL DEFAULT 1 CHECK (quantity > 0),
     discount    REAL NOT NULL DEFAULT 0 CHECK (discount BETWEEN 0 AND 1),
+    line_total  NUMERIC(12, 2)
+                GENERATED ALWAYS AS (round(unit_price * quantity * (1 - discount), 2)) VIRTUAL,
     PRIMARY KEY (order_id, product_id)
 );
