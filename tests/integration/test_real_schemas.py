@@ -79,7 +79,7 @@ def written(report: ApplyReport) -> dict[str, int]:
     return out
 
 
-def assert_seeded(schema: RealSchema, report: ApplyReport | None, error: str | None) -> None:
+def assert_seeded(report: ApplyReport | None, error: str | None) -> None:
     assert error is None, f"apply failed: {first_line(error)}"
     assert report is not None
 
@@ -133,7 +133,7 @@ def seeded(tmp_path_factory: pytest.TempPathFactory):
 @pytest.mark.parametrize(("schema", "backend"), cases("seeds_every_table"))
 def test_plan_and_apply_seed_every_table(schema, backend, seeded):
     s = seeded(schema, backend)
-    assert_seeded(schema, s.report, s.error)
+    assert_seeded(s.report, s.error)
     counts = {t: catalog.count(s.db, s.names.schema_of(schema, t), t) for t in schema.counts}
     assert counts == schema.counts
     assert written(s.report) == schema.counts  # the report tells what is in the tables
@@ -142,7 +142,7 @@ def test_plan_and_apply_seed_every_table(schema, backend, seeded):
 @pytest.mark.parametrize(("schema", "backend"), cases("foreign_keys"))
 def test_every_foreign_key_is_valid(schema, backend, seeded):
     s = seeded(schema, backend)
-    assert_seeded(schema, s.report, s.error)
+    assert_seeded(s.report, s.error)
     fks = catalog.foreign_keys(s.db, s.names.schemas)
     assert fks, "the catalog lists no foreign key"
     bad = {str(fk): n for fk in fks if (n := catalog.orphans(s.db, fk))}
@@ -152,7 +152,7 @@ def test_every_foreign_key_is_valid(schema, backend, seeded):
 @pytest.mark.parametrize(("schema", "backend"), cases("forest", where="self_references"))
 def test_self_references_form_a_forest(schema, backend, seeded):
     s = seeded(schema, backend)
-    assert_seeded(schema, s.report, s.error)
+    assert_seeded(s.report, s.error)
     fks = {f"{fk.table}.{fk.columns[0]}": fk for fk in catalog.foreign_keys(s.db, s.names.schemas)}
     for ref in schema.self_references:
         links = catalog.parents(s.db, fks[ref])
@@ -166,7 +166,7 @@ def test_self_references_form_a_forest(schema, backend, seeded):
 @pytest.mark.parametrize(("schema", "backend"), cases("join_tables", where="joins"))
 def test_join_tables_hold_distinct_pairs(schema, backend, seeded):
     s = seeded(schema, backend)
-    assert_seeded(schema, s.report, s.error)
+    assert_seeded(s.report, s.error)
     for join in schema.joins:
         where = s.names.schema_of(schema, join.table)
         rows = catalog.count(s.db, where, join.table)
@@ -178,7 +178,7 @@ def test_join_tables_hold_distinct_pairs(schema, backend, seeded):
 def test_next_insert_without_a_key_works(schema, backend, make_database, tmp_path):
     db = make_database(backend)
     with loaded(db, schema) as names:
-        assert_seeded(schema, *run_api(write_manifest(tmp_path, schema, db, names)))
+        assert_seeded(*run_api(write_manifest(tmp_path, schema, db, names)))
         assert set(schema.next_inserts) == catalog.generated_key_tables(db, names.schemas)
         failures = {}
         for table, insert in schema.next_inserts.items():
@@ -194,7 +194,7 @@ def test_apply_again_writes_nothing(schema, backend, make_database, tmp_path):
     db = make_database(backend)
     with loaded(db, schema) as names:
         path = write_manifest(tmp_path, schema, db, names)
-        assert_seeded(schema, *run_api(path))
+        assert_seeded(*run_api(path))
         before = catalog.snapshot(db, names.schemas)
         again, error = run_api(path)
         assert error is None, f"apply again failed: {first_line(error)}"
@@ -209,7 +209,7 @@ def test_destroy_leaves_the_application_rows(schema, backend, make_database, tmp
     with loaded(db, schema, app_rows=True) as names:
         before = catalog.snapshot(db, names.schemas)
         path = write_manifest(tmp_path, schema, db, names)
-        assert_seeded(schema, *run_api(path))
+        assert_seeded(*run_api(path))
         undone = destroy(build_plan(load_manifest(path)))
         failed = {f"{u.dataset}->{u.target}": f"{u.status}: {u.note}" for u in undone
                   if u.status not in ("done", "nothing to undo")}  # fmt: skip
