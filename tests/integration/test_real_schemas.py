@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -44,7 +45,7 @@ from tests.realschemas.loader import Names, loaded, write_manifest
 pytestmark = pytest.mark.slow
 
 
-def cases(check: str, where: str = "") -> list[object]:
+def cases(check: str, where: str = "") -> list[Any]:
     """(schema, backend) parameters for ``check``, failing ones marked strict xfail."""
     out = []
     for schema in SCHEMAS:
