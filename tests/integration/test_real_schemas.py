@@ -68,7 +68,8 @@ def run_api(path: Path) -> tuple[ApplyReport | None, str | None]:
 
 
 def first_line(error: str | None) -> str:
-    return (error or "").strip().splitlines()[0] if error else ""
+    lines = (error or "").strip().splitlines()
+    return lines[0] if lines else ""
 
 
 def written(report: ApplyReport) -> dict[str, int]:
