@@ -1,0 +1,233 @@
+"""Issue 13, "Done when": six realistic schemas, loaded as DDL into PostgreSQL, MariaDB (and
+SQLite where it can hold the shape), seeded by a manifest that lists only ``table:`` and
+``count:``, then checked with SQL.
+
+One test per check and schema x database, so each feature shows the moment it lands:
+
+- ``test_plan_and_apply_seed_every_table``: the public API seeds every table to its count;
+- ``test_every_foreign_key_is_valid``: an anti-join per FK read from the catalog
+  (the FKs of PostgreSQL partitions included);
+- ``test_self_references_form_a_forest``: roots and children, no cycle (bounded walk);
+- ``test_join_tables_hold_distinct_pairs``: as many distinct pairs as the count asked;
+- ``test_next_insert_without_a_key_works``: the application's own INSERT on every table
+  whose key the database generates;
+- ``test_apply_again_writes_nothing``: 0 rows written, per the report and the tables;
+- ``test_destroy_leaves_the_application_rows`` and ``test_cli_apply_then_destroy``: after
+  destroy, exactly the rows the application wrote itself (lookup rows the DDL inserts,
+  rows it added before the seed).
+
+The four read-only checks share one seeded database per schema x database (seeding is the
+slow part); every check that writes gets its own. What fails today is listed in
+tests/realschemas/known_failures.py and marked ``xfail(strict=True)`` with the error it
+fails with: drop the entry when the feature lands (a strict xfail that passes fails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+
+from seedrunner import ApplyReport, SeedrunnerError, apply, build_plan, load_manifest
+from seedrunner.state.destroy import destroy
+from tests.conftest import require_server
+from tests.databases import BACKENDS, Database, open_database, server_address
+from tests.realschemas import catalog
+from tests.realschemas.cases import SCHEMAS, RealSchema
+from tests.realschemas.known_failures import KNOWN_FAILURES
+from tests.realschemas.loader import Names, loaded, write_manifest
+
+pytestmark = pytest.mark.slow
+
+
+def cases(check: str, where: str = "") -> list[Any]:
+    """(schema, backend) parameters for ``check``, failing ones marked strict xfail."""
+    out = []
+    for schema in SCHEMAS:
+        if where and not getattr(schema, where):
+            continue
+        for backend in schema.backends:
+            reason = KNOWN_FAILURES.get((check, schema.name, backend))
+            marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
+            out.append(pytest.param(schema, backend, id=f"{schema.name}-{backend}", marks=marks))
+    return out
+
+
+def run_api(path: Path) -> tuple[ApplyReport | None, str | None]:
+    """load_manifest + build_plan + apply; the error a user would see, if any."""
+    try:
+        report = apply(build_plan(load_manifest(path)))
+    except SeedrunnerError as exc:
+        return None, f"{type(exc).__name__}: {exc}"
+    return report, report.error
+
+
+def first_line(error: str | None) -> str:
+    lines = (error or "").strip().splitlines()
+    return lines[0] if lines else ""
+
+
+def written(report: ApplyReport) -> dict[str, int]:
+    """Rows each dataset's persist steps wrote (not those a ledger showed already there)."""
+    out: dict[str, int] = {}
+    for step in report.steps:
+        if step.kind == "persist":
+            out[step.dataset] = out.get(step.dataset, 0) + step.rows - step.skipped
+    return out
+
+
+def assert_seeded(report: ApplyReport | None, error: str | None) -> None:
+    assert error is None, f"apply failed: {first_line(error)}"
+    assert report is not None
+
+
+def _open(backend: str, folder: Path) -> Iterator[Database]:
+    family = BACKENDS[backend][0]
+    address = server_address(family)
+    if address is not None:
+        require_server(family, *address)
+    yield from open_database(backend, folder)
+
+
+@dataclass
+class Seeded:
+    db: Database
+    names: Names
+    report: ApplyReport | None
+    error: str | None
+
+
+@contextmanager
+def seeded_once(schema: RealSchema, backend: str, folder: Path) -> Iterator[Seeded]:
+    databases = _open(backend, folder)
+    db = next(databases)
+    try:
+        with loaded(db, schema) as names:
+            report, error = run_api(write_manifest(folder, schema, db, names))
+            yield Seeded(db, names, report, error)
+    finally:
+        for _ in databases:  # drop the schema/database
+            pass
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory):
+    """One database per schema x backend, seeded through the API, shared by the read-only
+    checks of this module and dropped at its end."""
+    made: dict[tuple[str, str], Seeded] = {}
+    with ExitStack() as stack:
+
+        def get(schema: RealSchema, backend: str) -> Seeded:
+            key = (schema.name, backend)
+            if key not in made:
+                folder = tmp_path_factory.mktemp(f"{schema.name}-{backend}")
+                made[key] = stack.enter_context(seeded_once(schema, backend, folder))
+            return made[key]
+
+        yield get
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("seeds_every_table"))
+def test_plan_and_apply_seed_every_table(schema, backend, seeded):
+    s = seeded(schema, backend)
+    assert_seeded(s.report, s.error)
+    counts = {t: catalog.count(s.db, s.names.schema_of(schema, t), t) for t in schema.counts}
+    assert counts == schema.counts
+    assert written(s.report) == schema.counts  # the report tells what is in the tables
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("foreign_keys"))
+def test_every_foreign_key_is_valid(schema, backend, seeded):
+    s = seeded(schema, backend)
+    assert_seeded(s.report, s.error)
+    fks = catalog.foreign_keys(s.db, s.names.schemas)
+    assert fks, "the catalog lists no foreign key"
+    bad = {str(fk): n for fk in fks if (n := catalog.orphans(s.db, fk))}
+    assert not bad, f"rows whose foreign key has no parent: {bad}"
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("forest", where="self_references"))
+def test_self_references_form_a_forest(schema, backend, seeded):
+    s = seeded(schema, backend)
+    assert_seeded(s.report, s.error)
+    fks = {f"{fk.table}.{fk.columns[0]}": fk for fk in catalog.foreign_keys(s.db, s.names.schemas)}
+    for ref in schema.self_references:
+        links = catalog.parents(s.db, fks[ref])
+        looping, depth = catalog.cycles(links)
+        assert not looping, f"{ref}: {len(looping)} rows on a cycle, e.g. {looping[:5]}"
+        roots = sum(1 for p in links.values() if p is None)
+        assert 0 < roots < len(links), f"{ref}: {roots} roots of {len(links)} rows (no tree)"
+        assert depth >= 1
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("join_tables", where="joins"))
+def test_join_tables_hold_distinct_pairs(schema, backend, seeded):
+    s = seeded(schema, backend)
+    assert_seeded(s.report, s.error)
+    for join in schema.joins:
+        where = s.names.schema_of(schema, join.table)
+        rows = catalog.count(s.db, where, join.table)
+        pairs = catalog.distinct_pairs(s.db, where, join.table, join.columns)
+        assert (rows, pairs) == (schema.counts[join.table],) * 2, join.table
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("next_insert"))
+def test_next_insert_without_a_key_works(schema, backend, make_database, tmp_path):
+    db = make_database(backend)
+    with loaded(db, schema) as names:
+        assert_seeded(*run_api(write_manifest(tmp_path, schema, db, names)))
+        assert set(schema.next_inserts) == catalog.generated_key_tables(db, names.schemas)
+        failures = {}
+        for table, insert in schema.next_inserts.items():
+            try:
+                db.execute(names.sql(insert))
+            except sa.exc.DBAPIError as exc:
+                failures[table] = first_line(str(exc.orig))
+        assert not failures, f"the application's next insert fails: {failures}"
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("apply_again"))
+def test_apply_again_writes_nothing(schema, backend, make_database, tmp_path):
+    db = make_database(backend)
+    with loaded(db, schema) as names:
+        path = write_manifest(tmp_path, schema, db, names)
+        assert_seeded(*run_api(path))
+        before = catalog.snapshot(db, names.schemas)
+        again, error = run_api(path)
+        assert error is None, f"apply again failed: {first_line(error)}"
+        assert again is not None
+        assert sum(written(again).values()) == 0
+        assert catalog.snapshot(db, names.schemas) == before
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("destroy"))
+def test_destroy_leaves_the_application_rows(schema, backend, make_database, tmp_path):
+    db = make_database(backend)
+    with loaded(db, schema, app_rows=True) as names:
+        before = catalog.snapshot(db, names.schemas)
+        path = write_manifest(tmp_path, schema, db, names)
+        assert_seeded(*run_api(path))
+        undone = destroy(build_plan(load_manifest(path)))
+        failed = {f"{u.dataset}->{u.target}": f"{u.status}: {u.note}" for u in undone
+                  if u.status not in ("done", "nothing to undo")}  # fmt: skip
+        assert not failed, f"destroy did not finish: {failed}"
+        assert sum(u.rows for u in undone) == schema.rows
+        assert catalog.snapshot(db, names.schemas) == before
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("cli"))
+def test_cli_apply_then_destroy(schema, backend, make_database, tmp_path, cli):
+    db = make_database(backend)
+    with loaded(db, schema, app_rows=True) as names:
+        before = catalog.snapshot(db, names.schemas)
+        path = str(write_manifest(tmp_path, schema, db, names))
+        code, out, err = cli("apply", path, "--quiet")
+        assert code == 0, f"seedrunner apply exited {code}: {first_line(err or out)}"
+        code, out, err = cli("destroy", path, "--yes")
+        assert code == 0, f"seedrunner destroy exited {code}: {first_line(err or out)}"
+        assert catalog.snapshot(db, names.schemas) == before
