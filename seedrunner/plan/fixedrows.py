@@ -1,0 +1,264 @@
+"""Fixed rows: datasets that give their rows (``rows:`` inline, or ``from:`` a file).
+
+Read once while planning: every value is converted to its field's type (``models.cells``)
+and checked by the model or table's own row check, so a bad cell is a located problem
+(``data/countries.csv:4: column 'population' is not an integer``) before anything is
+written.  The dataset's count is the number of rows; fields the rows do not give are
+generated as usual (ids 1..N, ...).  Each given field becomes a ``RowsColumn`` over the
+rows, so batches, the ledger, re-apply, ``destroy`` and ``--replace`` treat them like
+generated rows; the rows' digest goes into the dataset's fingerprint, so an edited file
+shows in ``plan`` as a changed dataset.
+
+Memory: the converted rows are held for the run, so a dataset holds at most
+``FIXED_ROWS_HELD`` of them (reference data: countries, currencies, statuses); a longer
+file is a plan problem (generate such rows, or load them with the database's own tools).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seedrunner.errors import Problem, ProblemCollector, SourceLocation
+from seedrunner.generate.columns import Column
+from seedrunner.generate.picks import RowsColumn
+from seedrunner.manifest import schema as S
+from seedrunner.manifest.loader import Manifest
+from seedrunner.manifest.locate import did_you_mean
+from seedrunner.models.cells import CellError, convert_cell
+from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
+from seedrunner.models.validate import RowValidator
+from seedrunner.plan.rowfiles import FileRow, RowFileError, read_rows, resolve_rows_path
+
+#: the most fixed rows one dataset may give (they are held in memory for the run)
+FIXED_ROWS_HELD = 100_000
+CODE = "SR-E044"  # a given value that does not fit its field
+_MAX_PROBLEMS = 20
+_CHECK_EVERY = 1_000
+
+
+@dataclass
+class FixedRows:
+    """A dataset's given rows, typed, and the fields they give."""
+
+    rows: list[dict[str, Any]]
+    fields: list[str]
+    digest: str
+
+    @property
+    def count(self) -> int:
+        return len(self.rows)
+
+    def window(self, start: int, n: int) -> Sequence[dict[str, Any]]:
+        return self.rows[start : start + n]
+
+    def columns(self) -> dict[str, Column]:
+        return {f: RowsColumn(self.window, f) for f in self.fields}
+
+
+class _Loader:
+    """Reads, converts and checks one dataset's fixed rows, collecting located problems."""
+
+    def __init__(self, m: Manifest, name: str, ds: S.DatasetSpec, shape: ModelShape) -> None:
+        self.m, self.name, self.ds, self.shape = m, name, ds, shape
+        self.problems: list[Problem] = []
+        self.file: str | None = None  # the data file as shown in messages
+        self.given: list[str] = []
+        self.rejected: set[str] = set()
+        self.validator = RowValidator(shape)
+
+    def at(
+        self, message: str, *parts: str | int, hint: str | None = None, code: str = CODE
+    ) -> None:
+        where = ("datasets", self.name, *parts)
+        self.problems.append(self.m.source.problem(message, where, hint=hint, code=code))
+
+    def in_file(self, message: str, line: int, hint: str | None = None) -> None:
+        assert self.file is not None
+        loc = SourceLocation(self.file, max(line, 1), 1)
+        path = f"datasets.{self.name}.from"
+        self.problems.append(Problem(message, location=loc, path=path, hint=hint, code=CODE))
+
+    def row_problem(self, where: int, message: str) -> None:
+        """A problem with one row: a line of the file, or an item of ``rows:``."""
+        if self.file is not None:
+            self.in_file(f"{self.file}: {message}", where)
+        else:
+            self.at(message, "rows", where)
+
+    # ------------------------------------------------------------------ reading
+    def source(self) -> Iterator[tuple[int, dict[str, Any], bool]]:
+        """(line or index, raw values, values are text) for every row."""
+        if self.ds.rows is not None:
+            for i, row in enumerate(self.ds.rows):
+                yield i, row, False
+            return
+        assert self.ds.from_ is not None
+        try:
+            path, fmt = resolve_rows_path(self.ds.from_, self.m.base_dir)
+        except RowFileError as exc:
+            self.at(exc.message, "from", hint=exc.hint, code="SR-E020")
+            return
+        self.file = _shown(self.m, path)
+        try:
+            for found in read_rows(path, fmt):
+                yield found.line, found.values, fmt == "csv"
+        except RowFileError as exc:
+            self.in_file(f"{self.file} {exc.message}", exc.line, exc.hint)
+
+    def load(self) -> FixedRows | None:
+        if not self.usable():
+            return None
+        rows: list[dict[str, Any]] = []
+        where: list[int] = []
+        digest = hashlib.sha256()
+        for place, raw, text in self.source():
+            if len(rows) == FIXED_ROWS_HELD:
+                self.row_problem(
+                    place,
+                    f"more than {FIXED_ROWS_HELD:,} fixed rows (they are held in memory)",
+                )
+                break
+            rows.append(self.convert(place, raw, text))
+            where.append(place)
+            digest.update(json.dumps(raw, sort_keys=True, default=str).encode() + b"\n")
+            if len(rows) % _CHECK_EVERY == 0:
+                self.check(rows[-_CHECK_EVERY:], where[-_CHECK_EVERY:])
+            if len(self.problems) >= _MAX_PROBLEMS:
+                break
+        else:
+            tail = len(rows) % _CHECK_EVERY
+            if tail:
+                self.check(rows[-tail:], where[-tail:])
+        self.count_matches(len(rows))
+        if self.problems:
+            return None
+        return FixedRows(rows, self.given, digest.hexdigest()[:32])
+
+    def usable(self) -> bool:
+        ds = self.ds
+        if ds.rows is not None and ds.from_ is not None:
+            self.at("give fixed rows with rows: or from:, not both", "from", code="SR-E030")
+        if isinstance(ds.count, S.CountPerSpec):
+            self.at(
+                "a dataset with fixed rows has their number of rows: count.per does not apply",
+                "count",
+                hint="remove count:",
+                code="SR-E030",
+            )
+        return not self.problems
+
+    def count_matches(self, n: int) -> None:
+        if n == 0 and not self.problems:
+            self.at(
+                "the fixed rows are empty",
+                "rows" if self.ds.rows is not None else "from",
+                hint="give at least one row, or drop the dataset",
+                code="SR-E030",
+            )
+        written = "count" in self.ds.model_fields_set and isinstance(self.ds.count, int)
+        if written and self.ds.count != n and not self.problems:
+            self.at(
+                f"count is {self.ds.count} but the fixed rows are {n}",
+                "count",
+                hint=f"remove count: (it is the number of rows), or write count: {n}",
+                code="SR-E030",
+            )
+
+    # ------------------------------------------------------------------ typing
+    def field(self, key: str, place: int) -> FieldShape | None:
+        f = self.shape.field(key)
+        if f is None and self.shape.kind == "schemaless":
+            f = FieldShape(key, TypeShape("any"), optional=True, required=False)
+            self.shape.fields.append(f)
+        if key in self.rejected:
+            return None
+        why = None
+        if f is None:
+            why = f"model {self.shape.name} has no field '{key}'"
+            hint = did_you_mean(key, self.shape.field_names)
+        elif f.generated:
+            why, hint = f"'{key}' is generated by the database", f"leave '{key}' out of the rows"
+        elif key in self.ds.fields or key in self.ds.exclude:
+            why = f"'{key}' is given by the rows and by fields: or exclude:"
+            hint = "keep one of them"
+        if why is not None:
+            self.rejected.add(key)
+            if self.file is not None:
+                self.in_file(f"{self.file}: {why}", place, hint)
+            else:
+                self.at(f"fixed row {place}: {why}", "rows", place, key, hint=hint)
+            return None
+        if key not in self.given:
+            self.given.append(key)
+        return f
+
+    def convert(self, place: int, raw: Mapping[str, Any], text: bool) -> dict[str, Any]:
+        row: dict[str, Any] = {}
+        for key, value in raw.items():
+            f = self.field(key, place)
+            if f is None:
+                continue
+            try:
+                row[key] = convert_cell(value, f, text)
+            except CellError as exc:
+                self.cell_problem(place, key, value, str(exc))
+        return row
+
+    def cell_problem(self, place: int, key: str, value: Any, what: str) -> None:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        if self.file is not None:
+            self.in_file(f"{self.file}: column '{key}': {shown} {what}", place)
+        else:
+            self.at(f"fixed row {place}: '{key}': {shown} {what}", "rows", place, key)
+
+    def check(self, rows: list[dict[str, Any]], where: list[int]) -> None:
+        """The model or table's own check, on the given fields only."""
+        fields = list(self.given)
+        check = self.validator.scoped(fields)
+        if check is None:
+            return
+        columns = {f: [r.get(f) for r in rows] for f in fields}
+        for p in check(columns, len(rows)):
+            key = p.field.split(".")[0]
+            if key not in fields or len(self.problems) >= _MAX_PROBLEMS:
+                continue
+            place = where[p.row]
+            if self.file is not None:
+                self.in_file(f"{self.file}: column '{key}': {p.message}", place)
+            else:
+                self.at(f"fixed row {place}: '{key}': {p.message}", "rows", place, key)
+
+
+def _shown(m: Manifest, path: Path) -> str:
+    """The data file as messages name it: beside the manifest's own display path."""
+    try:
+        return str(Path(m.display).parent / path.relative_to(m.base_dir.resolve()))
+    except ValueError:
+        return str(path)
+
+
+def read_fixed_rows(
+    m: Manifest, shapes: Mapping[str, ModelShape], out: ProblemCollector
+) -> dict[str, FixedRows]:
+    """The fixed rows of every dataset that gives some; problems go to ``out``.
+
+    Schemaless datasets gain a field for every key their rows give.
+    """
+    found: dict[str, FixedRows] = {}
+    for name, ds in m.spec.datasets.items():
+        if (ds.rows is None and ds.from_ is None) or name not in shapes:
+            continue
+        loader = _Loader(m, name, ds, shapes[name])
+        fixed = loader.load()
+        out.extend(loader.problems)
+        if fixed is not None:
+            found[name] = fixed
+    return found
+
+
+__all__ = ["FIXED_ROWS_HELD", "FileRow", "FixedRows", "read_fixed_rows"]

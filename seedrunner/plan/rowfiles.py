@@ -1,0 +1,148 @@
+"""Fixed-rows files beside the manifest: CSV with a header, a JSON list of objects, JSONL.
+
+Each row comes with the line it starts on (CSV: the line its record ends on), so a bad cell
+is reported as ``data/countries.csv:4``.  Paths are relative to the manifest and may not
+leave its folder tree (symlinks resolved first, as for output files).  Files are read
+streaming, a row at a time, except JSON, whose one document is parsed whole.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FORMATS = {".csv": "csv", ".json": "json", ".jsonl": "jsonl", ".ndjson": "jsonl"}
+
+
+class RowFileError(Exception):
+    """The file, or one of its rows, cannot be read; ``line`` is 0 when it is the file."""
+
+    def __init__(self, message: str, line: int = 0, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message, self.line, self.hint = message, line, hint
+
+
+@dataclass(frozen=True)
+class FileRow:
+    line: int  # 1-based line of the row in its file
+    values: dict[str, Any]
+
+
+def resolve_rows_path(text: str, base_dir: Path) -> tuple[Path, str]:
+    """The absolute path of a ``from:`` file and its format; refused outside ``base_dir``."""
+    if "\0" in text or not text.strip():
+        raise RowFileError(f"from: {text!r} is not a file name")
+    root = os.path.realpath(base_dir)
+    full = os.path.realpath(os.path.join(root, text))
+    if os.path.commonpath([root, full]) != root:
+        raise RowFileError(
+            f"from: {text!r} resolves to {full}, outside the manifest folder {root}",
+            hint="keep fixed-rows files in the manifest's folder (or one below it)",
+        )
+    fmt = FORMATS.get(Path(full).suffix.lower())
+    if fmt is None:
+        raise RowFileError(
+            f"from: {text!r} is not a .csv, .json or .jsonl file",
+            hint="name the file .csv (with a header), .json (a list of objects) or .jsonl",
+        )
+    if not Path(full).is_file():
+        raise RowFileError(f"from: {text!r}: no such file ({full})")
+    return Path(full), fmt
+
+
+def read_rows(path: Path, fmt: str) -> Iterator[FileRow]:
+    """The rows of ``path`` in order; raises ``RowFileError`` at the first unreadable one."""
+    try:
+        if fmt == "csv":
+            yield from _csv_rows(path)
+        elif fmt == "jsonl":
+            yield from _jsonl_rows(path)
+        else:
+            yield from _json_rows(path)
+    except UnicodeDecodeError as exc:
+        raise RowFileError(f"is not UTF-8 text ({exc.reason})") from None
+    except OSError as exc:
+        raise RowFileError(f"cannot be read: {exc.strerror or exc}") from None
+
+
+def _csv_rows(path: Path) -> Iterator[FileRow]:
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        reader = csv.DictReader(fh)
+        header = reader.fieldnames
+        if not header:
+            raise RowFileError("has no header line (the first line names the columns)", 1)
+        if any(not (h or "").strip() for h in header):
+            raise RowFileError("has an empty column name in its header", 1)
+        seen = [h for i, h in enumerate(header) if h in header[:i]]
+        if seen:
+            raise RowFileError(f"names column '{seen[0]}' twice in its header", 1)
+        try:
+            for row in reader:
+                if None in row:
+                    raise RowFileError("has more cells than the header names", reader.line_num)
+                if any(v is None for v in row.values()):
+                    raise RowFileError("has fewer cells than the header names", reader.line_num)
+                yield FileRow(reader.line_num, row)
+        except csv.Error as exc:
+            raise RowFileError(f"is not valid CSV: {exc}", reader.line_num) from None
+
+
+def _object(value: Any, line: int) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise RowFileError(f"holds a {type(value).__name__}, not an object (one row)", line)
+    return value
+
+
+def _jsonl_rows(path: Path) -> Iterator[FileRow]:
+    with path.open(encoding="utf-8-sig") as fh:
+        for number, text in enumerate(fh, start=1):
+            if not text.strip():
+                continue
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise RowFileError(f"is not valid JSON: {exc.msg}", number) from None
+            yield FileRow(number, _object(value, number))
+
+
+def _json_rows(path: Path) -> Iterator[FileRow]:
+    """Items of the top-level list, decoded one by one so each keeps its line."""
+    text = path.read_text(encoding="utf-8-sig")
+    decoder = json.JSONDecoder()
+    pos, line, counted = _skip(text, 0), 1, 0
+
+    def line_at(p: int) -> int:
+        nonlocal line, counted
+        line += text.count("\n", counted, p)
+        counted = p
+        return line
+
+    if pos >= len(text) or text[pos] != "[":
+        raise RowFileError("must hold a JSON list of objects ([{...}, ...])", line_at(pos))
+    pos = _skip(text, pos + 1)
+    first = True
+    while pos < len(text) and text[pos] != "]":
+        if not first:
+            if text[pos] != ",":
+                raise RowFileError("is not valid JSON: expected ',' or ']'", line_at(pos))
+            pos = _skip(text, pos + 1)
+        first = False
+        try:
+            value, end = decoder.raw_decode(text, pos)
+        except json.JSONDecodeError as exc:
+            raise RowFileError(f"is not valid JSON: {exc.msg}", line_at(exc.pos)) from None
+        yield FileRow(line_at(pos), _object(value, line_at(pos)))
+        pos = _skip(text, end)
+    if pos >= len(text) or _skip(text, pos + 1) != len(text):
+        raise RowFileError("is not valid JSON: the list is not closed", line_at(pos))
+
+
+def _skip(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\r\n":
+        pos += 1
+    return pos
