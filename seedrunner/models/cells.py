@@ -4,7 +4,9 @@ Fixed rows (``rows:``, ``from: file.csv|json|jsonl``) come as text (CSV) or as J
 scalars, which have no dates, decimals or UUIDs.  ``convert_cell`` turns each into what the
 field's ``TypeShape`` holds, so rows are written as typed values and checked like generated
 ones.  An empty CSV cell is NULL where the field allows it (an empty string otherwise, for
-text).  What cannot be converted raises ``CellError`` saying what was expected.
+text).  ``true``/``false`` fill an integer column as 1/0: MariaDB and MySQL store BOOLEAN as
+TINYINT(1), which reads back as an integer column.  What cannot be converted raises
+``CellError`` saying what was expected.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ def convert_cell(value: Any, f: FieldShape, from_text: bool) -> Any:
         return Decimal(str(value))
     if kind == "float" and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
+    if kind == "int" and isinstance(value, bool):  # a BOOLEAN stored as TINYINT(1)
+        return int(value)
     return value
 
 
@@ -71,6 +75,9 @@ def _bool(text: str) -> bool:
 
 
 def _int(text: str) -> int:
+    low = text.lower()
+    if low in ("true", "false"):  # a BOOLEAN that is a TINYINT(1) (MariaDB, MySQL)
+        return int(low == "true")
     return int(text)
 
 

@@ -70,6 +70,7 @@ class _Loader:
         self.given: list[str] = []
         self.rejected: set[str] = set()
         self.validator = RowValidator(shape)
+        self.failed: set[tuple[int, str]] = set()  # (row, field) that did not convert
 
     def at(
         self, message: str, *parts: str | int, hint: str | None = None, code: str = CODE
@@ -86,7 +87,7 @@ class _Loader:
     def row_problem(self, where: int, message: str) -> None:
         """A problem with one row: a line of the file, or an item of ``rows:``."""
         if self.file is not None:
-            self.in_file(f"{self.file}: {message}", where)
+            self.in_file(message, where)
         else:
             self.at(message, "rows", where)
 
@@ -189,7 +190,7 @@ class _Loader:
         if why is not None:
             self.rejected.add(key)
             if self.file is not None:
-                self.in_file(f"{self.file}: {why}", place, hint)
+                self.in_file(why, place, hint)
             else:
                 self.at(f"fixed row {place}: {why}", "rows", place, key, hint=hint)
             return None
@@ -206,13 +207,14 @@ class _Loader:
             try:
                 row[key] = convert_cell(value, f, text)
             except CellError as exc:
+                self.failed.add((place, key))
                 self.cell_problem(place, key, value, str(exc))
         return row
 
     def cell_problem(self, place: int, key: str, value: Any, what: str) -> None:
         shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
         if self.file is not None:
-            self.in_file(f"{self.file}: column '{key}': {shown} {what}", place)
+            self.in_file(f"column '{key}': {shown} {what}", place)
         else:
             self.at(f"fixed row {place}: '{key}': {shown} {what}", "rows", place, key)
 
@@ -228,8 +230,10 @@ class _Loader:
             if key not in fields or len(self.problems) >= _MAX_PROBLEMS:
                 continue
             place = where[p.row]
+            if (place, key) in self.failed:
+                continue  # already said: it did not convert
             if self.file is not None:
-                self.in_file(f"{self.file}: column '{key}': {p.message}", place)
+                self.in_file(f"column '{key}': {p.message}", place)
             else:
                 self.at(f"fixed row {place}: '{key}': {p.message}", "rows", place, key)
 

@@ -72,7 +72,7 @@ def read_rows(path: Path, fmt: str) -> Iterator[FileRow]:
 
 def _csv_rows(path: Path) -> Iterator[FileRow]:
     with path.open(newline="", encoding="utf-8-sig") as fh:
-        reader = csv.DictReader(fh)
+        reader = csv.DictReader(fh, strict=True)
         header = reader.fieldnames
         if not header:
             raise RowFileError("has no header line (the first line names the columns)", 1)
@@ -92,9 +92,13 @@ def _csv_rows(path: Path) -> Iterator[FileRow]:
             raise RowFileError(f"is not valid CSV: {exc}", reader.line_num) from None
 
 
+_JSON_KINDS = {"list": "a list", "str": "a string", "bool": "a boolean", "NoneType": "null"}
+
+
 def _object(value: Any, line: int) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise RowFileError(f"holds a {type(value).__name__}, not an object (one row)", line)
+        kind = _JSON_KINDS.get(type(value).__name__, "a number")
+        raise RowFileError(f"holds {kind}, not an object (one row)", line)
     return value
 
 

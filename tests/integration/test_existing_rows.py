@@ -112,6 +112,8 @@ def test_a_changed_lookup_table_shows_in_plan(manifest, make_database, cli, back
     code, out, _ = cli("plan", path, "--detailed-exitcode")
     assert code == 0, out
     assert "up to date (40 rows applied)" in out
+    assert "country ← ref table country.code where active (3 rows)" in out
+    assert "country_code ← ref table country.code (5 rows)" in out
     db.execute("UPDATE country SET active = " + ("TRUE" if db.family == "postgresql" else "1")
                + " WHERE code = 'SE'")  # fmt: skip
     code, out, _ = cli("plan", path, "--detailed-exitcode", "--json")
