@@ -218,6 +218,10 @@ def test_a_changed_file_changes_the_fingerprint(manifest, make_database, cli):
     code, out, _ = cli("plan", str(path), "--detailed-exitcode")
     assert code != 0
     assert "written by another spec (changed: data)" in out
+    code, _, err = cli("apply", str(path), "--replace")  # the old file is gone: refused
+    assert code == 2
+    assert "differs in: data" in err
+    assert len(db.rows("status")) == 3
 
 
 def test_fixed_rows_files_stay_inside_the_manifest_folder(manifest, make_database, cli):
@@ -228,3 +232,25 @@ def test_fixed_rows_files_stay_inside_the_manifest_folder(manifest, make_databas
     assert code == 2
     assert "outside the manifest folder" in err
     assert "SR-E020" in err
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_apply_replace_swaps_changed_inline_rows(manifest, make_database, cli, backend):
+    """Edited inline rows: apply refuses (another spec), --replace deletes the earlier rows
+    (rebuilt from the spec the ledger keeps) with the children that point at them, then
+    writes the new ones."""
+    db = make_database(backend)
+    path = _setup(manifest, db)
+    assert cli("apply", str(path), "-q")[0] == 0
+    path.write_text(path.read_text().replace("{code: JPY, name: Yen", "{code: GBP, name: Pound"))
+    code, _, err = cli("apply", str(path), "-q")
+    assert code == 1
+    assert "--replace" in err
+    code, _, err = cli("apply", str(path), "--replace", "-q")
+    assert code == 0, err
+    assert [r[0] for r in db.rows("currency", order_by="code")] == ["EUR", "GBP", "USD"]
+    tickets = db.rows("ticket", order_by="id")
+    assert len(tickets) == 25
+    assert {t[2] for t in tickets} <= {"EUR", "GBP", "USD"}
+    assert len(db.rows("status")) == 3
+    assert cli("plan", str(path), "--detailed-exitcode")[0] == 0
