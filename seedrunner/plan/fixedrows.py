@@ -9,15 +9,19 @@ rows, so batches, the ledger, re-apply, ``destroy`` and ``--replace`` treat them
 generated rows; the rows' digest goes into the dataset's fingerprint, so an edited file
 shows in ``plan`` as a changed dataset.
 
-Memory: the converted rows are held for the run, so a dataset holds at most
-``FIXED_ROWS_HELD`` of them (reference data: countries, currencies, statuses); a longer
-file is a plan problem (generate such rows, or load them with the database's own tools).
+Memory: up to ``FIXED_ROWS_HELD`` rows (reference data: countries, currencies, statuses)
+are held, converted, for the run.  A longer CSV or JSONL file is read twice instead:
+streamed once while planning (converted, checked and hashed a chunk at a time, keeping the
+byte offset of every 1,024th row), then a batch at a time at apply (``FileWindow``), so
+memory stays flat whatever its length.  Inline ``rows:`` and ``.json`` (one document)
+are held, so a longer list there is a plan problem.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from array import array
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,39 +29,52 @@ from typing import Any
 
 from seedrunner.errors import Problem, ProblemCollector, SourceLocation
 from seedrunner.generate.columns import Column
-from seedrunner.generate.picks import RowsColumn
+from seedrunner.generate.picks import RowReader, RowsColumn
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models.cells import CellError, convert_cell
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 from seedrunner.models.validate import RowValidator
-from seedrunner.plan.rowfiles import FileRow, RowFileError, read_rows, resolve_rows_path
+from seedrunner.plan.rowfiles import (
+    FileWindow,
+    RowFileError,
+    csv_header,
+    file_stamp,
+    read_rows,
+    resolve_rows_path,
+)
 
 #: the most fixed rows one dataset may give (they are held in memory for the run)
 FIXED_ROWS_HELD = 100_000
 CODE = "SR-E044"  # a given value that does not fit its field
 _MAX_PROBLEMS = 20
 _CHECK_EVERY = 1_000
+_INDEX_EVERY = 1_024
+_TOO_MANY = (
+    f"more than {FIXED_ROWS_HELD:,} fixed rows: rows: and .json files are held in memory; "
+    "give a longer list as .csv or .jsonl (read in batches)"
+)
 
 
 @dataclass
 class FixedRows:
-    """A dataset's given rows, typed, and the fields they give."""
+    """A dataset's given rows, typed: how many, the fields they give, and how to read them."""
 
-    rows: list[dict[str, Any]]
+    count: int
     fields: list[str]
     digest: str
-
-    @property
-    def count(self) -> int:
-        return len(self.rows)
-
-    def window(self, start: int, n: int) -> Sequence[dict[str, Any]]:
-        return self.rows[start : start + n]
+    window: RowReader  # rows(start, n): held rows, or a FileWindow over a large file
 
     def columns(self) -> dict[str, Column]:
         return {f: RowsColumn(self.window, f) for f in self.fields}
+
+
+def _held(rows: list[dict[str, Any]]) -> RowReader:
+    def window(start: int, n: int) -> Sequence[dict[str, Any]]:
+        return rows[start : start + n]
+
+    return window
 
 
 class _Loader:
@@ -70,6 +87,9 @@ class _Loader:
         self.given: list[str] = []
         self.rejected: set[str] = set()
         self.validator = RowValidator(shape)
+        self.path, self.fmt = Path(), ""  # a from: file, once resolved
+        self.header: list[str] | None = None
+        self.stamp = (0, 0)
         self.failed: set[tuple[int, str]] = set()  # (row, field) that did not convert
 
     def at(
@@ -92,53 +112,79 @@ class _Loader:
             self.at(message, "rows", where)
 
     # ------------------------------------------------------------------ reading
-    def source(self) -> Iterator[tuple[int, dict[str, Any], bool]]:
-        """(line or index, raw values, values are text) for every row."""
+    def source(self) -> Iterator[tuple[int, dict[str, Any], bool, int]]:
+        """(line or index, raw values, values are text, byte offset or -1) for every row."""
         if self.ds.rows is not None:
             for i, row in enumerate(self.ds.rows):
-                yield i, row, False
+                yield i, row, False, -1
             return
         assert self.ds.from_ is not None
         try:
             path, fmt = resolve_rows_path(self.ds.from_, self.m.base_dir)
+            self.file = _shown(self.m, path)
+            self.path, self.fmt, self.stamp = path, fmt, file_stamp(path)
+            self.header = csv_header(path) if fmt == "csv" else None
         except RowFileError as exc:
-            self.at(exc.message, "from", hint=exc.hint, code="SR-E020")
+            if self.file is None:
+                self.at(exc.message, "from", hint=exc.hint, code="SR-E020")
+            else:
+                self.in_file(f"{self.file} {exc.message}", exc.line, exc.hint)
             return
-        self.file = _shown(self.m, path)
         try:
             for found in read_rows(path, fmt):
-                yield found.line, found.values, fmt == "csv"
+                yield found.line, found.values, fmt == "csv", found.offset
         except RowFileError as exc:
             self.in_file(f"{self.file} {exc.message}", exc.line, exc.hint)
 
     def load(self) -> FixedRows | None:
         if not self.usable():
             return None
-        rows: list[dict[str, Any]] = []
+        held: list[dict[str, Any]] | None = []
+        offsets = array("q")  # where every _INDEX_EVERY-th row starts (files read in batches)
+        chunk: list[dict[str, Any]] = []
         where: list[int] = []
         digest = hashlib.sha256()
-        for place, raw, text in self.source():
-            if len(rows) == FIXED_ROWS_HELD:
-                self.row_problem(
-                    place,
-                    f"more than {FIXED_ROWS_HELD:,} fixed rows (they are held in memory)",
-                )
-                break
-            rows.append(self.convert(place, raw, text))
+        count = 0
+        for place, raw, text, offset in self.source():
+            if held is not None and count == FIXED_ROWS_HELD:
+                if offset < 0:
+                    self.row_problem(place, _TOO_MANY)
+                    break
+                held = None  # a long CSV or JSONL file: read again in batches at apply
+            if offset >= 0 and count % _INDEX_EVERY == 0:
+                offsets.append(offset)
+            row = self.convert(place, raw, text)
+            if held is not None:
+                held.append(row)
+            chunk.append(row)
             where.append(place)
+            count += 1
             digest.update(json.dumps(raw, sort_keys=True, default=str).encode() + b"\n")
-            if len(rows) % _CHECK_EVERY == 0:
-                self.check(rows[-_CHECK_EVERY:], where[-_CHECK_EVERY:])
+            if len(chunk) == _CHECK_EVERY:
+                self.check(chunk, where)
+                chunk, where = [], []
             if len(self.problems) >= _MAX_PROBLEMS:
                 break
         else:
-            tail = len(rows) % _CHECK_EVERY
-            if tail:
-                self.check(rows[-tail:], where[-tail:])
-        self.count_matches(len(rows))
+            if chunk:
+                self.check(chunk, where)
+        self.count_matches(count)
         if self.problems:
             return None
-        return FixedRows(rows, self.given, digest.hexdigest()[:32])
+        window = _held(held) if held is not None else self.file_window(offsets)
+        return FixedRows(count, self.given, digest.hexdigest()[:32], window)
+
+    def file_window(self, offsets: array[int]) -> FileWindow:
+        fields = {k: f for k in self.given if (f := self.shape.field(k)) is not None}
+        text = self.fmt == "csv"
+
+        def convert(raw: dict[str, Any]) -> dict[str, Any]:
+            return {k: convert_cell(v, fields[k], text) for k, v in raw.items() if k in fields}
+
+        return FileWindow(
+            self.path, self.fmt, self.header, offsets, _INDEX_EVERY, self.stamp, convert,
+            self.file or "",
+        )  # fmt: skip
 
     def usable(self) -> bool:
         ds = self.ds
@@ -267,4 +313,4 @@ def read_fixed_rows(
     return found
 
 
-__all__ = ["FIXED_ROWS_HELD", "FileRow", "FixedRows", "read_fixed_rows"]
+__all__ = ["FIXED_ROWS_HELD", "FixedRows", "read_fixed_rows"]

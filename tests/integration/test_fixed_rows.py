@@ -254,3 +254,61 @@ def test_apply_replace_swaps_changed_inline_rows(manifest, make_database, cli, b
     assert {t[2] for t in tickets} <= {"EUR", "GBP", "USD"}
     assert len(db.rows("status")) == 3
     assert cli("plan", str(path), "--detailed-exitcode")[0] == 0
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl"])
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb-async"])
+def test_a_long_file_is_read_in_batches_at_apply(
+    manifest, make_database, monkeypatch, backend, fmt
+):
+    """Past the held limit a CSV/JSONL file is not kept: apply reads each batch again from
+    the offsets the plan noted (an index entry every few rows here, batches that straddle
+    them), and the rows are exactly the file's; an edited file is then refused."""
+    from seedrunner.plan import fixedrows
+    from seedrunner.plan.rowfiles import FileWindow
+
+    monkeypatch.setattr(fixedrows, "FIXED_ROWS_HELD", 500)
+    monkeypatch.setattr(fixedrows, "_INDEX_EVERY", 37)
+    db = make_database(backend)
+    db.execute("CREATE TABLE code (id INTEGER PRIMARY KEY, code VARCHAR(12) NOT NULL UNIQUE, "
+               "rank INTEGER, since DATE NOT NULL)")  # fmt: skip
+    rows = [(f"C{i:05d}", None if i % 7 == 0 else i * 3, dt.date(2020, 1, 1) + dt.timedelta(i))
+            for i in range(2_000)]  # fmt: skip
+    if fmt == "csv":
+        text = "code,rank,since\n" + "".join(
+            f"{c},{'' if r is None else r},{d}\n" for c, r, d in rows
+        )
+    else:
+        text = "".join(
+            json.dumps({"code": c, "rank": r, "since": str(d)}) + "\n" for c, r, d in rows
+        )
+    path = manifest(
+        f"""\
+        version: 1
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{db.url}", ledger: false}}
+        datasets:
+          codes: {{table: code, from: data/codes.{fmt}, batch_size: 300, persist: [db]}}
+        """,
+        **{f"data__codes.{fmt}": text},
+    )
+    plan = build_plan(load_manifest(path))
+    codes = plan.dataset("codes")
+    assert codes.count.total == 2_000
+    window = next(f.column for f in codes.fields if f.name == "code").rows
+    assert isinstance(window, FileWindow)
+    assert len(window.offsets) == -(-2_000 // 37)
+    report = apply(plan)
+    assert report.ok, report.error
+    written = db.rows("code", order_by="id")
+    assert [r[0] for r in written] == list(range(1, 2_001))
+    since = [dt.date.fromisoformat(d) if isinstance(d, str) else d for *_, d in written]
+    assert [(c, r) for _, c, r, _ in written] == [(c, r) for c, r, _ in rows]
+    assert since == [d for *_, d in rows]
+
+    plan = build_plan(load_manifest(path))
+    (path.parent / "data" / f"codes.{fmt}").write_text(text.replace("C00001", "X00001"))
+    report = apply(plan)
+    assert not report.ok
+    assert "changed after the plan was made" in str(report.error)
