@@ -44,4 +44,6 @@ class RowsColumn(Column):
 
     def values(self, start: int, n: int) -> list[Any]:
         name = self.name
-        return [row.get(name) for row in self.rows(start, n)]
+        values = [row.get(name) for row in self.rows(start, n)]
+        # past the rows (destroy regenerating keys of an earlier, longer file): keys only
+        return values + [None] * (n - len(values))

@@ -237,6 +237,8 @@ class FileWindow:
         k = start // self.every
         skip = start - k * self.every
         rows: list[dict[str, Any]] = []
+        if k >= len(self.offsets):  # past the file's rows
+            return rows
         for row in read_rows(self.path, self.fmt, self.offsets[k], self.header):
             if skip:
                 skip -= 1

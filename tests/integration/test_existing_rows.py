@@ -124,7 +124,18 @@ def test_a_changed_lookup_table_shows_in_plan(manifest, make_database, cli, back
     assert states["cities"]["other_spec"] is False  # its lookup (every country) is unchanged
     code, out, _ = cli("plan", path)
     assert "written by another spec (changed: data)" in out
-    assert db.rows("country", order_by="code")[-1][0] == "SE"
+    assert cli("apply", path, "-q")[0] == 1  # refused: the picks would differ
+    # the keys (ids 1..N) read nothing from the lookup: --replace deletes the earlier rows
+    code, _, err = cli("apply", path, "--replace", "-q")
+    assert code == 0, err
+    customers = db.rows("customer", order_by="id")
+    assert len(customers) == 40
+    assert {c[2] for c in customers} == {*ACTIVE, "SE"}
+    assert cli("plan", path, "--detailed-exitcode")[0] == 0
+    assert cli("destroy", path, "--yes")[0] == 0
+    assert db.rows("customer") == []
+    assert db.rows("city") == []
+    assert len(db.rows("country")) == 5
 
 
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from decimal import Decimal
 
 import pytest
@@ -218,10 +219,30 @@ def test_a_changed_file_changes_the_fingerprint(manifest, make_database, cli):
     code, out, _ = cli("plan", str(path), "--detailed-exitcode")
     assert code != 0
     assert "written by another spec (changed: data)" in out
-    code, _, err = cli("apply", str(path), "--replace")  # the old file is gone: refused
+    # the earlier file is gone, but status ids (1..N) read nothing from it: --replace
+    # deletes the earlier rows (tickets first) by those keys, then writes the new ones
+    code, _, err = cli("apply", str(path), "--replace", "-q")
+    assert code == 0, err
+    assert [r[2] for r in db.rows("status", order_by="id")] == ["Fresh", "Open, in progress",
+                                                                 "Closed"]  # fmt: skip
+    assert len(db.rows("ticket")) == 25
+    assert cli("plan", str(path), "--detailed-exitcode")[0] == 0
+
+
+def test_replace_refuses_an_edited_file_that_gives_the_keys(manifest, make_database, cli):
+    """Currency keys are the rows' own codes: rows of an earlier file cannot be found."""
+    db = make_database("sqlite")
+    path = _setup(manifest, db)
+    text, n = re.subn(r"rows:\n(\s+- .*\n)+", "from: data/currencies.csv\n", path.read_text())
+    assert n == 1
+    path.write_text(text)
+    (path.parent / "data" / "currencies.csv").write_text("code,name,digits\nEUR,Euro,2\n")
+    assert cli("apply", str(path), "-q")[0] == 0
+    (path.parent / "data" / "currencies.csv").write_text("code,name,digits\nGBP,Pound,2\n")
+    code, _, err = cli("apply", str(path), "--replace")
     assert code == 2
     assert "differs in: data" in err
-    assert len(db.rows("status")) == 3
+    assert db.rows("currency") == [("EUR", "Euro", 2)]
 
 
 def test_fixed_rows_files_stay_inside_the_manifest_folder(manifest, make_database, cli):
