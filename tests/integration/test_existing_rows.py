@@ -179,3 +179,38 @@ def test_the_where_clause_runs_read_only(manifest, make_database, cli, backend):
         assert "cannot read ref table" in err
         assert "read-only" in err.lower() or "read only" in err.lower()
     assert len(db.rows("country")) == 5
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_a_lookup_in_another_database_through_target_and_schema(manifest, make_database, backend):
+    """``target:`` names the database holding the lookup, ``schema:`` its schema; the same
+    lookup gives the same picks in a fresh database."""
+    app, lookups, fresh = make_database(backend), make_database(backend), make_database(backend)
+    lookups.execute(*schema_sql(lookups.family)[:2])
+    for db in (app, fresh):
+        db.execute(schema_sql(db.family)[2])
+    schema = "" if backend == "sqlite" else f", schema: {lookups.name}"
+
+    def seed(db) -> list:
+        text = f"""\
+            version: 1
+            seed: 9
+            now: "2026-01-01T00:00:00Z"
+            targets:
+              db: {{handler: sqlalchemy, url: "{db.url}"}}
+              lookups: {{handler: sqlalchemy, url: "{lookups.url}"}}
+            datasets:
+              customers:
+                table: customer
+                count: 30
+                fields:
+                  country: {{ref: {{table: country, column: code, target: lookups{schema}}}}}
+                persist: [db]
+            """
+        report = apply(build_plan(load_manifest(manifest(text, f"{db.name}.yaml"))))
+        assert report.ok, report.error
+        return db.rows("customer", order_by="id")
+
+    first, second = seed(app), seed(fresh)
+    assert first == second
+    assert {c[2] for c in first} == {c for c, _, _ in COUNTRIES}
