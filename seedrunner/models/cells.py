@@ -1,7 +1,9 @@
 """Given values -> the field's type: CSV text, and JSON/YAML scalars JSON cannot type.
 
 Fixed rows (``rows:``, ``from: file.csv|json|jsonl``) come as text (CSV) or as JSON and YAML
-scalars, which have no dates, decimals or UUIDs.  ``convert_cell`` turns each into what the
+scalars, which have no dates, decimals or UUIDs.  A JSON or YAML string in a typed column
+is read like CSV text (``"1"`` -> 1 for an int, as pydantic's lax mode reads it), except in
+JSON columns, where a string is a JSON value of its own.  ``convert_cell`` turns each into what the
 field's ``TypeShape`` holds, so rows are written as typed values and checked like generated
 ones.  An empty CSV cell is NULL where the field allows it (an empty string otherwise, for
 text).  ``true``/``false`` fill an integer column as 1/0: MariaDB and MySQL store BOOLEAN as
@@ -110,8 +112,8 @@ _TEXT: dict[str, Callable[[str], Any]] = {
     "dict": json.loads,
     "list": json.loads,
 }
-#: kinds a JSON or YAML document already types (a string there is meant as a string)
-_JSON_NATIVE = frozenset({"int", "float", "bool", "json", "dict", "list"})
+#: kinds where a JSON or YAML string is a value of its own, not text to parse
+_JSON_NATIVE = frozenset({"json", "dict", "list"})
 _EXPECTED = {
     "int": "an integer",
     "float": "a number",

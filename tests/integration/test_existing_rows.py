@@ -214,3 +214,48 @@ def test_a_lookup_in_another_database_through_target_and_schema(manifest, make_d
     first, second = seed(app), seed(fresh)
     assert first == second
     assert {c[2] for c in first} == {c for c, _, _ in COUNTRIES}
+
+
+CITY_MODEL = """\
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Country(Base):  # the application's table: no dataset seeds it
+    __tablename__ = "country"
+    code: Mapped[str] = mapped_column(String(2), primary_key=True)
+
+
+class City(Base):
+    __tablename__ = "city"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(60))
+    country_code: Mapped[str] = mapped_column(ForeignKey("country.code"))
+"""
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql-async", "mariadb"])
+def test_a_models_foreign_key_to_an_unseeded_table_picks_its_rows(manifest, make_database, backend):
+    db = make_database(backend)
+    db.execute(*schema_sql(db.family)[:2])
+    text = f"""\
+        version: 1
+        seed: 4
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{db.url}", create_tables: true}}
+        datasets:
+          cities: {{model: models.py:City, count: 25, persist: [db]}}
+        """
+    plan = build_plan(load_manifest(manifest(text, **{"models.py": CITY_MODEL})))
+    (field,) = [f for f in plan.dataset("cities").fields if f.name == "country_code"]
+    assert field.source == "ref table country.code (5 rows)"
+    report = apply(plan)
+    assert report.ok, report.error
+    picked = {r[2] for r in db.rows("city")}
+    assert picked <= {c for c, _, _ in COUNTRIES}
+    assert len(picked) > 2

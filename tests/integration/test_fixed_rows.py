@@ -333,3 +333,54 @@ def test_a_long_file_is_read_in_batches_at_apply(
     report = apply(plan)
     assert not report.ok
     assert "changed after the plan was made" in str(report.error)
+
+
+ROLE_MODEL = """\
+from pydantic import BaseModel, Field
+
+
+class Role(BaseModel):
+    id: int
+    name: str = Field(max_length=12)
+    level: int = Field(ge=0)
+"""
+
+
+def test_a_pydantic_model_types_and_checks_fixed_rows(manifest, cli, tmp_path):
+    """No database: rows from JSON checked by the model's own validators, then written."""
+    text = """\
+        version: 1
+        datasets:
+          roles:
+            model: models.py:Role
+            from: data/roles.json
+            persist: [{handler: jsonl, path: out/roles.jsonl}]
+          users:
+            count: 6
+            fields:
+              role: {ref: roles.name}
+            persist: [{handler: jsonl, path: out/users.jsonl}]
+        """
+    good = '[{"name": "admin", "level": 9},\n {"name": "member", "level": "1"}]'
+    path = manifest(text, **{"models.py": ROLE_MODEL, "data__roles.json": good})
+    bad = '[{"name": "admin", "level": 9},\n {"name": "member-of-staff", "level": -1}]'
+    (tmp_path / "data" / "roles.json").write_text(bad)
+    code, _, err = cli("apply", str(path))
+    assert code == 2
+    assert "data/roles.json:2:1: error SR-E044: column 'name'" in err
+    assert "data/roles.json:2:1: error SR-E044: column 'level'" in err
+    assert not (tmp_path / "out").exists()
+    (tmp_path / "data" / "roles.json").write_text(good)
+    code, _, err = cli("apply", str(path), "-q")
+    assert code == 0, err
+    roles = [
+        json.loads(line) for line in (tmp_path / "out" / "roles.jsonl").read_text().splitlines()
+    ]
+    assert roles == [
+        {"id": 1, "name": "admin", "level": 9},
+        {"id": 2, "name": "member", "level": 1},
+    ]
+    users = [
+        json.loads(line) for line in (tmp_path / "out" / "users.jsonl").read_text().splitlines()
+    ]
+    assert {u["role"] for u in users} <= {"admin", "member"}

@@ -67,7 +67,8 @@ def test_text_that_does_not_convert_says_what_was_expected(kind, text, message):
 
 
 def test_json_values_keep_their_json_type_and_gain_what_json_lacks():
-    assert convert_cell("7", field("int"), False) == "7"  # a JSON string stays one: checked
+    assert convert_cell("7", field("int"), False) == 7  # as pydantic reads it
+    assert convert_cell('"a"', field("json"), False) == '"a"'  # a JSON string stays one
     assert convert_cell(True, field("int"), False) == 1
     assert convert_cell(1.5, field("decimal"), False) == Decimal("1.5")
     assert convert_cell("2024-01-02", field("date"), False) == dt.date(2024, 1, 2)
