@@ -259,3 +259,14 @@ def test_a_models_foreign_key_to_an_unseeded_table_picks_its_rows(manifest, make
     picked = {r[2] for r in db.rows("city")}
     assert picked <= {c for c, _, _ in COUNTRIES}
     assert len(picked) > 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb-async"])
+def test_where_is_sql_as_written_percent_and_colon_included(manifest, make_database, backend):
+    db = make_database(backend)
+    db.execute(*schema_sql(db.family))
+    where = "name LIKE '%an%' AND name <> 'a:b' AND code <> 'x::y'"
+    plan = build_plan(load_manifest(manifest(lookup_manifest(db.url, where=where))))
+    (field,) = [f for f in plan.dataset("customers").fields if f.name == "country"]
+    assert field.source == f"ref table country.code where {where} (4 rows)"
+    assert field.column.pool == ["DE", "FR", "NL", "PL"]  # ordered by the column
