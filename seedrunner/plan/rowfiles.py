@@ -123,8 +123,15 @@ def _csv_rows(path: Path, offset: int, header: list[str] | None) -> Iterator[Fil
 
 def csv_header(path: Path) -> list[str]:
     """The column names of a CSV file (its first record)."""
-    with path.open("rb") as fh:
-        header = csv.DictReader(_Lines(fh, 0), strict=True).fieldnames
+    try:
+        with path.open("rb") as fh:
+            header = csv.DictReader(_Lines(fh, 0), strict=True).fieldnames
+    except UnicodeDecodeError as exc:
+        raise RowFileError(f"is not UTF-8 text ({exc.reason})", 1) from None
+    except OSError as exc:
+        raise RowFileError(f"cannot be read: {exc.strerror or exc}") from None
+    except csv.Error as exc:
+        raise RowFileError(f"is not valid CSV: {exc}", 1) from None
     _check_header(header)
     assert header is not None
     return list(header)

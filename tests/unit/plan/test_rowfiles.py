@@ -9,7 +9,8 @@ from seedrunner.plan.rowfiles import RowFileError, read_rows, resolve_rows_path
 
 def rows(tmp_path, name, text):
     path = tmp_path / name
-    path.write_text(text)
+    if text is not None:
+        path.write_text(text)
     full, fmt = resolve_rows_path(name, tmp_path)
     return [(r.line, r.values) for r in read_rows(full, fmt)]
 
@@ -61,3 +62,9 @@ def test_paths_stay_inside_the_manifest_folder(tmp_path):
         resolve_rows_path("x.txt", tmp_path / "in")
     with pytest.raises(RowFileError, match="no such file"):
         resolve_rows_path("missing.csv", tmp_path / "in")
+
+
+def test_a_file_that_is_not_utf8_is_refused(tmp_path):
+    (tmp_path / "latin.csv").write_bytes("name\ncaf\xe9\n".encode("latin-1"))
+    with pytest.raises(RowFileError, match="is not UTF-8 text"):
+        rows(tmp_path, "latin.csv", None)
