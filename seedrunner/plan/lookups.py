@@ -92,14 +92,24 @@ class _Reader:
 
 
 def _requests(
-    m: Manifest, shapes: Mapping[str, ModelShape], given: Mapping[str, set[str]]
+    reader: _Reader, shapes: Mapping[str, ModelShape], given: Mapping[str, set[str]]
 ) -> list[tuple[_Request, str | None]]:
     """Every lookup the manifest implies, each with the target it names (or None)."""
-    tables = {s.table_name for s in shapes.values() if s.table_name}
+    tables = {s.table_name: n for n, s in shapes.items() if s.table_name}
     found: list[tuple[_Request, str | None]] = []
-    for name, ds in m.spec.datasets.items():
+    for name, ds in reader.m.spec.datasets.items():
         for fname, fspec in ds.fields.items():
             if isinstance(fspec, S.RefSpec) and (ref := fspec.table_ref) is not None:
+                if ref.table in tables:  # its rows are not there yet when the plan is made
+                    seeded = tables[ref.table]
+                    reader.problem(
+                        f"table '{ref.table}' is seeded by dataset '{seeded}': a table ref "
+                        "reads rows the database already has",
+                        (name, fname),
+                        f"refer to the dataset's rows: {{ref: {seeded}.{ref.column}}}",
+                        "SR-E030",
+                    )
+                    continue
                 q = ValuesQuery(ref.schema_, ref.table, ref.column, ref.where)
                 found.append((_Request((name, fname), q, True), ref.target))
         shape = shapes.get(name)
@@ -127,7 +137,7 @@ def read_lookups(
     reader = _Reader(m, out)
     groups: dict[str, list[_Request]] = {}
     result: dict[LookupKey, Lookup] = {}
-    for req, named in _requests(m, shapes, given or {}):
+    for req, named in _requests(reader, shapes, given or {}):
         options = reader.target(req.key[0], named, req.key)
         url = options.get("url") if options else None
         if options is None or not isinstance(url, str):
