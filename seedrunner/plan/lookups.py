@@ -157,7 +157,7 @@ def read_lookups(
         groups.setdefault(url, []).append(req)
     for url, reqs in groups.items():
         try:
-            read = read_values(url, m.base_dir, [r.query for r in reqs])
+            read = read_values(url, m.base_dir, [r.query for r in reqs], LOOKUP_CAP)
         except ReflectionError as exc:
             read = {r.query: ValuesRead([], error=exc.message) for r in reqs}
         for r in reqs:

@@ -270,3 +270,20 @@ def test_where_is_sql_as_written_percent_and_colon_included(manifest, make_datab
     (field,) = [f for f in plan.dataset("customers").fields if f.name == "country"]
     assert field.source == f"ref table country.code where {where} (4 rows)"
     assert field.column.pool == ["DE", "FR", "NL", "PL"]  # ordered by the column
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_a_lookup_past_the_cap_is_located(manifest, make_database, cli, monkeypatch, backend):
+    from seedrunner.plan import lookups
+
+    monkeypatch.setattr(lookups, "LOOKUP_CAP", 4)
+    db = make_database(backend)
+    db.execute(*schema_sql(db.family))
+    code, _, err = cli("apply", str(manifest(lookup_manifest(db.url, where="code <> 'XX'"))))
+    assert code == 2
+    assert (
+        "seed.yaml:12:22: error SR-E042: ref table country.code where code <> 'XX' has more "
+        "than 4 rows" in err
+    )
+    assert "hint: narrow it with where:" in err
+    assert db.rows("customer") == []
