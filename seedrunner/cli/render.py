@@ -102,6 +102,8 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
                 f"generate  {len(d.output)} fields: {fields}", style="dim" if not d.targets else ""
             )
         )
+        for line in _read_lines(d):  # what the rows read besides the manifest
+            node.add(Text(line, style="dim"))
         for tr in d.transforms:
             node.add(f"transform {escape(tr.name)}")
         for t in d.targets:
@@ -112,6 +114,13 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))
     return tree
+
+
+def _read_lines(d: Any) -> list[str]:
+    """Fixed rows and lookup tables a dataset reads (plan.fixedrows, plan.lookups)."""
+    given = [f.name for f in d.fields if f.source == "fixed rows"]
+    lines = [f"fixed rows give {', '.join(given)}"] if given else []
+    return lines + [f"{f.name} ← {f.source}" for f in d.fields if f.source.startswith("ref table")]
 
 
 def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:

@@ -38,6 +38,7 @@ from seedrunner.manifest.source import SourceMap
 from seedrunner.manifest.yaml import describe_surprise
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan.guarantees import proven
+from seedrunner.plan.lookups import Lookup, LookupKey, foreign_key_field, table_ref_field
 from seedrunner.plan.steps import FieldPlan, RefPlan
 
 STR_KINDS = ("str",)
@@ -62,6 +63,8 @@ class DatasetContext:
     var_names: list[str]
     out: ProblemCollector
     warnings: list[str] = field(default_factory=list)
+    lookups: Mapping[LookupKey, Lookup] = field(default_factory=dict)  # plan.lookups
+    fixed: Mapping[str, C.Column] = field(default_factory=dict)  # fields given by fixed rows
 
     def seed(self, fname: str, purpose: str = "") -> int:
         return derive_seed(self.base_seed, self.name, fname, purpose)
@@ -136,7 +139,9 @@ def compile_fields(ctx: DatasetContext) -> tuple[list[FieldPlan], list[str], set
     templates: dict[str, Any] = {}
     for fname in output:
         fshape = shape.field(fname)
-        if fname in spec.fields:
+        if fname in ctx.fixed:
+            plan: FieldPlan | None = FieldPlan(fname, "column", "fixed rows", ctx.fixed[fname])
+        elif fname in spec.fields:
             value = spec.fields[fname]
             if isinstance(value, str | S.TemplateSpec) and _is_template(value):
                 templates[fname] = value
@@ -230,15 +235,9 @@ def _from_spec(
         label = f"sequence {value.sequence or 'n'} from {value.start}"
         return FieldPlan(fname, "column", label, column=_modifiers(ctx, fname, col, value, False))
     if isinstance(value, S.RefSpec):
-        if value.dataset_ref is None:
-            ctx.problem(
-                "a ref to a table no dataset seeds is not read yet",
-                "fields",
-                fname,
-                "ref",
-                hint="refer to a dataset (DATASET.FIELD), or give the field a choice:",
-            )
-            return None
+        if value.table_ref is not None:
+            return table_ref_field(ctx, fname, value)
+        assert value.dataset_ref is not None
         dataset, target = value.dataset_ref
         return _ref(ctx, fname, dataset, target, value.null_probability, ("fields", fname, "ref"))
     col = _constant(ctx, fname, value, fshape)
@@ -343,6 +342,8 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
         dataset = ctx.tables.get(fk.table)
         if dataset is not None and dataset != ctx.name:
             return _ref(ctx, fname, dataset, fk.column, 0.0, ())
+        if dataset is None and (picked := foreign_key_field(ctx, fname, fshape)) is not None:
+            return picked  # a table the application filled: its rows (plan.lookups)
         if fshape.optional:
             if dataset != ctx.name:
                 ctx.warnings.append(

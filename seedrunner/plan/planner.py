@@ -35,7 +35,10 @@ from seedrunner.models import (
 from seedrunner.models.shape import ModelShape
 from seedrunner.plan import guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
+from seedrunner.plan.fixedrows import FixedRows, read_fixed_rows
 from seedrunner.plan.joins import one_to_one_parent, plan_joins
+from seedrunner.plan.lookups import Lookup, LookupKey, read_lookups
+from seedrunner.plan.lookups import digests as lookup_digests
 from seedrunner.plan.reftypes import check_ref_types
 from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
@@ -69,6 +72,8 @@ class _Planner:
         self.fakers = FakerPool()
         self.shapes: dict[str, ModelShape] = {}
         self.warnings: list[str] = []
+        self.fixed: dict[str, FixedRows] = {}  # datasets that give their rows
+        self.lookups: dict[LookupKey, Lookup] = {}  # values of tables no dataset seeds
 
     def problem(
         self,
@@ -213,6 +218,8 @@ class _Planner:
         base_seed: int,
         parent_plans: dict[str, CountPlan],
     ) -> CountPlan:
+        if name in self.fixed:
+            return CountPlan(self.fixed[name].count)
         if isinstance(ds.count, int):
             extended = one_to_one_parent(name, ds, self.shapes[name], self.tables)
             if extended is not None and extended in totals:  # one row per parent row
@@ -266,6 +273,8 @@ class _Planner:
             var_names=list(self.m.vars),
             out=self.out,
             warnings=self.warnings,
+            lookups=self.lookups,
+            fixed=self.fixed[name].columns() if name in self.fixed else {},
         )
         fields, output, skipped = compile_fields(ctx)
         plan_joins(ctx, fields, count, totals)  # unique keys made of references
@@ -307,7 +316,10 @@ class _Planner:
             if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
                 digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
         ds = self.spec.datasets[dp.name]
-        return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests)
+        data = lookup_digests(self.lookups, dp.name)  # what the rows read besides the spec
+        if dp.name in self.fixed and ds.from_ is not None:
+            data["from"] = self.fixed[dp.name].digest
+        return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests, data)
 
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
         spec = ds.retries or self.spec.defaults.retries
@@ -325,6 +337,10 @@ class _Planner:
         order = self.order(edges)
         self.out.raise_if_any(PlanError)
         selected = self.select(only, edges)
+        self.fixed = read_fixed_rows(self.m, self.shapes, self.out)
+        given = {n: set(f.fields) for n, f in self.fixed.items()}
+        self.lookups = read_lookups(self.m, self.shapes, self.out, given)
+        self.out.raise_if_any(PlanError)
         totals: dict[str, int] = {}
         counts: dict[str, CountPlan] = {}
         plans: list[DatasetPlan] = []

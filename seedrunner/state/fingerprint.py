@@ -2,7 +2,8 @@
 already written are the rows this manifest would write.
 
 Row i of a dataset is a function of its spec (fields, exclusions, transforms, model),
-its seed, the run's ``now``, its locales, the model's shape, the generation code
+its seed, the run's ``now``, its locales, the model's shape, the data it reads (a fixed-rows
+file's rows, the values of a table no dataset seeds: ``data``), the generation code
 (``ROWS_VERSION``, bumped whenever a release changes generated values) with the Faker
 version (its word lists), and the parents it takes values from (refs, ``count.per``): a
 parent's new seed gives its children other foreign keys, so their fingerprint carries
@@ -95,12 +96,17 @@ def dataset_fingerprint(
     now: dt.datetime,
     locales: list[str],
     parents: dict[str, str] | None = None,
+    data: dict[str, str] | None = None,
 ) -> FingerprintParts:
     """The fingerprint of one dataset (``spec`` is its manifest ``DatasetSpec``;
-    ``parents`` maps each parent it draws values from to that parent's digest)."""
+    ``parents`` maps each parent it draws values from to that parent's digest; ``data``
+    names what else its rows read, each with a digest of it: the rows of a ``from:`` file,
+    the values of each lookup table)."""
     dumped = spec.model_dump(mode="json", exclude=set(SPEC_EXCLUDED), exclude_defaults=True)
     fields = [(f.name, repr(f.type)) for f in shape.fields]
     extra = {"parents": _canonical(parents)} if parents else {}
+    if data:
+        extra["data"] = _canonical(data)
     return FingerprintParts(
         {
             **extra,
