@@ -18,6 +18,7 @@ import sqlalchemy as sa
 
 from seedrunner import PlanError, apply, build_plan, load_manifest
 from seedrunner.state.destroy import destroy
+from tests.conftest import REPO
 
 INT_KEY = {
     "postgresql": "SERIAL PRIMARY KEY",
@@ -270,6 +271,7 @@ def test_sqlalchemy_models_get_distinct_pairs_and_one_to_one_rows(manifest, sync
 
 def _apply_cli(path, cwd, kill: str | None) -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "SEEDRUNNER_TEST_KILL"}
+    env["PYTHONPATH"] = str(REPO)  # the killer handler lives in tests/
     if kill:
         env["SEEDRUNNER_TEST_KILL"] = kill
     cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "--quiet"]
