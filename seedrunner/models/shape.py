@@ -29,7 +29,16 @@ TypeKind = Literal[
     "dict",  # key/value kinds are not modelled further: generated as {}
     "model",  # nested holds the nested ModelShape
     "json",
-    "any",
+    "any",  # sql_type set: a database type seedrunner does not know (a spec must fill it)
+    # database types with values of their own (generate/pgtypes.py)
+    "range",  # item holds the bound type (int, decimal, date, datetime)
+    "inet",  # a host address
+    "cidr",  # a network (host bits zero)
+    "macaddr",  # format "macaddr8" for 8 bytes
+    "xml",
+    "tsvector",
+    "bits",  # a string of 0/1, min_length..max_length long
+    "flags",  # MariaDB SET: choices joined by commas, any subset
 ]
 
 
@@ -60,6 +69,8 @@ class TypeShape:
     timezone: bool = False
     # str formats pydantic validates (email, url, ipv4 ...)
     format: str | None = None
+    # the database's own name for the type (a domain, an enum, xml ...), for messages
+    sql_type: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,161 @@
+"""What PostgreSQL's catalog holds that SQLAlchemy's reflection leaves out, added to a Table.
+
+- **Domains** (``CREATE DOMAIN year AS integer CHECK (...)``): reflection keeps only the
+  first CHECK and drops the base type's length and precision (``varchar(5)`` comes back as
+  ``VARCHAR``).  Each domain column gets a ``DOMAIN`` whose ``data_type`` has them and whose
+  ``check`` is every CHECK of the domain and of the domains below it, ANDed; a NOT NULL
+  anywhere in the chain makes the column NOT NULL.
+- **Types SQLAlchemy does not know**: ``xml`` becomes ``NamedSqlType`` (bound with a cast);
+  any other keeps its name in ``UnknownSqlType`` so planning can say which type it is.
+- **Foreign keys declared on partitions** of a partitioned table (``ALTER TABLE p_2026_01 ADD
+  FOREIGN KEY ...``): every row of the parent lands in a partition, so each such key holds
+  for the parent's rows and is added to the parent (once per distinct key).
+
+Read-only: catalog queries on the planning connection.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from seedrunner.models.dbtypes import DOMAIN, NamedSqlType, UnknownSqlType
+
+_DOMAIN_COLUMNS = sa.text(
+    "SELECT a.attname, a.atttypid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+    " WHERE a.attrelid = CAST(:rel AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+    " AND t.typtype = 'd'"
+)
+_DOMAIN = sa.text(
+    "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,"
+    " b.typtype = 'd',"
+    " ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c"
+    "       WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname)"
+    " FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.oid = :oid"
+)
+_TYPE_NAMES = sa.text(
+    "SELECT a.attname, format_type(a.atttypid, a.atttypmod) FROM pg_attribute a"
+    " WHERE a.attrelid = CAST(:rel AS regclass) AND a.attnum > 0 AND NOT a.attisdropped"
+)
+# Foreign keys of the partitions (at any depth) that were not inherited from the parent.
+_PARTITION_FKS = sa.text(
+    "WITH RECURSIVE parts(oid) AS ("
+    "  SELECT inhrelid FROM pg_inherits WHERE inhparent = CAST(:rel AS regclass)"
+    "  UNION SELECT i.inhrelid FROM pg_inherits i JOIN parts p ON i.inhparent = p.oid)"
+    " SELECT DISTINCT"
+    "  ARRAY(SELECT a.attname::text FROM unnest(c.conkey) WITH ORDINALITY k(n, i)"
+    "        JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.n ORDER BY k.i),"
+    "  (SELECT CASE WHEN pg_table_is_visible(r.oid) THEN r.relname"
+    "          ELSE n.nspname || '.' || r.relname END"
+    "   FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace WHERE r.oid = c.confrelid),"
+    "  ARRAY(SELECT a.attname::text FROM unnest(c.confkey) WITH ORDINALITY k(n, i)"
+    "        JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.n ORDER BY k.i)"
+    " FROM pg_constraint c JOIN parts p ON c.conrelid = p.oid"
+    " WHERE c.contype = 'f' AND c.conparentid = 0"
+)
+_MODIFIERS = re.compile(r"\((\d+)(?:\s*,\s*(\d+))?\)")
+_CHECK = re.compile(r"^\s*CHECK\s*(.*?)(?:\s+NOT VALID)?\s*$", re.IGNORECASE | re.DOTALL)
+
+
+def complete_postgresql(conn: Connection, table: sa.Table) -> None:
+    """Add domains, unknown types and partitions' foreign keys to ``table`` (see above)."""
+    rel = quoted_relation(table)
+    _domains(conn, table, rel)
+    _unknown_types(conn, table, rel)
+    _partition_foreign_keys(conn, table, rel)
+
+
+def quoted_relation(table: sa.Table) -> str:
+    """``"schema"."name"`` as PostgreSQL reads it into a regclass (any name, as written)."""
+    parts = [table.schema, table.name] if table.schema else [table.name]
+    return ".".join('"' + p.replace('"', '""') + '"' for p in parts)
+
+
+def _domains(conn: Connection, table: sa.Table, rel: str) -> None:
+    for name, oid in conn.execute(_DOMAIN_COLUMNS, {"rel": rel}).all():
+        column: Any = table.c.get(name)
+        if column is None or not isinstance(column.type, DOMAIN):
+            continue
+        checks: list[str] = []
+        not_null = False
+        base_format = None
+        while oid is not None:  # walk down domains over domains
+            row = conn.execute(_DOMAIN, {"oid": oid}).one()
+            base, base_format, notnull, base_is_domain, defs = row
+            not_null = not_null or bool(notnull)
+            checks += [_check_body(d) for d in defs or ()]
+            oid = base if base_is_domain else None
+        domain = column.type
+        data_type = _innermost(domain)
+        column.type = DOMAIN(
+            domain.name or column.name,
+            _with_modifiers(data_type, base_format or ""),
+            not_null=not_null,
+            check=" AND ".join(f"({c})" for c in checks) if checks else None,
+            create_type=False,
+            schema=domain.schema,
+        )
+        if not_null:
+            column.nullable = False
+
+
+def _check_body(definition: str) -> str:
+    m = _CHECK.match(definition)
+    return m.group(1) if m else definition
+
+
+def _innermost(domain: DOMAIN) -> sa.types.TypeEngine[Any]:
+    data_type: sa.types.TypeEngine[Any] = domain.data_type
+    while isinstance(data_type, DOMAIN):
+        data_type = data_type.data_type
+    return data_type
+
+
+def _with_modifiers(type_: sa.types.TypeEngine[Any], format_type: str) -> sa.types.TypeEngine[Any]:
+    """``type_`` with the length or precision that ``format_type`` (``numeric(6,2)``) gives."""
+    m = _MODIFIERS.search(format_type)
+    if m is None or format_type.endswith("[]"):
+        return type_
+    first, second = int(m.group(1)), m.group(2)
+    if isinstance(type_, sa.Numeric):
+        return type(type_)(precision=first, scale=int(second) if second else 0)
+    if isinstance(type_, sa.String) and type_.length is None:
+        return type(type_)(length=first)
+    if hasattr(type_, "length") and getattr(type_, "length", None) is None:  # bit(n)
+        copy = type_.copy()
+        copy.length = first
+        return copy
+    return type_
+
+
+def _unknown_types(conn: Connection, table: sa.Table, rel: str) -> None:
+    unknown = [c for c in table.columns if isinstance(c.type, sa.types.NullType)]
+    if not unknown:
+        return
+    names: dict[str, str] = dict(conn.execute(_TYPE_NAMES, {"rel": rel}).all())
+    for column in unknown:
+        name = names.get(column.name)
+        if name is None:
+            continue
+        column.type = NamedSqlType(name) if name == "xml" else UnknownSqlType(name)
+
+
+def _partition_foreign_keys(conn: Connection, table: sa.Table, rel: str) -> None:
+    have = {
+        (tuple(c.name for c in fk.columns), tuple(e.target_fullname for e in fk.elements))
+        for fk in table.foreign_key_constraints
+    }
+    for columns, target, ref_columns in conn.execute(_PARTITION_FKS, {"rel": rel}).all():
+        if not all(c in table.c for c in columns):
+            continue
+        if table.schema is not None and "." not in target:
+            target = f"{table.schema}.{target}"  # as reflection names a table in a schema
+        refs = tuple(f"{target}.{c}" for c in ref_columns)
+        key = (tuple(columns), refs)
+        if key in have:
+            continue
+        have.add(key)
+        table.append_constraint(sa.ForeignKeyConstraint(list(columns), list(refs)))
