@@ -88,6 +88,9 @@ def _domains(conn: Connection, table: sa.Table, rel: str) -> None:
             not_null = not_null or bool(notnull)
             checks += [_check_body(d) for d in defs or ()]
             oid = base if base_is_domain else None
+        # PostgreSQL casts the value of a domain over a domain to the base type: a no-op
+        base_name = (base_format or "").partition("(")[0]
+        checks = [c.replace(f"(VALUE)::{base_name}", "VALUE") for c in checks]
         domain = column.type
         data_type = _innermost(domain)
         column.type = DOMAIN(

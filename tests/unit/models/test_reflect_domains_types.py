@@ -19,7 +19,10 @@ from seedrunner.models.sqlalchemy import column_type_shape, table_shape
 @pytest.mark.parametrize(
     ("sql", "facts"),
     [
-        ("VALUE >= 1901 AND VALUE <= 2155", [Bound("VALUE", ">=", 1901), Bound("VALUE", "<=", 2155)]),
+        (
+            "VALUE >= 1901 AND VALUE <= 2155",
+            [Bound("VALUE", ">=", 1901), Bound("VALUE", "<=", 2155)],
+        ),
         ("VALUE ~ '^[^@]+@[^@]+$'::text", [Pattern("VALUE", "^[^@]+@[^@]+$")]),
         ("(code ~* '^[a-z]{3}$'::text)", [Pattern("code", "(?i)^[a-z]{3}$")]),
         ("code ~ '^[[:upper:]][[:digit:]]+$'", [Pattern("code", "^[A-Z][0-9]+$")]),
@@ -82,12 +85,12 @@ def test_bits_sets_and_unknown_types():
     assert (point.kind, point.sql_type) == ("any", "point")
 
 
-def _orders(expression: str, *, quantity: sa.types.TypeEngine = sa.SmallInteger()) -> sa.Table:
+def _orders(expression: str) -> sa.Table:
     return sa.Table(
         "orders",
         sa.MetaData(),
         sa.Column("id", sa.Integer, primary_key=True),
-        sa.Column("quantity", quantity, nullable=False),
+        sa.Column("quantity", sa.SmallInteger, nullable=False),
         sa.Column("price", sa.SmallInteger, nullable=False),
         sa.Column("label", sa.String(20)),
         sa.Column("total", sa.SmallInteger, sa.Computed(sa.text(expression), persisted=True)),
