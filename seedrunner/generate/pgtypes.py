@@ -35,7 +35,7 @@ def db_type_gen(t: TypeShape, ctx: Context) -> Gen | None:
     if kind == "range":
         return FnGen(_range_draw(t.item or TypeShape("int"), ctx))
     if kind == "inet":
-        return FnGen(_host)
+        return FnGen(_host6 if t.format == "ipv6" else _host)
     if kind == "cidr":
         return FnGen(_network)
     if kind == "macaddr":
@@ -83,6 +83,12 @@ def _span(lower: Any, width: Any) -> Range[Any]:
 def _host(rng: random.Random) -> str:
     """A host address in the private 10.0.0.0/8 network (never .0 or .255)."""
     return f"10.{int(rng.random() * 256)}.{int(rng.random() * 256)}.{1 + int(rng.random() * 254)}"
+
+
+def _host6(rng: random.Random) -> str:
+    """A host address in the unique-local fd00::/8 network."""
+    groups = [int(rng.random() * 0x10000) for _ in range(4)]
+    return "fd00:" + ":".join(f"{g:x}" for g in groups[:3]) + f"::{1 + groups[3] % 0xFFFE:x}"
 
 
 def _network(rng: random.Random) -> str:

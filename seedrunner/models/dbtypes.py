@@ -73,10 +73,15 @@ def db_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape | None:
         return TypeShape("macaddr", format="macaddr8", sql_type="macaddr8")
     if isinstance(type_, pg.BIT):
         return _bits_shape(type_)
+    if isinstance(type_, mysql.BIT):  # MariaDB's BIT(n) takes an integer
+        return TypeShape("int", ge=0, le=2 ** (type_.length or 1) - 1, sql_type="bit")
+    if isinstance(type_, pg.HSTORE):
+        return TypeShape("dict", sql_type="hstore")
     if isinstance(type_, mysql.SET):
         return TypeShape("flags", choices=tuple(type_.values), sql_type="set")
     if isinstance(type_, NamedSqlType):
-        return TypeShape(_NAMED.get(type_.name, "any"), sql_type=type_.name)
+        fmt = "ipv6" if type_.name == "inet6" else None  # MariaDB's INET6 wants IPv6 text
+        return TypeShape(_NAMED.get(type_.name, "any"), format=fmt, sql_type=type_.name)
     if isinstance(type_, UnknownSqlType):
         return TypeShape("any", sql_type=type_.name)
     return None

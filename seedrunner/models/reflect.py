@@ -33,6 +33,7 @@ from seedrunner.errors import HandlerError
 from seedrunner.handlers.aio import new_loop
 from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
+from seedrunner.models.dbtypes import NamedSqlType, UnknownSqlType
 from seedrunner.models.generated import GeneratedNote
 from seedrunner.models.pgcatalog import complete_postgresql
 from seedrunner.models.shape import ModelShape
@@ -161,8 +162,29 @@ def _complete(conn: Connection, inspector: sa.Inspector, table: sa.Table) -> Non
                 table.append_constraint(sa.UniqueConstraint(*columns))
     if getattr(conn.dialect, "is_mariadb", False):
         _mariadb_column_checks(conn, table)
+        _mariadb_unknown_types(conn, table)
     if conn.dialect.name == "postgresql":
         complete_postgresql(conn, table)
+
+
+def _mariadb_unknown_types(conn: Connection, table: sa.Table) -> None:
+    """``INET6``/``INET4`` are addresses; any other type SQLAlchemy does not know keeps its
+    name, so planning can say which type a column has."""
+    unknown = [c for c in table.columns if isinstance(c.type, sa.types.NullType)]
+    if not unknown:
+        return
+    query = sa.text(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = :schema AND table_name = :table"
+    )
+    schema = table.schema or conn.dialect.default_schema_name
+    names: dict[str, Any] = dict(conn.execute(query, {"schema": schema, "table": table.name}).all())
+    for column in unknown:
+        name = str(names.get(column.name, "")).lower()
+        if name in ("inet6", "inet4"):
+            column.type = NamedSqlType(name)
+        elif name:
+            column.type = UnknownSqlType(name)
 
 
 def _mariadb_column_checks(conn: Connection, table: sa.Table) -> None:

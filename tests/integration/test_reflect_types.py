@@ -216,3 +216,20 @@ def test_an_expression_that_cannot_be_read_keeps_inputs_modest(manifest, make_da
     report = apply(plan)
     assert report.ok, report.error
     assert db.scalar("SELECT max(total) FROM line") <= 100 * 100 + 1
+
+
+def test_mariadb_address_and_bit_types(manifest, make_database):
+    db = make_database("mariadb")
+    db.execute(
+        "CREATE TABLE device (id INT PRIMARY KEY, v6 INET6 NOT NULL, v4 INET4 NOT NULL,"
+        " flags BIT(4) NOT NULL, spot POINT NULL)"
+    )
+    plan = build_plan(load_manifest(manifest(only_tables(db.url, ("device", 100)))))
+    assert [w for w in plan.warnings if "inet" in w] == []  # known after all
+    assert any("column 'spot' of table 'device' has type point" in w for w in plan.warnings)
+    report = apply(plan)
+    assert report.ok, report.error
+    assert db.scalar("SELECT count(DISTINCT v4) FROM device") > 90
+    assert db.scalar("SELECT count(DISTINCT v6) FROM device WHERE v6 LIKE 'fd00:%'") > 90
+    assert db.scalar("SELECT max(flags + 0) FROM device") <= 15
+    assert db.scalar("SELECT count(*) FROM device WHERE spot IS NULL") == 100

@@ -67,6 +67,8 @@ def test_ranges_are_non_empty_and_half_open(item, bound):
 def test_network_values_parse_as_the_database_reads_them():
     for host in values(TypeShape("inet")):
         assert ipaddress.ip_address(host).is_private
+    for host in values(TypeShape("inet", format="ipv6")):
+        assert ipaddress.IPv6Address(host) in ipaddress.ip_network("fd00::/8")
     for net in values(TypeShape("cidr")):
         ipaddress.ip_network(net, strict=True)  # host bits zero, or this raises
     for mac in values(TypeShape("macaddr")):
