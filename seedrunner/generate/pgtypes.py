@@ -20,7 +20,7 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import Range
 
 from seedrunner.generate import dates
-from seedrunner.generate.typed import Context, FnGen, Gen, decimal_gen, int_gen, words
+from seedrunner.generate.typed import WINDOW, Context, FnGen, Gen, decimal_gen, int_gen, words
 from seedrunner.models.shape import TypeShape
 
 Draw = Callable[[random.Random], Any]
@@ -49,6 +49,78 @@ def db_type_gen(t: TypeShape, ctx: Context) -> Gen | None:
     if kind == "flags":
         return FnGen(_flags(tuple(str(c) for c in t.choices)), capacity=2 ** len(t.choices))
     return None
+
+
+def spans_gen(t: TypeShape, ctx: Context) -> Gen | None:
+    """Values inside ``t.spans`` (a partitioned table's partitions): uniform over their union,
+    kept to the usual window (recent dates, 0..10 000) where that overlaps them."""
+    if not t.spans or t.kind not in ("int", "date", "datetime"):
+        return None
+    to_num, from_num = _scale(t)
+    window = _window(t, ctx, to_num)
+    spans = [_numeric_span(lo, hi, to_num, window) for lo, hi in t.spans]
+    inside = [(max(a, window[0]), min(b, window[1])) for a, b in spans]
+    inside = [(a, b) for a, b in inside if b > a]
+    chosen = inside or [(a, b) for a, b in spans if b > a]
+    if not chosen:
+        return None
+    total = sum(b - a for a, b in chosen)
+
+    def draw(rng: random.Random) -> Any:
+        x = rng.random() * total
+        for a, b in chosen:
+            if x < b - a:
+                return from_num(min(a + int(x), b - 1))
+            x -= b - a
+        a, b = chosen[-1]
+        return from_num(b - 1)
+
+    return FnGen(draw)
+
+
+def _scale(t: TypeShape) -> tuple[Callable[[Any], int], Callable[[int], Any]]:
+    """Values <-> integers (days for dates, seconds for datetimes)."""
+    if t.kind == "date":
+        return (lambda d: d.toordinal()), dt.date.fromordinal
+    if t.kind == "datetime":
+        aware = t.timezone
+
+        def to_num(v: Any) -> int:
+            if isinstance(v, dt.datetime):
+                return int(dates.utc(v).timestamp())
+            return int(dt.datetime(v.year, v.month, v.day, tzinfo=dt.UTC).timestamp())
+
+        def from_num(n: int) -> dt.datetime:
+            moment = dt.datetime.fromtimestamp(n, dt.UTC)
+            return moment if aware else moment.replace(tzinfo=None)
+
+        return to_num, from_num
+    return int, int
+
+
+def _window(t: TypeShape, ctx: Context, to_num: Callable[[Any], int]) -> tuple[int, int]:
+    """The usual values' range, as integers: the last years for dates, 0..10 000 for ints."""
+    if t.kind == "int":
+        return 0, WINDOW + 1
+    now = dates.utc(ctx.now)
+    first = dates.years_before(now.date(), dates.RECENT_YEARS)
+    if t.kind == "date":
+        return to_num(first), to_num(now.date()) + 1
+    return to_num(first), to_num(now) + 1
+
+
+def _numeric_span(
+    lo: Any, hi: Any, to_num: Callable[[Any], int], window: tuple[int, int]
+) -> tuple[int, int]:
+    """A span as integers; an open side reaches the window's far end (or as far again)."""
+    a = None if lo is None else to_num(lo)
+    b = None if hi is None else to_num(hi)
+    width = window[1] - window[0]
+    if a is None:
+        a = min(window[0], (b if b is not None else window[1]) - width)
+    if b is None:
+        b = max(window[1], a + width)
+    return a, b
 
 
 def _range_draw(item: TypeShape, ctx: Context) -> Draw:

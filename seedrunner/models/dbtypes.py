@@ -20,7 +20,10 @@ from sqlalchemy.dialects.postgresql import ranges as pgr
 
 from seedrunner.models.shape import TypeKind, TypeShape
 
-__all__ = ["DOMAIN", "NamedSqlType", "UnknownSqlType", "db_type_shape"]
+__all__ = ["DOMAIN", "SPANS", "NamedSqlType", "UnknownSqlType", "db_type_shape"]
+
+#: ``Table.info`` key: column name -> the ``(lo, hi)`` spans its values must lie in
+SPANS = "seedrunner_spans"
 
 
 _RANGES: list[tuple[type[Any], TypeShape]] = [

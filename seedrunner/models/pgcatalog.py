@@ -7,6 +7,10 @@
   anywhere in the chain makes the column NOT NULL.
 - **Types SQLAlchemy does not know**: ``xml`` becomes ``NamedSqlType`` (bound with a cast);
   any other keeps its name in ``UnknownSqlType`` so planning can say which type it is.
+- **Partition bounds**: a table partitioned by RANGE or LIST on one column, without a DEFAULT
+  partition, refuses a row no partition takes.  LIST values become a CHECK ``col IN (...)``
+  (read like any CHECK); RANGE bounds go to ``table.info[SPANS]`` as ``(lo, hi)`` pairs of
+  Python values, which the column's TypeShape carries as ``spans``.
 - **Foreign keys declared on partitions** of a partitioned table (``ALTER TABLE p_2026_01 ADD
   FOREIGN KEY ...``): every row of the parent lands in a partition, so each such key holds
   for the parent's rows and is added to the parent (once per distinct key).
@@ -16,13 +20,14 @@ Read-only: catalog queries on the planning connection.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from seedrunner.models.dbtypes import DOMAIN, NamedSqlType, UnknownSqlType
+from seedrunner.models.dbtypes import DOMAIN, SPANS, NamedSqlType, UnknownSqlType
 
 _DOMAIN_COLUMNS = sa.text(
     "SELECT a.attname, a.atttypid FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
@@ -66,6 +71,7 @@ def complete_postgresql(conn: Connection, table: sa.Table) -> None:
     _domains(conn, table, rel)
     _unknown_types(conn, table, rel)
     _partition_foreign_keys(conn, table, rel)
+    _partition_bounds(conn, table, rel)
 
 
 def quoted_relation(table: sa.Table) -> str:
@@ -162,3 +168,64 @@ def _partition_foreign_keys(conn: Connection, table: sa.Table, rel: str) -> None
             continue
         have.add(key)
         table.append_constraint(sa.ForeignKeyConstraint(list(columns), list(refs)))
+
+
+_PARTITION_KEY = sa.text(
+    "SELECT pg_get_partkeydef(c.oid) FROM pg_class c"
+    " WHERE c.oid = CAST(:rel AS regclass) AND c.relkind = 'p'"
+)
+_PARTITION_BOUNDS = sa.text(
+    "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i"
+    " JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = CAST(:rel AS regclass)"
+    " ORDER BY 1"
+)
+_KEY = re.compile(r'^(RANGE|LIST) \((?:"((?:[^"]|"")+)"|([A-Za-z_][A-Za-z0-9_$]*))\)$')
+_RANGE = re.compile(r"^FOR VALUES FROM \((.+)\) TO \((.+)\)$")
+_LIST = re.compile(r"^FOR VALUES IN \((.+)\)$")
+
+
+def _partition_bounds(conn: Connection, table: sa.Table, rel: str) -> None:
+    key = conn.execute(_PARTITION_KEY, {"rel": rel}).scalar()
+    m = _KEY.match(key or "")
+    if m is None:  # not partitioned, by HASH, or on an expression or several columns
+        return
+    strategy, name = m.group(1), (m.group(2) or "").replace('""', '"') or m.group(3)
+    column = table.c.get(name)
+    bounds = list(conn.execute(_PARTITION_BOUNDS, {"rel": rel}).scalars())
+    if column is None or not bounds or "DEFAULT" in bounds:
+        return
+    if strategy == "LIST":
+        lists = [lm.group(1) for lm in map(_LIST.match, bounds) if lm is not None]
+        if len(lists) == len(bounds):
+            quoted = '"' + column.name.replace('"', '""') + '"'
+            table.append_constraint(
+                sa.CheckConstraint(sa.text(f"{quoted} IN ({', '.join(lists)})"))
+            )
+        return
+    spans = [_span(rm.group(1), rm.group(2)) for rm in map(_RANGE.match, bounds) if rm]
+    if len(spans) == len(bounds) and all(s is not None for s in spans):
+        table.info.setdefault(SPANS, {})[column.name] = tuple(spans)
+
+
+def _span(lo: str, hi: str) -> tuple[Any, Any] | None:
+    try:
+        return _bound(lo), _bound(hi)
+    except ValueError:
+        return None
+
+
+def _bound(text: str) -> Any:
+    """A range partition bound as Python: 5, date, datetime, or None for MIN/MAXVALUE."""
+    text = text.strip()
+    if text in ("MINVALUE", "MAXVALUE"):
+        return None
+    if re.fullmatch(r"-?\d+", text):
+        return int(text)
+    if not (text.startswith("'") and text.endswith("'")):
+        raise ValueError(text)
+    value = text[1:-1]
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
+        return dt.date.fromisoformat(value)
+    if re.fullmatch(r"-?\d+", value):
+        return int(value)
+    return dt.datetime.fromisoformat(value)

@@ -71,6 +71,9 @@ class TypeShape:
     format: str | None = None
     # the database's own name for the type (a domain, an enum, xml ...), for messages
     sql_type: str | None = None
+    # values lie in one of these half-open [lo, hi) spans (the partitions of a table
+    # partitioned by range, without a default one); None is unbounded on that side
+    spans: tuple[tuple[Any, Any], ...] = ()
 
 
 @dataclass(frozen=True)

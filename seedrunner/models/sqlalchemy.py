@@ -32,7 +32,7 @@ from seedrunner.models.checks import (
     as_number,
     parse_check,
 )
-from seedrunner.models.dbtypes import DOMAIN, db_type_shape
+from seedrunner.models.dbtypes import DOMAIN, SPANS, db_type_shape
 from seedrunner.models.generated import GeneratedNote, fit_generated_inputs
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeKind, TypeShape
 from seedrunner.models.validate import value_problem
@@ -89,6 +89,8 @@ def table_shape(
         for c in table.columns
     ]
     _apply_checks(table, fields)
+    for f in fields:
+        f.type.spans = table.info.get(SPANS, {}).get(f.name, ())
     found = fit_generated_inputs(table, fields)
     if notes is not None:
         notes += found

@@ -83,3 +83,39 @@ def test_partitioned_table_gets_the_foreign_keys(manifest, make_database, backen
         " VALUES (1, 1, 9.99, '2025-06-01')"
     )
     assert db.scalar("SELECT max(id) FROM payment") == 2001
+
+
+def test_rows_land_in_the_partitions_that_exist(manifest, make_database):
+    """Monthly partitions of 2022 and no DEFAULT one (as pagila has them), a timestamptz key
+    and a list-partitioned table: every row fits a partition."""
+    db = make_database("postgresql")
+    ddl = [
+        CUSTOMER,
+        STAFF,
+        "CREATE TABLE payment (id serial, customer_id integer NOT NULL,"
+        " staff_id integer NOT NULL, amount numeric(5, 2) NOT NULL,"
+        " payment_date timestamptz NOT NULL, PRIMARY KEY (id, payment_date))"
+        " PARTITION BY RANGE (payment_date)",
+        "CREATE TABLE rental (id serial, region text NOT NULL, PRIMARY KEY (id, region))"
+        " PARTITION BY LIST (region)",
+        "CREATE TABLE rental_west PARTITION OF rental FOR VALUES IN ('us', 'ca')",
+        "CREATE TABLE rental_east PARTITION OF rental FOR VALUES IN ('jp')",
+    ]
+    for month in range(1, 8):
+        part = f"payment_p2022_{month:02d}"
+        ddl += [
+            f"CREATE TABLE {part} PARTITION OF payment"
+            f" FOR VALUES FROM ('2022-{month:02d}-01') TO ('2022-{month + 1:02d}-01')",
+            f"ALTER TABLE {part} ADD FOREIGN KEY (customer_id) REFERENCES customer (id)",
+        ]
+    db.execute(*ddl)
+    rental = "      rental: {table: rental, count: 60, persist: [db]}\n"
+    text = MANIFEST.format(url=db.url).rstrip(" ") + rental
+    plan = build_plan(load_manifest(manifest(text)))
+    report = apply(plan)
+    assert report.ok, report.error
+    assert db.scalar("SELECT count(*) FROM payment") == 2000
+    assert db.scalar("SELECT count(DISTINCT tableoid) FROM payment") == 7
+    customers = "SELECT count(*) FROM payment WHERE customer_id NOT IN (SELECT id FROM customer)"
+    assert db.scalar(customers) == 0
+    assert db.scalar("SELECT count(DISTINCT region) FROM rental") == 3

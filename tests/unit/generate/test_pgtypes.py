@@ -103,3 +103,29 @@ def test_xml_and_tsvector_are_well_formed():
     for vector in values(TypeShape("tsvector"), 50):
         assert vector
         assert all(re.fullmatch(r"[a-z]+", w) for w in vector.split())
+
+
+def span_values(t: TypeShape, n: int = 500) -> list:
+    from seedrunner.generate.infer import infer_column
+    from seedrunner.models.shape import FieldShape
+
+    field = FieldShape("paid_on", t)  # by name this would be a recent date: spans win
+    return infer_column(field, seed=3, fakers=[Faker("en_US")], now=NOW).values(0, n)
+
+
+def test_values_land_in_the_partitions_spans():
+    months = tuple((dt.date(2022, m, 1), dt.date(2022, m + 1, 1)) for m in (1, 2, 5))
+    got = span_values(TypeShape("date", spans=months))
+    assert all(any(lo <= v < hi for lo, hi in months) for v in got)
+    assert {v.month for v in got} == {1, 2, 5}
+
+
+def test_spans_prefer_the_usual_window_where_they_overlap_it():
+    old = (None, dt.datetime(2025, 1, 1, tzinfo=dt.UTC))  # MINVALUE .. 2025
+    new = (dt.datetime(2025, 1, 1, tzinfo=dt.UTC), None)  # 2025 .. MAXVALUE
+    got = span_values(TypeShape("datetime", timezone=True, spans=(old, new)))
+    assert all(v.tzinfo is not None for v in got)
+    assert min(got) >= dt.datetime(2023, 1, 1, tzinfo=dt.UTC)
+    assert max(got) <= NOW
+    ints = span_values(TypeShape("int", spans=((100, 200), (5000, None))))
+    assert all(100 <= v < 200 or 5000 <= v <= 10_000 for v in ints)

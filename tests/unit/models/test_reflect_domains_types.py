@@ -151,3 +151,16 @@ def test_text_inputs_are_left_alone():
     shape = table_shape(table, notes=notes)
     assert notes == []
     assert shape.field("label").type.max_length == 20
+
+
+def test_range_partition_bounds_are_read_as_values():
+    import datetime as dt
+
+    from seedrunner.models.pgcatalog import _bound
+
+    assert _bound("'2022-01-01'") == dt.date(2022, 1, 1)
+    assert _bound("'2022-01-01 00:00:00+00'") == dt.datetime(2022, 1, 1, tzinfo=dt.UTC)
+    assert _bound("MINVALUE") is None
+    assert _bound("42") == 42
+    with pytest.raises(ValueError, match="now"):
+        _bound("now()")
