@@ -33,7 +33,10 @@ def db_type_gen(t: TypeShape, ctx: Context) -> Gen | None:
     """The generator for a database-specific kind, or None for the other kinds."""
     kind = t.kind
     if kind == "range":
-        return FnGen(_range_draw(t.item or TypeShape("int"), ctx))
+        ranges = _range_draw(t.item or TypeShape("int"), ctx)
+        if t.format == "multirange":  # one range: always a valid multirange
+            return FnGen(lambda rng: [ranges(rng)])
+        return FnGen(ranges)
     if kind == "inet":
         return FnGen(_host6 if t.format == "ipv6" else _host)
     if kind == "cidr":
@@ -46,6 +49,8 @@ def db_type_gen(t: TypeShape, ctx: Context) -> Gen | None:
         return FnGen(_xml(words(ctx, ascii_only=True)))
     if kind == "tsvector":
         return FnGen(_tsvector(words(ctx, ascii_only=True)))
+    if kind == "tsquery":
+        return FnGen(_tsvector(words(ctx, ascii_only=True), " & "))
     if kind == "flags":
         return FnGen(_flags(tuple(str(c) for c in t.choices)), capacity=2 ** len(t.choices))
     return None
@@ -198,9 +203,9 @@ def _xml(vocab: Gen) -> Draw:
     return draw
 
 
-def _tsvector(vocab: Gen) -> Draw:
+def _tsvector(vocab: Gen, sep: str = " ") -> Draw:
     def draw(rng: random.Random) -> str:
-        return " ".join(str(vocab.one(rng)) for _ in range(1 + int(rng.random() * 5)))
+        return sep.join(str(vocab.one(rng)) for _ in range(1 + int(rng.random() * 5)))
 
     return draw
 

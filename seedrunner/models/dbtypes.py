@@ -35,6 +35,15 @@ _RANGES: list[tuple[type[Any], TypeShape]] = [
     (pgr.TSRANGE, TypeShape("datetime")),
 ]
 
+_MULTIRANGES: list[tuple[type[Any], TypeShape]] = [
+    (pgr.INT4MULTIRANGE, TypeShape("int")),
+    (pgr.INT8MULTIRANGE, TypeShape("int")),
+    (pgr.NUMMULTIRANGE, TypeShape("decimal", decimal_places=2)),
+    (pgr.DATEMULTIRANGE, TypeShape("date")),
+    (pgr.TSTZMULTIRANGE, TypeShape("datetime", timezone=True)),
+    (pgr.TSMULTIRANGE, TypeShape("datetime")),
+]
+
 _NAMED: dict[str, TypeKind] = {"xml": "xml", "inet6": "inet", "inet4": "inet"}
 
 
@@ -60,10 +69,12 @@ class UnknownSqlType(sa.types.NullType):
 
 def db_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape | None:
     """The shape of a database-specific type, or None for the generic ones."""
-    if isinstance(type_, pgr.AbstractSingleRange):
-        for cls, bound in _RANGES:
+    if isinstance(type_, pgr.AbstractSingleRange | pgr.AbstractMultiRange):
+        multi = isinstance(type_, pgr.AbstractMultiRange)
+        for cls, bound in _MULTIRANGES if multi else _RANGES:
             if isinstance(type_, cls):
-                return TypeShape("range", item=_copy(bound), sql_type=_name(type_))
+                fmt = "multirange" if multi else None
+                return TypeShape("range", item=_copy(bound), format=fmt, sql_type=_name(type_))
         return None
     if isinstance(type_, pg.INTERVAL):
         return TypeShape("timedelta")
@@ -99,6 +110,8 @@ def _simple_kind(type_: sa.types.TypeEngine[Any]) -> TypeKind | None:
         return "macaddr"
     if isinstance(type_, pg.TSVECTOR):
         return "tsvector"
+    if isinstance(type_, pg.TSQUERY):
+        return "tsquery"
     return None
 
 

@@ -4,7 +4,8 @@
   first CHECK and drops the base type's length and precision (``varchar(5)`` comes back as
   ``VARCHAR``).  Each domain column gets a ``DOMAIN`` whose ``data_type`` has them and whose
   ``check`` is every CHECK of the domain and of the domains below it, ANDed; a NOT NULL
-  anywhere in the chain makes the column NOT NULL.
+  anywhere in the chain makes the column NOT NULL, and a domain's DEFAULT is the column's
+  default when it has none of its own.
 - **Types SQLAlchemy does not know**: ``xml`` becomes ``NamedSqlType`` (bound with a cast);
   any other keeps its name in ``UnknownSqlType`` so planning can say which type it is.
 - **Partition bounds**: a table partitioned by RANGE or LIST on one column, without a DEFAULT
@@ -36,7 +37,7 @@ _DOMAIN_COLUMNS = sa.text(
 )
 _DOMAIN = sa.text(
     "SELECT t.typbasetype, format_type(t.typbasetype, t.typtypmod), t.typnotnull,"
-    " b.typtype = 'd',"
+    " b.typtype = 'd', t.typdefault,"
     " ARRAY(SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c"
     "       WHERE c.contypid = t.oid AND c.contype = 'c' ORDER BY c.conname)"
     " FROM pg_type t JOIN pg_type b ON b.oid = t.typbasetype WHERE t.oid = :oid"
@@ -87,11 +88,12 @@ def _domains(conn: Connection, table: sa.Table, rel: str) -> None:
             continue
         checks: list[str] = []
         not_null = False
-        base_format = None
+        base_format = default = None
         while oid is not None:  # walk down domains over domains
             row = conn.execute(_DOMAIN, {"oid": oid}).one()
-            base, base_format, notnull, base_is_domain, defs = row
+            base, base_format, notnull, base_is_domain, own_default, defs = row
             not_null = not_null or bool(notnull)
+            default = default or own_default  # the outermost default wins
             checks += [_check_body(d) for d in defs or ()]
             oid = base if base_is_domain else None
         # PostgreSQL casts the value of a domain over a domain to the base type: a no-op
@@ -109,6 +111,8 @@ def _domains(conn: Connection, table: sa.Table, rel: str) -> None:
         )
         if not_null:
             column.nullable = False
+        if default is not None and column.server_default is None:  # omitted: the default
+            column.server_default = sa.DefaultClause(sa.text(default))
 
 
 def _check_body(definition: str) -> str:

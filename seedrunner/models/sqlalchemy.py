@@ -255,7 +255,9 @@ def column_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape:
     for cls, kind in _SIMPLE:
         if isinstance(type_, cls):
             return TypeShape(kind, timezone=bool(getattr(type_, "timezone", False)))
-    return TypeShape("any")
+    if isinstance(type_, sa.types.NullType):
+        return TypeShape("any")
+    return TypeShape("any", sql_type=type(type_).__name__.lower())  # e.g. oid, regclass
 
 
 def _domain_shape(domain: DOMAIN) -> TypeShape:

@@ -30,7 +30,7 @@ DOMAINS = [
     "CREATE DOMAIN year AS integer CHECK (VALUE >= 1901 AND VALUE <= 2155)",
     "CREATE DOMAIN email AS text CHECK (VALUE ~ '^[A-Za-z0-9._%%+-]+@[A-Za-z0-9.-]+\\.[a-z]{2,}$')",
     "CREATE DOMAIN code AS varchar(5) NOT NULL CHECK (VALUE ~ '^[[:upper:]]{2}[[:digit:]]+$')",
-    "CREATE DOMAIN price AS numeric(6, 2) CHECK (VALUE > 0)",
+    "CREATE DOMAIN price AS numeric(6, 2) DEFAULT 4.99 CHECK (VALUE > 0)",
     "CREATE DOMAIN modern_year AS year CHECK (VALUE >= 2000)",
     """CREATE TABLE film (
         id serial PRIMARY KEY,
@@ -54,8 +54,9 @@ def test_domains_resolve_to_their_base_type_and_checks(manifest, make_database, 
     assert (remake.ge, remake.le) == (2000, 2155)  # both domains' CHECKs
     code = shape.field("code")
     assert (code.type.kind, code.type.max_length, code.optional) == ("str", 5, False)
-    rate = shape.field("rental_rate").type
-    assert (rate.kind, rate.max_digits, rate.decimal_places, rate.gt) == ("decimal", 6, 2, 0)
+    rate = shape.field("rental_rate")
+    assert (rate.type.kind, rate.type.max_digits, rate.type.decimal_places) == ("decimal", 6, 2)
+    assert (rate.type.gt, rate.has_default) == (0, True)  # the domain's CHECK and DEFAULT
     report = apply(plan)
     assert report.ok, report.error
     assert db.scalar("SELECT count(*) FROM film") == 300
@@ -88,7 +89,10 @@ PG_TYPES = [
         doc xml NOT NULL,
         search tsvector NOT NULL,
         flags bit(4) NOT NULL,
-        mask varbit(8) NOT NULL)""",
+        mask varbit(8) NOT NULL,
+        seat_sets int4multirange NOT NULL,
+        stays datemultirange NOT NULL,
+        query tsquery NOT NULL)""",
 ]
 
 
@@ -113,6 +117,8 @@ def test_postgresql_types_get_values_the_database_accepts(manifest, make_databas
         "count(*) FILTER (WHERE cost >= 0::money)": 400,
         "count(DISTINCT mood)": 3,
         "count(*) FILTER (WHERE moods <@ enum_range(NULL::mood))": 400,
+        "count(*) FILTER (WHERE NOT isempty(seat_sets) AND NOT isempty(stays))": 400,
+        "count(*) FILTER (WHERE numnode(query) >= 1)": 400,
     }
     for expression, expected in checks.items():
         assert db.scalar(f"SELECT {expression} FROM gadget") == expected, expression
@@ -233,3 +239,22 @@ def test_mariadb_address_and_bit_types(manifest, make_database):
     assert db.scalar("SELECT count(DISTINCT v6) FROM device WHERE v6 LIKE 'fd00:%'") > 90
     assert db.scalar("SELECT max(flags + 0) FROM device") <= 15
     assert db.scalar("SELECT count(*) FROM device WHERE spot IS NULL") == 100
+
+
+def test_citext_columns_get_text(manifest, make_database):
+    db = make_database("postgresql")
+    if db.scalar("SELECT count(*) FROM pg_available_extensions WHERE name = 'citext'") == 0:
+        pytest.skip("the citext extension is not available on this server")
+    if db.scalar("SELECT count(*) FROM pg_extension WHERE extname = 'citext'"):
+        pytest.skip("citext is installed in another schema already")
+    db.execute(  # into the test's own schema: dropped with it
+        f'CREATE EXTENSION citext SCHEMA "{db.name}"',
+        "CREATE TABLE member (id integer PRIMARY KEY, handle citext NOT NULL UNIQUE,"
+        " email citext NOT NULL)",
+    )
+    plan = build_plan(load_manifest(manifest(only_tables(db.url, ("member", 200)))))
+    assert plan.dataset("member").shape.field("handle").type.kind == "str"
+    report = apply(plan)
+    assert report.ok, report.error
+    assert db.scalar("SELECT count(DISTINCT lower(handle::text)) FROM member") == 200
+    assert db.scalar("SELECT count(*) FROM member WHERE email LIKE '%@%'") == 200
