@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
+from seedrunner.state.destroy import destroy
 
 CUSTOMER = "CREATE TABLE customer (id serial PRIMARY KEY, name text NOT NULL)"
 STAFF = "CREATE TABLE staff (id serial PRIMARY KEY, name text NOT NULL)"
@@ -119,3 +120,20 @@ def test_rows_land_in_the_partitions_that_exist(manifest, make_database):
     customers = "SELECT count(*) FROM payment WHERE customer_id NOT IN (SELECT id FROM customer)"
     assert db.scalar(customers) == 0
     assert db.scalar("SELECT count(DISTINCT region) FROM rental") == 3
+    # again: nothing to write; destroy: exactly the seeded rows go, the app's stay
+    again = apply(build_plan(load_manifest(manifest(text))))
+    assert again.ok, again.error
+    persisted = [s for s in again.steps if s.kind == "persist"]
+    assert sum(s.rows - s.skipped for s in persisted) == 0
+    assert sum(s.skipped for s in persisted) == 2000 + 40 + 3 + 60
+    assert db.scalar("SELECT count(*) FROM payment") == 2000
+    db.execute(
+        "INSERT INTO customer (name) VALUES ('app')",  # the application's own rows
+        "INSERT INTO payment (customer_id, staff_id, amount, payment_date)"
+        " SELECT id, 1, 1.00, '2022-03-03' FROM customer WHERE name = 'app'",
+    )
+    results = destroy(build_plan(load_manifest(manifest(text))))
+    assert {r.status for r in results} == {"done"}, results
+    assert db.scalar("SELECT count(*) FROM payment") == 1
+    assert db.scalar("SELECT name FROM customer") == "app"
+    assert db.scalar("SELECT count(*) FROM rental") == 0

@@ -124,6 +124,10 @@ def test_postgresql_types_get_values_the_database_accepts(manifest, make_databas
         assert db.scalar(f"SELECT {expression} FROM gadget") == expected, expression
     assert db.scalar("SELECT count(*) FROM gadget WHERE cardinality(sizes) > 0") > 100
     assert db.scalar("SELECT count(DISTINCT ip) FROM gadget") > 390
+    again = apply(build_plan(load_manifest(manifest(only_tables(db.url, ("gadget", 400))))))
+    assert again.ok, again.error
+    assert [(s.rows, s.skipped) for s in again.steps if s.kind == "persist"] == [(400, 400)]
+    assert db.scalar("SELECT count(*) FROM gadget") == 400
 
 
 def test_mariadb_enum_and_set_columns_get_members_and_combinations(manifest, make_database):
