@@ -26,6 +26,7 @@ import re
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
 
 from seedrunner.models.dbtypes import DOMAIN, SPANS, NamedSqlType, UnknownSqlType
@@ -137,10 +138,8 @@ def _with_modifiers(type_: sa.types.TypeEngine[Any], format_type: str) -> sa.typ
         return type(type_)(precision=first, scale=int(second) if second else 0)
     if isinstance(type_, sa.String) and type_.length is None:
         return type(type_)(length=first)
-    if hasattr(type_, "length") and getattr(type_, "length", None) is None:  # bit(n)
-        copy = type_.copy()
-        copy.length = first
-        return copy
+    if isinstance(type_, pg.BIT):  # reflected without its modifier, a bit is BIT(1)
+        return pg.BIT(first, varying=type_.varying)
     return type_
 
 

@@ -8,7 +8,9 @@ out inserts NULL or the default); a single-column primary key is ``unique=True``
 composite one goes to ``unique_together``, as do unique constraints and unique indexes; a
 ``GENERATED ALWAYS`` identity or computed column is ``generated`` (the database refuses a
 value). ``CheckConstraint``s narrow bounds and choices where ``models.checks`` can read them
-safely; the rest are ignored.
+safely; the rest are ignored.  A PostgreSQL domain is its base type narrowed by its CHECKs;
+database-specific types (ranges, ``inet``, ``bit`` ...) are shaped by ``models.dbtypes``; the
+inputs of generated columns are narrowed by ``models.generated`` so the result fits.
 """
 
 from __future__ import annotations

@@ -164,3 +164,15 @@ def test_range_partition_bounds_are_read_as_values():
     assert _bound("42") == 42
     with pytest.raises(ValueError, match="now"):
         _bound("now()")
+
+
+def test_a_domain_base_type_gets_its_length_and_precision_back():
+    from seedrunner.models.pgcatalog import _with_modifiers
+
+    assert _with_modifiers(pg.VARCHAR(), "character varying(5)").length == 5
+    numeric = _with_modifiers(pg.NUMERIC(), "numeric(6,2)")
+    assert (numeric.precision, numeric.scale) == (6, 2)
+    bits = _with_modifiers(pg.BIT(), "bit(4)")
+    assert (type(bits), bits.length) == (pg.BIT, 4)
+    assert _with_modifiers(pg.INTEGER(), "integer").__class__ is pg.INTEGER
+    assert column_type_shape(pg.DOMAIN("flags", bits)).max_length == 4
