@@ -96,10 +96,15 @@ PG_TYPES = [
 ]
 
 
-def test_postgresql_types_get_values_the_database_accepts(manifest, make_database):
-    db = make_database("postgresql")
+@pytest.mark.parametrize("write", ["copy", "insert"])
+@pytest.mark.parametrize("backend", ["postgresql", "postgresql-async"])
+def test_postgresql_types_get_values_the_database_accepts(manifest, make_database, backend, write):
+    db = make_database(backend)
     db.execute(*PG_TYPES)
-    plan = build_plan(load_manifest(manifest(only_tables(db.url, ("gadget", 400)))))
+    text = only_tables(db.url, ("gadget", 400))
+    if write == "insert":
+        text = text.replace("handler: sqlalchemy,", "handler: sqlalchemy, copy: false,")
+    plan = build_plan(load_manifest(manifest(text)))
     assert plan.warnings == []  # xml is known: no "did not recognize type"
     report = apply(plan)
     assert report.ok, report.error
@@ -124,7 +129,7 @@ def test_postgresql_types_get_values_the_database_accepts(manifest, make_databas
         assert db.scalar(f"SELECT {expression} FROM gadget") == expected, expression
     assert db.scalar("SELECT count(*) FROM gadget WHERE cardinality(sizes) > 0") > 100
     assert db.scalar("SELECT count(DISTINCT ip) FROM gadget") > 390
-    again = apply(build_plan(load_manifest(manifest(only_tables(db.url, ("gadget", 400))))))
+    again = apply(build_plan(load_manifest(manifest(text))))
     assert again.ok, again.error
     assert [(s.rows, s.skipped) for s in again.steps if s.kind == "persist"] == [(400, 400)]
     assert db.scalar("SELECT count(*) FROM gadget") == 400
