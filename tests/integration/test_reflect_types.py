@@ -267,3 +267,16 @@ def test_citext_columns_get_text(manifest, make_database):
     assert report.ok, report.error
     assert db.scalar("SELECT count(DISTINCT lower(handle::text)) FROM member") == 200
     assert db.scalar("SELECT count(*) FROM member WHERE email LIKE '%@%'") == 200
+
+
+def test_a_generated_total_of_two_decimal_inputs_fits(manifest, make_database):
+    db = make_database("postgresql")
+    db.execute(
+        "CREATE TABLE order_line (id integer PRIMARY KEY, quantity integer NOT NULL,"
+        " unit_price numeric(6, 2) NOT NULL,"
+        " total numeric(8, 2) GENERATED ALWAYS AS (quantity * unit_price) STORED)"
+    )
+    report = apply(build_plan(load_manifest(manifest(only_tables(db.url, ("order_line", 500))))))
+    assert report.ok, report.error
+    assert db.scalar("SELECT count(*) FROM order_line WHERE total = quantity * unit_price") == 500
+    assert db.scalar("SELECT count(*) FROM order_line WHERE unit_price % 1 <> 0") > 100

@@ -176,3 +176,20 @@ def test_a_domain_base_type_gets_its_length_and_precision_back():
     assert (type(bits), bits.length) == (pg.BIT, 4)
     assert _with_modifiers(pg.INTEGER(), "integer").__class__ is pg.INTEGER
     assert column_type_shape(pg.DOMAIN("flags", bits)).max_length == 4
+
+
+def test_decimal_inputs_of_a_generated_total_fit_its_digits():
+    table = sa.Table(
+        "line",
+        sa.MetaData(),
+        sa.Column("quantity", sa.Integer, nullable=False),
+        sa.Column("unit_price", sa.Numeric(6, 2), nullable=False),
+        sa.Column(
+            "total", sa.Numeric(8, 2), sa.Computed("quantity * unit_price", persisted=True)
+        ),
+    )
+    shape = table_shape(table)
+    q, p = shape.field("quantity").type, shape.field("unit_price").type
+    assert (q.ge, q.le) == (0, 999)
+    assert (p.ge, p.le) == (0, 999)
+    assert q.le * p.le <= 999_999
