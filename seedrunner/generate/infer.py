@@ -24,6 +24,7 @@ from faker import Faker
 
 from seedrunner.generate.columns import Column, SequenceColumn, UuidColumn
 from seedrunner.generate.names import name_gen
+from seedrunner.generate.pgtypes import spans_gen
 from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.typed import Context, Gen, GenColumn, format_gen, type_gen
 from seedrunner.models.shape import FieldShape
@@ -84,6 +85,9 @@ def infer_column(
 def field_gen(field: FieldShape, ctx: Context) -> Gen:
     """By format, then by name, then by type (also used for models nested in containers)."""
     t = field.type
+    within = spans_gen(t, ctx) if t.spans else None  # a partitioned table's partitions
+    if within is not None:
+        return within
     if t.kind in ("str", "any"):
         fmt = format_gen(t, ctx)
         if fmt is not None:

@@ -920,4 +920,7 @@ def type_gen(t: TypeShape, ctx: Context) -> Gen:
         return json_gen(ctx)
     if kind == "model":
         return model_gen(t, ctx)
-    return words(ctx)  # "any"
+    from seedrunner.generate.pgtypes import db_type_gen  # it builds on this module
+
+    special = db_type_gen(t, ctx)
+    return special if special is not None else words(ctx)  # "any"

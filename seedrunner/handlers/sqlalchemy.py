@@ -39,7 +39,7 @@ from seedrunner.handlers.sqlerrors import (
 )
 from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
-from seedrunner.handlers.sqltypes import build_table
+from seedrunner.handlers.sqltypes import build_table, type_error_columns
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
@@ -300,14 +300,15 @@ class SqlAlchemyHandler:
         link, self._link = self._link, None
         if link is None:
             return
-        if self.options.transaction != "dataset":  # batches committed as they went
-            link.close()
-            return
 
         def advance() -> None:
-            if self._explicit_keys:
-                self._run("advance the key sequence", lambda: link.run(self._advance))
+            self._run("advance the key sequences", lambda: link.run(self._advance))
 
+        if self.options.transaction != "dataset":  # batches committed as they went
+            if error is not None or self._lost:
+                link.close()
+                return
+            self._run("begin a transaction", link.begin)  # sequences in one of their own
         self._finish(link, advance, ok=error is None and not self._lost)
 
     def _finish(self, link: Link, before_commit: Callable[[], None], ok: bool) -> None:
@@ -346,8 +347,8 @@ class SqlAlchemyHandler:
         assert scope is not None
         if error is not None or self._lost:
             scope.rollback(error)
-        elif self._explicit_keys and not scope.failed:
-            self._run("advance the key sequence", lambda: scope.link.run(self._advance))
+        elif not scope.failed:
+            self._run("advance the key sequences", lambda: scope.link.run(self._advance))
 
     def _label_url(self) -> str:
         return redact_url(self.options.url)
@@ -784,6 +785,8 @@ class SqlAlchemyHandler:
             assert self.table is not None
             return cls(f"{where}: cannot {what}: {conflict_message(self.table, *dup)}{kept}")
         cause = describe(e)
+        if self.table is not None:  # PostgreSQL names a refused type, not its column
+            cause += type_error_columns(self.table, e)
         if kept and not cause.endswith("."):
             cause += "."
         url = self._engine.url if self._engine is not None else None

@@ -7,13 +7,16 @@ sequence must be moved past them or the application's next insert collides.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import DOMAIN
 from sqlalchemy.engine import Connection
 
 from seedrunner.errors import HandlerError
+from seedrunner.models.pgcatalog import quoted_relation
 
 # INSERT ... RETURNING of many rows is one statement per page; on MySQL/MariaDB a page
 # must fit max_allowed_packet, so it is sized from the rows (with this headroom).
@@ -58,36 +61,89 @@ _ADVANCE = sa.text(
     "WHERE :top >= COALESCE(pg_sequence_last_value(r.seq) + 1, "
     "(SELECT seqstart FROM pg_sequence WHERE seqrelid = r.seq))"
 )
-_SERIAL = sa.text("SELECT pg_get_serial_sequence(quote_ident(:name), :column)")
-_SERIAL_IN = sa.text(
-    "SELECT pg_get_serial_sequence(quote_ident(:schema) || '.' || quote_ident(:name), :column)"
+# Every (column, sequence) of a table: sequences its column defaults call (nextval('s'),
+# owned by the column or not: the default depends on the sequence) and identity columns'.
+_SEQUENCES = sa.text(
+    "SELECT a.attname, quote_ident(n.nspname) || '.' || quote_ident(s.relname)"
+    " FROM pg_attrdef d"
+    " JOIN pg_attribute a ON a.attrelid = d.adrelid AND a.attnum = d.adnum"
+    " JOIN pg_depend dep ON dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid"
+    "  AND dep.refclassid = 'pg_class'::regclass"
+    " JOIN pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'"
+    " JOIN pg_namespace n ON n.oid = s.relnamespace"
+    " WHERE d.adrelid = CAST(:rel AS regclass)"
+    " UNION"
+    " SELECT a.attname, pg_get_serial_sequence(CAST(:rel AS text), a.attname::text)"
+    " FROM pg_attribute a"
+    " WHERE a.attrelid = CAST(:rel AS regclass) AND a.attidentity <> '' AND a.attnum > 0"
+    " ORDER BY 1, 2"
 )
+# MariaDB: a column DEFAULT NEXTVAL(s) (AUTO_INCREMENT moves by itself, sequences do not)
+_MARIADB_SEQUENCES = sa.text(
+    "SELECT column_name, column_default FROM information_schema.columns"
+    " WHERE table_schema = DATABASE() AND table_name = :name"
+    " AND lower(column_default) LIKE 'nextval(%'"
+)
+_MARIADB_SEQ_NAME = re.compile(r"nextval\((.+)\)\s*$", re.IGNORECASE)
 
 
 def advance_sequence(conn: Connection, table: sa.Table) -> None:
-    """Move a PostgreSQL serial/identity sequence past the highest key in the table.
+    """Move every sequence a column of ``table`` draws its default from past that column's
+    highest value.
 
-    After seedrunner writes explicit keys 1..N the sequence still says 1, and the
-    application's next insert would collide.  MariaDB's AUTO_INCREMENT and SQLite's rowid
-    already move past explicit values by themselves; PostgreSQL's sequences do not.  A
-    sequence whose next value is already past the keys (used, or ``START WITH`` higher)
-    is left alone: it is never moved backwards.  Names are quoted by the server
-    (``quote_ident``), so any table or column name works.
+    After seedrunner writes explicit keys 1..N a sequence still says 1, and the
+    application's next insert would collide.  That holds for serial and identity columns
+    and for any ``DEFAULT nextval('s')``, owned by the column or not (PostgreSQL), and for
+    ``DEFAULT NEXTVAL(s)`` on MariaDB.  MariaDB's AUTO_INCREMENT and SQLite's rowid (and
+    ``AUTOINCREMENT``) already move past explicit values by themselves.  A sequence whose
+    next value is already past the values (used, or ``START WITH`` higher) is left alone:
+    it is never moved backwards.  Names are quoted by the server, so any name works.
     """
-    column = table.autoincrement_column
-    if conn.dialect.name != "postgresql" or column is None:
-        return
-    cache = conn.info.setdefault("serial_sequences", {})  # per connection: once per table
-    key = (table.schema, table.name, column.name)
+    name = conn.dialect.name
+    if name == "postgresql":
+        _advance_postgresql(conn, table)
+    elif getattr(conn.dialect, "is_mariadb", False):
+        _advance_mariadb(conn, table)
+
+
+def table_sequences(conn: Connection, table: sa.Table) -> list[tuple[str, str]]:
+    """(column, quoted sequence name) for each sequence that a default of ``table`` uses."""
+    cache = conn.info.setdefault("table_sequences", {})  # per connection: once per table
+    key = (table.schema, table.name)
     if key not in cache:
-        params = {"name": table.name, "column": column.name}
-        if table.schema:
-            cache[key] = conn.execute(_SERIAL_IN, {**params, "schema": table.schema}).scalar()
-        else:
-            cache[key] = conn.execute(_SERIAL, params).scalar()
-    seq = cache[key]
-    if seq is None:
-        return
-    top = conn.execute(sa.select(sa.func.max(column))).scalar()
-    if top is not None:
-        conn.execute(_ADVANCE, {"seq": seq, "top": int(top)})
+        rel = quoted_relation(table)
+        rows = conn.execute(_SEQUENCES, {"rel": rel}).all()
+        cache[key] = [(c, s) for c, s in rows if s is not None and c in table.c]
+    found: list[tuple[str, str]] = cache[key]
+    return found
+
+
+def _advance_postgresql(conn: Connection, table: sa.Table) -> None:
+    for column, seq in table_sequences(conn, table):
+        top = _top(conn, table, column)
+        if top is not None:
+            conn.execute(_ADVANCE, {"seq": seq, "top": top})
+
+
+def _advance_mariadb(conn: Connection, table: sa.Table) -> None:
+    rows = conn.execute(_MARIADB_SEQUENCES, {"name": table.name}).all()
+    for column, default in rows:
+        m = _MARIADB_SEQ_NAME.match(default.strip())
+        top = _top(conn, table, column) if m is not None and column in table.c else None
+        if m is not None and top is not None:  # SETVAL never moves a sequence backwards
+            conn.execute(sa.text(f"SELECT SETVAL({m.group(1)}, {int(top)})"))
+
+
+def _top(conn: Connection, table: sa.Table, column: str) -> int | None:
+    """The column's highest value, when it is an integer column (else None)."""
+    col = table.c[column]
+    type_: Any = col.type
+    while isinstance(type_, DOMAIN):
+        type_ = type_.data_type
+    try:
+        if type_.python_type is not int:
+            return None
+    except NotImplementedError:
+        return None
+    top = conn.execute(sa.select(sa.func.max(col))).scalar()
+    return None if top is None else int(top)

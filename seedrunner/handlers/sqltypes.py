@@ -9,6 +9,7 @@ table is ever created.
 
 from __future__ import annotations
 
+import re
 import uuid
 from enum import Enum
 from typing import Any
@@ -141,3 +142,52 @@ def build_table(
     columns = [_column(f, schema) for f in shape.fields]
     uniques = [sa.UniqueConstraint(*cols) for cols in shape.unique_together if cols]
     return sa.Table(name, metadata, *columns, *uniques, schema=schema)
+
+
+# -- naming the column behind a type error ----------------------------------------------
+
+# How PostgreSQL names the type a value did not fit (the message names no column):
+# 'invalid input syntax for type inet', 'value for domain year violates ...',
+# 'invalid input value for enum mood', 'invalid cidr value', '... does not match type bit(4)'
+_TYPE_IN_MESSAGE = [
+    re.compile(r'for (?:type|domain|enum) "?([\w.]+)'),
+    re.compile(r"invalid (\w+) value"),
+    re.compile(r"match type (\w+)"),
+    re.compile(r"invalid (xml) ", re.IGNORECASE),
+    re.compile(r"in (tsvector)"),
+]
+
+
+def type_error_columns(table: sa.Table, error: BaseException) -> str:
+    """`` (column 'x' of type T)`` when the database refused a value for a type without
+    saying for which column; "" when it named the column or the type fits no column."""
+    orig = getattr(error, "orig", error)
+    diag = getattr(orig, "diag", None)
+    if getattr(diag, "column_name", None):
+        return ""
+    name = getattr(diag, "datatype_name", None)
+    if not name:
+        text = str(orig)
+        found = (p.search(text) for p in _TYPE_IN_MESSAGE)
+        name = next((m.group(1) for m in found if m is not None), None)
+    if not name:
+        return ""
+    wanted = name.rpartition(".")[2].lower()
+    columns = [c.name for c in table.columns if wanted in _type_names(c.type)]
+    if not columns:
+        return ""
+    shown = ", ".join(f"'{c}'" for c in columns)
+    return f" (column{'s' if len(columns) > 1 else ''} {shown} of type {wanted})"
+
+
+def _type_names(type_: Any) -> set[str]:
+    """Every name the database may use for ``type_``: its class, domain or enum name, and
+    those of a domain's base type or an array's items."""
+    names = {type(type_).__name__.lower()}
+    own = getattr(type_, "name", None)
+    if isinstance(own, str):
+        names.add(own.lower())
+    for inner in (getattr(type_, "data_type", None), getattr(type_, "item_type", None)):
+        if inner is not None:
+            names |= _type_names(inner)
+    return names

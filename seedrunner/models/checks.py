@@ -9,6 +9,9 @@ to split: nothing is taken from it.  Understood conjuncts::
 
     col >= 0 | 0 < col | col BETWEEN a AND b | col IN ('a', 'b') | col = 'a'
     col = ANY (ARRAY['a', 'b']) | length(col) <= 20 | json_valid(col)
+    col ~ 'regex' | col ~* 'regex'   (PostgreSQL; POSIX classes such as [:alpha:] translated)
+
+A domain's CHECK names its value ``VALUE``; ``parse_check`` reads it like any column name.
 
 Parsing never raises: anything else yields no facts.
 """
@@ -58,7 +61,15 @@ class JsonValid:
     column: str
 
 
-Fact = Bound | Length | Choices | JsonValid
+@dataclass(frozen=True)
+class Pattern:
+    """``column ~ 'regex'``: the regex in Python's syntax (case-insensitive for ``~*``)."""
+
+    column: str
+    regex: str
+
+
+Fact = Bound | Length | Choices | JsonValid | Pattern
 
 
 _Kind = Literal["str", "num", "id", "word", "op", "punct", "cast"]
@@ -79,7 +90,7 @@ _TOKEN = re.compile(
     | (?P<num>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)
     | (?P<id>"(?:[^"]|"")+"|`(?:[^`]|``)+`)
     | (?P<cast>::)
-    | (?P<op><>|!=|>=|<=|=|<|>|-|\+)
+    | (?P<op><>|!=|>=|<=|=|<|>|-|\+|!?~\*?)
     | (?P<punct>[(),\[\]])
     | (?P<word>[A-Za-z_][A-Za-z0-9_$]*(?:\.[A-Za-z_][A-Za-z0-9_$]*)*)
     """,
@@ -253,6 +264,11 @@ def _predicate(t: list[_Tok]) -> list[Fact]:
         return [_fact(column, ">=", lo), _fact(column, "<=", hi)]
     if rest and rest[0].is_word("IN"):
         return [Choices(column, _list(rest[1:], "(", ")"))]
+    if rest and rest[0].kind == "op" and rest[0].text in ("~", "~*"):
+        regex, after = _literal(rest[1:])
+        if after or not isinstance(regex, str):
+            raise _Unparsed("a regex that is not one string")
+        return [Pattern(column, python_regex(regex, ignore_case=rest[0].text == "~*"))]
     if rest and rest[0].is_word("IS") and [x.text.upper() for x in rest] == ["IS", "NOT", "NULL"]:
         return []
     op, after = _operator(rest)
@@ -265,6 +281,25 @@ def _predicate(t: list[_Tok]) -> list[Fact]:
     if rest:
         raise _Unparsed("more after the comparison")
     return [_fact(column, op, value)]
+
+
+_POSIX_CLASSES = {
+    "[:alpha:]": "a-zA-Z",
+    "[:digit:]": "0-9",
+    "[:alnum:]": "a-zA-Z0-9",
+    "[:upper:]": "A-Z",
+    "[:lower:]": "a-z",
+    "[:space:]": " \\t\\n\\r\\f\\v",
+    "[:xdigit:]": "0-9a-fA-F",
+    "[:punct:]": "!-/:-@\\[-`{-~",
+}
+
+
+def python_regex(regex: str, *, ignore_case: bool = False) -> str:
+    """A PostgreSQL regex in Python's syntax: POSIX bracket classes spelled out."""
+    for posix, chars in _POSIX_CLASSES.items():
+        regex = regex.replace(posix, chars)
+    return f"(?i){regex}" if ignore_case else regex
 
 
 def _fact(column: str, op: Op, value: Any) -> Fact:

@@ -11,7 +11,9 @@ Reflection misses a few things the databases do enforce, which are added to the 
 - SQLite: a column's inline ``UNIQUE`` is only visible as an automatic index;
 - MariaDB: column-level CHECK constraints (and so ``JSON``, which MariaDB stores as LONGTEXT
   with ``CHECK (json_valid(col))``) are only in ``information_schema.CHECK_CONSTRAINTS``;
-  such columns get the ``JSON`` type, so rows are written as JSON documents.
+  such columns get the ``JSON`` type, so rows are written as JSON documents;
+- PostgreSQL: domains' base types and CHECKs, types SQLAlchemy does not know, foreign keys
+  declared on the partitions of a partitioned table (``models.pgcatalog``).
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ from seedrunner.errors import HandlerError
 from seedrunner.handlers.aio import new_loop
 from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
+from seedrunner.models.dbtypes import NamedSqlType, UnknownSqlType
+from seedrunner.models.generated import GeneratedNote
+from seedrunner.models.pgcatalog import complete_postgresql
 from seedrunner.models.shape import ModelShape
 from seedrunner.models.sqlalchemy import table_shape
 from seedrunner.redact import scrub
@@ -82,9 +87,14 @@ def reflect_tables(url: str, base_dir: Path, wanted: Iterable[TableKey]) -> Refl
         raise ReflectionError(f"cannot read tables from {shown}: {describe(e)}") from None
 
 
-def reflected_shape(table: sa.Table, name: str) -> ModelShape:
-    """The ModelShape of a reflected table; the handler writes through ``table`` itself."""
-    return table_shape(table, name=name, kind="table", model=table)
+def reflected_shape(
+    table: sa.Table, name: str, notes: list[GeneratedNote] | None = None
+) -> ModelShape:
+    """The ModelShape of a reflected table; the handler writes through ``table`` itself.
+
+    ``notes`` gets what narrowing the inputs of generated columns could not do silently.
+    """
+    return table_shape(table, name=name, kind="table", model=table, notes=notes)
 
 
 def _require_sqlite_file(url: sa.URL, shown: str) -> None:
@@ -152,6 +162,29 @@ def _complete(conn: Connection, inspector: sa.Inspector, table: sa.Table) -> Non
                 table.append_constraint(sa.UniqueConstraint(*columns))
     if getattr(conn.dialect, "is_mariadb", False):
         _mariadb_column_checks(conn, table)
+        _mariadb_unknown_types(conn, table)
+    if conn.dialect.name == "postgresql":
+        complete_postgresql(conn, table)
+
+
+def _mariadb_unknown_types(conn: Connection, table: sa.Table) -> None:
+    """``INET6``/``INET4`` are addresses; any other type SQLAlchemy does not know keeps its
+    name, so planning can say which type a column has."""
+    unknown = [c for c in table.columns if isinstance(c.type, sa.types.NullType)]
+    if not unknown:
+        return
+    query = sa.text(
+        "SELECT column_name, data_type FROM information_schema.columns"
+        " WHERE table_schema = :schema AND table_name = :table"
+    )
+    schema = table.schema or conn.dialect.default_schema_name
+    names: dict[str, Any] = dict(conn.execute(query, {"schema": schema, "table": table.name}).all())
+    for column in unknown:
+        name = str(names.get(column.name, "")).lower()
+        if name in ("inet6", "inet4"):
+            column.type = NamedSqlType(name)
+        elif name:
+            column.type = UnknownSqlType(name)
 
 
 def _mariadb_column_checks(conn: Connection, table: sa.Table) -> None:

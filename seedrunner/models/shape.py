@@ -6,6 +6,7 @@ reduces its model to this, so generators and the planner never look at a model c
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -29,7 +30,17 @@ TypeKind = Literal[
     "dict",  # key/value kinds are not modelled further: generated as {}
     "model",  # nested holds the nested ModelShape
     "json",
-    "any",
+    "any",  # sql_type set: a database type seedrunner does not know (a spec must fill it)
+    # database types with values of their own (generate/pgtypes.py)
+    "range",  # item holds the bound type (int, decimal, date, datetime); format "multirange"
+    "inet",  # a host address
+    "cidr",  # a network (host bits zero)
+    "macaddr",  # format "macaddr8" for 8 bytes
+    "xml",
+    "tsvector",
+    "tsquery",
+    "bits",  # a string of 0/1, min_length..max_length long
+    "flags",  # MariaDB SET: choices joined by commas, any subset
 ]
 
 
@@ -60,6 +71,24 @@ class TypeShape:
     timezone: bool = False
     # str formats pydantic validates (email, url, ipv4 ...)
     format: str | None = None
+    # the database's own name for the type (a domain, an enum, xml ...), for messages
+    sql_type: str | None = None
+    # values lie in one of these half-open [lo, hi) spans (the partitions of a table
+    # partitioned by range, without a default one); None is unbounded on that side
+    spans: tuple[tuple[Any, Any], ...] = ()
+
+    def __repr__(self) -> str:
+        """The fields; those added late show only when set, so the fingerprints of shapes
+        that do not use them (fingerprints hash this repr) stay what they were."""
+        shown = [
+            f"{f.name}={getattr(self, f.name)!r}"
+            for f in dataclasses.fields(self)
+            if f.name not in _LATE or getattr(self, f.name) != f.default
+        ]
+        return f"TypeShape({', '.join(shown)})"
+
+
+_LATE = frozenset({"sql_type", "spans"})  # TypeShape fields that repr shows only when set
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,9 @@ out inserts NULL or the default); a single-column primary key is ``unique=True``
 composite one goes to ``unique_together``, as do unique constraints and unique indexes; a
 ``GENERATED ALWAYS`` identity or computed column is ``generated`` (the database refuses a
 value). ``CheckConstraint``s narrow bounds and choices where ``models.checks`` can read them
-safely; the rest are ignored.
+safely; the rest are ignored.  A PostgreSQL domain is its base type narrowed by its CHECKs;
+database-specific types (ranges, ``inet``, ``bit`` ...) are shaped by ``models.dbtypes``; the
+inputs of generated columns are narrowed by ``models.generated`` so the result fits.
 """
 
 from __future__ import annotations
@@ -23,7 +25,17 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import mysql
 from sqlalchemy.sql.schema import ColumnDefault
 
-from seedrunner.models.checks import Bound, Choices, Fact, Length, as_number, parse_check
+from seedrunner.models.checks import (
+    Bound,
+    Choices,
+    Fact,
+    Length,
+    Pattern,
+    as_number,
+    parse_check,
+)
+from seedrunner.models.dbtypes import DOMAIN, SPANS, db_type_shape
+from seedrunner.models.generated import GeneratedNote, fit_generated_inputs
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeKind, TypeShape
 from seedrunner.models.validate import value_problem
 
@@ -65,8 +77,13 @@ def table_shape(
     name: str | None = None,
     kind: Literal["sqlalchemy", "table"] = "table",
     model: Any = None,
+    notes: list[GeneratedNote] | None = None,
 ) -> ModelShape:
-    """A Table's columns, keys, unique constraints and readable CHECKs as a ModelShape."""
+    """A Table's columns, keys, unique constraints and readable CHECKs as a ModelShape.
+
+    Inputs of generated columns are narrowed so the computed value fits (``models.generated``);
+    what that could not do silently goes to ``notes`` when given.
+    """
     auto = _autoincrement_column(table)
     unique_sets = _unique_sets(table)
     fields = [
@@ -74,6 +91,11 @@ def table_shape(
         for c in table.columns
     ]
     _apply_checks(table, fields)
+    for f in fields:
+        f.type.spans = table.info.get(SPANS, {}).get(f.name, ())
+    found = fit_generated_inputs(table, fields)
+    if notes is not None:
+        notes += found
     together = [cols for cols in unique_sets if len(cols) > 1]
     return ModelShape(
         name=name or table.name,
@@ -139,6 +161,8 @@ def apply_facts(t: TypeShape, facts: Iterable[Fact]) -> None:
             _apply_length(t, fact)
         elif isinstance(fact, Choices):
             _apply_choices(t, fact.values)
+        elif isinstance(fact, Pattern) and t.kind == "str" and t.pattern is None:
+            t.pattern = fact.regex
 
 
 def _check_facts(table: sa.Table) -> Iterator[Fact]:
@@ -207,12 +231,15 @@ def _impl(type_: sa.types.TypeEngine[Any]) -> sa.types.TypeEngine[Any]:
 def column_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape:
     """A column type with the bounds the database enforces."""
     type_ = _impl(type_)
+    if isinstance(type_, DOMAIN):
+        return _domain_shape(type_)
     if isinstance(type_, sa.Interval):
         return TypeShape("timedelta")
+    special = db_type_shape(type_)
+    if special is not None:
+        return special
     if isinstance(type_, sa.Enum):
         return _enum_shape(type_)
-    if isinstance(type_, mysql.SET):  # each member alone is a valid value
-        return TypeShape("enum", choices=tuple(type_.values))
     if isinstance(type_, mysql.TINYINT) and type_.display_width == 1:
         return TypeShape("bool")  # MySQL's BOOL is TINYINT(1), and that is what it means
     if isinstance(type_, mysql.YEAR):
@@ -230,7 +257,19 @@ def column_type_shape(type_: sa.types.TypeEngine[Any]) -> TypeShape:
     for cls, kind in _SIMPLE:
         if isinstance(type_, cls):
             return TypeShape(kind, timezone=bool(getattr(type_, "timezone", False)))
-    return TypeShape("any")
+    if isinstance(type_, sa.types.NullType):
+        return TypeShape("any")
+    return TypeShape("any", sql_type=type(type_).__name__.lower())  # e.g. oid, regclass
+
+
+def _domain_shape(domain: DOMAIN) -> TypeShape:
+    """A PostgreSQL domain: its base type narrowed by its CHECKs (``VALUE`` is the column)."""
+    t = column_type_shape(domain.data_type)
+    if domain.check is not None:
+        text = _sql_text(domain.check) if not isinstance(domain.check, str) else domain.check
+        apply_facts(t, [f for f in parse_check(text or "") if f.column.upper() == "VALUE"])
+    t.sql_type = domain.name
+    return t
 
 
 def _int_shape(bits: int, *, unsigned: bool) -> TypeShape:

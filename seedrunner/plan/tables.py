@@ -8,6 +8,7 @@ password masked), a table that is not there (with the closest existing name).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -15,10 +16,12 @@ from seedrunner.errors import ProblemCollector
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
+from seedrunner.models.generated import GeneratedNote
 from seedrunner.models.reflect import ReflectionError, reflect_tables, reflected_shape
-from seedrunner.models.shape import ModelShape
+from seedrunner.models.shape import ModelShape, TypeShape
 
 CODE = "SR-E020"  # the same family as a model that cannot be imported
+_UNRECOGNIZED = re.compile(r"Did not recognize type '.*' of column '(?P<column>.*)'$")
 
 
 class _TableReader:
@@ -71,16 +74,64 @@ class _TableReader:
                 "dataset reads its columns from it while planning",
             )
             return
-        for warning in found.warnings:
-            unknown = warning.startswith("Did not recognize type")
-            tail = "; give that column a spec under fields: or exclude it" if unknown else ""
-            self.warnings.append(f"reading the tables of {readers}: {warning}{tail}")
+        shapes: dict[str, ModelShape] = {}
         for name, schema, table in items:
             reflected = found.tables.get((schema, table))
             if reflected is None:
                 self.missing_table(name, table, schema, found.names.get(schema, []))
             else:
-                self.shapes[name] = reflected_shape(reflected, name)
+                notes: list[GeneratedNote] = []
+                shapes[name] = reflected_shape(reflected, name, notes)
+                for note in notes:
+                    if note.problem:
+                        self.problem(
+                            f"dataset '{name}': {note.message}",
+                            name,
+                            "give its inputs value specs under fields: that keep it in range",
+                        )
+                    else:
+                        self.warnings.append(f"dataset '{name}': {note.message}")
+        for warning in found.warnings:
+            if self.resolved(warning, shapes.values()):
+                continue
+            unknown = warning.startswith("Did not recognize type")
+            tail = "; give that column a spec under fields: or exclude it" if unknown else ""
+            self.warnings.append(f"reading the tables of {readers}: {warning}{tail}")
+        for name, shape in shapes.items():
+            self.unknown_types(name, shape)
+        self.shapes.update(shapes)
+
+    @staticmethod
+    def resolved(warning: str, shapes: Any) -> bool:
+        """Is ``warning`` about a type seedrunner knows after all (``xml``)?"""
+        m = _UNRECOGNIZED.match(warning)
+        if m is None:
+            return False
+        fields = [s.field(m["column"]) for s in shapes]
+        return bool(fields) and all(f is not None and _known(f.type) for f in fields)
+
+    def unknown_types(self, name: str, shape: ModelShape) -> None:
+        """A column of a type seedrunner cannot fill and no spec fills: NOT NULL without a
+        default is a problem; otherwise it is left to the database, with a warning."""
+        ds = self.m.spec.datasets[name]
+        for f in shape.fields:
+            if f.generated or f.name in ds.fields or f.name in ds.exclude or _known(f.type):
+                continue
+            what = f"column '{f.name}' of table '{shape.table_name}' has type {_sql(f.type)}"
+            if f.required:
+                self.problem(
+                    f"dataset '{name}': {what}, which seedrunner cannot generate",
+                    name,
+                    f"give it a value spec under fields: (e.g. fields: {{{f.name}: ...}} with "
+                    f"a value the database accepts as {_sql(f.type)})",
+                )
+            else:
+                self.warnings.append(
+                    f"dataset '{name}': {what}, which seedrunner cannot generate; it is left "
+                    "to the database (NULL or its default): give it a spec under fields: to "
+                    "fill it"
+                )
+                f.generated = True
 
     def no_sql_target(self, name: str) -> None:
         sql = [t for t, o in self.m.targets.items() if o.get("handler") == "sqlalchemy"]
@@ -103,6 +154,19 @@ class _TableReader:
             or (f"tables there: {shown}" if existing else None)
             or "create the table first: for a table: dataset seedrunner writes rows, not schema",
         )
+
+
+def _known(t: TypeShape) -> bool:
+    """Can seedrunner generate values of ``t`` (not an unknown database type, also inside)?"""
+    if t.kind == "any" and t.sql_type is not None:
+        return False
+    return t.item is None or _known(t.item)
+
+
+def _sql(t: TypeShape) -> str:
+    if t.item is not None and t.sql_type is None:
+        return f"{_sql(t.item)}[]"
+    return t.sql_type or t.kind
 
 
 def table_shapes(
