@@ -28,7 +28,13 @@ from jinja2 import Template, meta, nodes
 from seedrunner.errors import GenerationError
 from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.template_columns import Columns, NotColumnwise, column_template
-from seedrunner.generate.template_values import NotConvertible, column_value, show
+from seedrunner.generate.template_values import (
+    KEEP_KINDS,
+    TYPED_KINDS,
+    NotConvertible,
+    column_value,
+    show,
+)
 from seedrunner.models.shape import TypeShape
 from seedrunner.sandbox import (
     SecurityError,
@@ -117,16 +123,35 @@ class TemplateField:
             values = self.columnwise(columns)
         except NotColumnwise:
             return None
-        return [self.value(v, columns.start + i) for i, v in enumerate(values)]
+        return self.settle(values, columns.start)
+
+    def settle(self, rendered: list[Any], start: int) -> list[Any]:
+        """``value`` for rows ``start ..``, in bulk: text for a text column passes as it is."""
+        shape = self.coerce
+        if (shape is None or shape.kind not in TYPED_KINDS | KEEP_KINDS) and all(
+            type(v) is str for v in rendered
+        ):
+            return rendered
+        try:
+            out = [column_value(v, shape) for v in rendered]
+        except NotConvertible:
+            out = [self.value(v, start + i) for i, v in enumerate(rendered)]  # raises, located
+        if not self.nullable and None in out:
+            row = out.index(None)
+            self.value(rendered[row], start + row)
+        return out
+
+    @property
+    def where(self) -> str:
+        return f"{self.dataset}.{self.name}" if self.dataset else self.name
 
     def value(self, rendered: Any, row: int) -> Any:
         """What ``rendered`` (row ``row``'s output) writes; raise TemplateValueError."""
-        where = f"{self.dataset}.{self.name}" if self.dataset else self.name
         try:
             value = column_value(rendered, self.coerce)
         except NotConvertible as exc:
             raise TemplateValueError(
-                f"{where}: row {row}: the template gave {show(rendered)}, which is not "
+                f"{self.where}: row {row}: the template gave {show(rendered)}, which is not "
                 f"{exc.expected}",
                 hint=exc.hint,
                 field=self.name,
@@ -136,7 +161,7 @@ class TemplateField:
         if value is None and not self.nullable:
             gave = "NULL" if rendered is None else f"{show(rendered)} (empty: NULL)"
             raise TemplateValueError(
-                f"{where}: row {row}: the template gave {gave} but {self.name} does not "
+                f"{self.where}: row {row}: the template gave {gave} but {self.name} does not "
                 "accept NULL",
                 hint="give this row a value (an {% else %} branch), or make the field "
                 "optional / the column nullable",
@@ -173,8 +198,8 @@ class TemplateField:
                 )
                 fake.random = rng  # type: ignore[attr-defined]
                 ctx["fake"] = fake
-            out.append(self.value(render_value(self.template, ctx, shared=True), start + i))
-        return out
+            out.append(render_value(self.template, ctx, shared=True))
+        return self.settle(out, start)
 
 
 def compile_template(
