@@ -60,6 +60,9 @@ class TypeShape:
     timezone: bool = False
     # str formats pydantic validates (email, url, ipv4 ...)
     format: str | None = None
+    # a model cut where it would nest deeper than max_depth inside itself: the models
+    # of the cycle ("Node", "Node"); see models/recursion.py
+    cycle: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

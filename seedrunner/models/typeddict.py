@@ -12,6 +12,7 @@ from typing import Any, get_args, get_origin
 
 import typing_extensions
 
+from seedrunner.models.recursion import ROOT, Nesting, close
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
 
@@ -20,12 +21,13 @@ def supports(obj: object) -> bool:
     return isinstance(obj, type) and typing_extensions.is_typeddict(obj)
 
 
-def shape(obj: Any, *, stack: tuple[type, ...] = ()) -> ModelShape:
-    """Shape a TypedDict; ``stack`` holds the enclosing models (recursion guard)."""
-    inner = (*stack, obj)
+def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
+    """Shape a TypedDict; ``stack`` holds the enclosing models (see ``recursion``)."""
+    inner = stack.enter(obj)
     fields = []
     for name, (annotation, required) in keys(obj).items():
         type_shape, optional = annotation_shape(annotation, stack=inner)
+        type_shape = close(name, type_shape, optional, inner)
         fields.append(FieldShape(name=name, type=type_shape, optional=optional, required=required))
     return ModelShape(name=obj.__name__, kind="typeddict", fields=fields, model=obj)
 
