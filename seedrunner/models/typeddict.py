@@ -7,11 +7,13 @@ computes ``__required_keys__`` without seeing the (string) wrappers.
 
 from __future__ import annotations
 
+import sys
 import typing
 from typing import Any, get_args, get_origin
 
 import typing_extensions
 
+from seedrunner.models.imports import ModelReferenceError
 from seedrunner.models.recursion import ROOT, Nesting, close
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
@@ -23,6 +25,14 @@ def supports(obj: object) -> bool:
 
 def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
     """Shape a TypedDict; ``stack`` holds the enclosing models (see ``recursion``)."""
+    if stack.models and not validatable_nested(obj):
+        raise ModelReferenceError(
+            f"{stack.models[-1].__name__} nests the typing.TypedDict {obj.__name__!r}, which "
+            f"pydantic cannot validate inside another model on Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}",
+            hint=f"define {obj.__name__} with typing_extensions.TypedDict "
+            "(from typing_extensions import TypedDict)",
+        )
     inner = stack.enter(obj)
     fields = []
     for name, (annotation, required) in keys(obj).items():
@@ -30,6 +40,12 @@ def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
         type_shape = close(name, type_shape, optional, inner)
         fields.append(FieldShape(name=name, type=type_shape, optional=optional, required=required))
     return ModelShape(name=obj.__name__, kind="typeddict", fields=fields, model=obj)
+
+
+def validatable_nested(td: Any) -> bool:
+    """pydantic refuses ``typing.TypedDict`` before Python 3.12 (the top-level model is
+    copied for validation, see ``validate.py``; one nested inside cannot be)."""
+    return sys.version_info >= (3, 12) or type(td).__module__ != "typing"
 
 
 def keys(td: Any) -> dict[str, tuple[Any, bool]]:

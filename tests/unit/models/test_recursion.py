@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
+import typing
 
 import pytest
 from pydantic import BaseModel
 
-from seedrunner.models import Nesting, RecursiveModelError, shape_of
+from seedrunner.models import ModelReferenceError, Nesting, RecursiveModelError, shape_of
 from seedrunner.models.shape import ModelShape
 
 
@@ -71,3 +73,17 @@ def test_error_refuses_any_recursion_and_names_the_cycle():
         shape_of(Step, "Step", nesting=Nesting(on_cycle="error"))
     assert "Step.then goes round the cycle Step -> Step" in info.value.message
     assert info.value.code == "SR-E031"
+
+
+class Chapter(typing.TypedDict):
+    title: str
+    chapters: list[Chapter]
+
+
+def test_a_nested_typing_typeddict_is_a_model_error_before_python_3_12():
+    if sys.version_info >= (3, 12):  # pydantic validates typing.TypedDict there
+        assert levels(shape_of(Chapter, "Chapter"), "chapters") == 2
+        return
+    with pytest.raises(ModelReferenceError, match=r"nests the typing\.TypedDict 'Chapter'") as info:
+        shape_of(Chapter, "Chapter")
+    assert "typing_extensions" in info.value.hint
