@@ -61,8 +61,9 @@ class TypeShape:
     # str formats pydantic validates (email, url, ipv4 ...)
     format: str | None = None
     # a model cut where it would nest deeper than max_depth inside itself: the models
-    # of the cycle ("Node", "Node"); see models/recursion.py
-    cycle: tuple[str, ...] = ()
+    # of the cycle ("Node", "Node"); see models/recursion.py.  Out of the repr, which
+    # dataset fingerprints hash: shapes without a cycle keep the fingerprint they had.
+    cycle: tuple[str, ...] = field(default=(), repr=False)
 
 
 @dataclass(frozen=True)

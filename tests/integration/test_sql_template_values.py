@@ -55,8 +55,8 @@ def events_manifest(url: str, **fields: str) -> str:
         """
 
 
-def test_templates_write_null_dates_numbers_and_booleans(manifest, sync_database):
-    db = sync_database
+def test_templates_write_null_dates_numbers_and_booleans(manifest, database):
+    db = database  # sync and async drivers
     db.execute(events_sql(db.family))
     report = apply(build_plan(load_manifest(manifest(events_manifest(db.url)))))
     assert report.ok, report.error
