@@ -11,7 +11,7 @@ import typing
 from typing import Any
 
 from seedrunner.models import pydantic as pydantic_adapter
-from seedrunner.models.recursion import ROOT, Nesting, close
+from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
 
@@ -50,8 +50,9 @@ def _hints(cls: type) -> dict[str, Any]:
 
 
 def _field_shape(f: dataclasses.Field[Any], annotation: Any, stack: Nesting) -> FieldShape:
-    type_shape, optional = annotation_shape(annotation, stack=stack)
-    type_shape = close(f.name, type_shape, optional, stack)
+    type_shape, optional = field_type(
+        f.name, lambda n: annotation_shape(annotation, stack=n), stack
+    )
     has_value = f.default is not dataclasses.MISSING
     has_factory = f.default_factory is not dataclasses.MISSING
     return FieldShape(

@@ -15,7 +15,7 @@ import pydantic
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
-from seedrunner.models.recursion import ROOT, Nesting, close
+from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
 
@@ -42,8 +42,9 @@ def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
 def field_shape(name: str, info: FieldInfo, *, stack: Nesting) -> FieldShape:
     """One pydantic ``FieldInfo`` (also used for pydantic dataclasses); ``stack`` ends with
     the model that owns it."""
-    type_shape, optional = annotation_shape(info.annotation, info.metadata, stack=stack)
-    type_shape = close(name, type_shape, optional, stack)
+    type_shape, optional = field_type(
+        name, lambda n: annotation_shape(info.annotation, info.metadata, stack=n), stack
+    )
     has_default = not info.is_required()
     default = None if info.default is PydanticUndefined else info.default
     return FieldShape(

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import sys
 import typing
+from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
 import typing_extensions
 
 from seedrunner.models.imports import ModelReferenceError
-from seedrunner.models.recursion import ROOT, Nesting, close
-from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.models.recursion import ROOT, Nesting, field_type
+from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 from seedrunner.models.types import annotation_shape
 
 
@@ -36,10 +37,13 @@ def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
     inner = stack.enter(obj)
     fields = []
     for name, (annotation, required) in keys(obj).items():
-        type_shape, optional = annotation_shape(annotation, stack=inner)
-        type_shape = close(name, type_shape, optional, inner)
+        type_shape, optional = field_type(name, _shaper(annotation), inner)
         fields.append(FieldShape(name=name, type=type_shape, optional=optional, required=required))
     return ModelShape(name=obj.__name__, kind="typeddict", fields=fields, model=obj)
+
+
+def _shaper(annotation: Any) -> Callable[[Nesting], tuple[TypeShape, bool]]:
+    return lambda n: annotation_shape(annotation, stack=n)
 
 
 def validatable_nested(td: Any) -> bool:

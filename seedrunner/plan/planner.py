@@ -82,7 +82,11 @@ class _Planner:
     def load_shapes(self) -> None:
         python_path = [(self.m.base_dir / p).resolve() for p in self.spec.python_path]
         defaults = self.spec.defaults
-        nesting = Nesting(max_depth=defaults.max_depth, on_cycle=defaults.on_cycle)
+        nesting = Nesting(
+            max_depth=defaults.max_depth,
+            on_cycle=defaults.on_cycle,
+            max_items=defaults.collections.max_items,
+        )
         for name, ds in self.spec.datasets.items():
             if ds.model:
                 try:

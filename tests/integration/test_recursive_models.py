@@ -139,17 +139,23 @@ def test_recursive_models_reach_max_depth_and_validate(manifest, tmp_path, depth
     assert lines(tmp_path, "trees") == first
 
 
-def test_mutual_recursion_counts_each_model_on_the_path(manifest, tmp_path):
-    path = manifest(manifest_text(2, datasets={"teams": "Team"}), **{"models.py": MODELS})
-    report = apply(build_plan(load_manifest(path)))
+@pytest.mark.parametrize(("depth", "teams"), [(2, 2), (3, 3)])
+def test_mutual_recursion_counts_every_return_to_a_model_on_the_path(
+    manifest, tmp_path, depth, teams
+):
+    text = manifest_text(depth, datasets={"teams": "Team"})
+    report = apply(build_plan(load_manifest(manifest(text, **{"models.py": MODELS}))))
     assert report.ok, report.error
     rows = lines(tmp_path, "teams")
 
-    def team_depth(team) -> int:  # Team -> lead -> teams -> Team ...
+    def teams_on_path(team) -> int:  # Team -> lead: Member -> teams: [Team ...]
         below = team["lead"]["teams"]
-        return 0 if not below else 1 + max(team_depth(t) for t in below)
+        return 1 + max((teams_on_path(t) for t in below), default=0)
 
-    assert {team_depth(r) for r in rows} == {2}
+    # depth 2: Team -> Member -> Team (1) -> Member (2), whose teams are empty.  depth 3:
+    # Team.lead (required) cannot end it at level 3, so the path goes one further, to the
+    # next Member's teams: Team -> Member -> Team -> Member -> Team -> Member.
+    assert {teams_on_path(r) for r in rows} == {teams}
     pydantic.TypeAdapter(list[model(tmp_path, "Team")]).validate_python(rows)
 
 
@@ -201,13 +207,44 @@ def test_on_cycle_error_names_model_field_and_cycle(manifest, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_rows_that_would_be_too_big_are_refused_at_plan(manifest, tmp_path):
+    models = (
+        MODELS
+        + """
+
+class Wide(BaseModel):
+    id: int
+    a: list[Wide] = []
+    b: list[Wide] = []
+"""
+    )
+    text = manifest_text(4, datasets={"wide": "Wide"}).replace("max_items: 2", "max_items: 9")
+    path = manifest(text, **{"models.py": models})
+    with pytest.raises(PlanError) as info:
+        build_plan(load_manifest(path))
+    (problem,) = info.value.problems
+    assert problem.code == "SR-E031"
+    assert problem.message.startswith("a Wide row could hold 111,150 nested objects")
+    assert "defaults.max_depth" in problem.hint
+    assert apply(
+        build_plan(
+            load_manifest(
+                manifest(text.replace("max_depth: 4", "max_depth: 2"), **{"models.py": models})
+            )
+        )
+    ).ok
+
+
 def test_fields_that_cannot_stop_are_plan_errors(manifest, tmp_path):
     text = manifest_text(2, datasets={"strict": "Strict", "links": "Link"})
     path = manifest(text, **{"models.py": MODELS})
     with pytest.raises(PlanError) as info:
         build_plan(load_manifest(path))
     strict, link = info.value.problems
-    assert "Strict.parts (Strict -> Strict) needs at least 1 item(s)" in strict.message
+    assert strict.message == (
+        "Strict.parts (Strict -> Strict) needs at least 1 item(s) and no other field round "
+        "the cycle can end it, so the recursion cannot stop"
+    )
     assert "Link.next always holds another Link (Link -> Link)" in link.message
     assert "optional (Link | None)" in link.hint
 

@@ -87,3 +87,39 @@ def test_a_nested_typing_typeddict_is_a_model_error_before_python_3_12():
     with pytest.raises(ModelReferenceError, match=r"nests the typing\.TypedDict 'Chapter'") as info:
         shape_of(Chapter, "Chapter")
     assert "typing_extensions" in info.value.hint
+
+
+class Fan(BaseModel):
+    a: list[Fan] = []
+    b: list[Fan] = []
+    c: list[Fan] = []
+    d: list[Fan] = []
+    e: list[Fan] = []
+    f: list[Fan] = []
+    g: list[Fan] = []
+    h: list[Fan] = []
+
+
+def test_shaping_stops_before_it_runs_away():
+    fan = shape_of(Fan, "Fan", nesting=Nesting(max_depth=3, max_items=1))  # 585 shapes
+    assert levels(fan, "a") == 3
+    with pytest.raises(RecursiveModelError, match="model Fan nests more than 5,000 models"):
+        shape_of(Fan, "Fan", nesting=Nesting(max_depth=5, max_items=0))
+
+
+def test_a_required_field_at_the_limit_lets_the_path_reach_one_that_can_end_it():
+    class Lead(BaseModel):
+        name: str
+        crews: list[Crew] = []
+
+    class Crew(BaseModel):
+        label: str
+        lead: Lead
+
+    Lead.model_rebuild()
+    crew = shape_of(Crew, "Crew", nesting=Nesting(max_depth=1))
+    # Crew -> Lead -> Crew (1) -> Lead: Crew.lead cannot be empty, so the Lead below the
+    # limit is generated and its crews list (which can) is closed
+    lead = crew.field("lead").type.nested.field("crews").type.item.nested.field("lead").type
+    assert lead.nested is not None
+    assert lead.nested.field("crews").type.max_length == 0
