@@ -24,6 +24,10 @@ its templates run in ``ImmutableSandboxedEnvironment`` with:
 - an optional time budget per render (``render_guarded(..., time_budget=s)``), used for the
   one-off renders of vars and target options and for the plan-time sample render of field
   templates, so loops over anything (not only ``range``) cannot hang a plan.
+
+``new_environment(native=True)`` is the same sandbox for field templates, with one change:
+a render whose whole output is one ``{{ ... }}`` value gives that value with its Python type
+(``None``, a date, a number) instead of its text; ``render_value`` renders with it.
 """
 
 from __future__ import annotations
@@ -66,6 +70,7 @@ __all__ = [
     "check_format",
     "new_environment",
     "render_guarded",
+    "render_value",
     "unsafe_use",
 ]
 
@@ -401,6 +406,46 @@ class _GuardedCodeGenerator(CodeGenerator):
         self.write(")))")
 
 
+def _native_concat(parts: Iterable[Any]) -> Any:
+    """The one value a render output, kept as it is; else the capped text of every part."""
+    items = list(parts)
+    if len(items) == 1 and not isinstance(items[0], str):
+        return items[0]
+    return _guarded_concat(map(str, items))
+
+
+class _NativeCodeGenerator(_GuardedCodeGenerator):
+    """Outputs values as they are (no ``str()``); constants too, so ``{{ none }}`` is None.
+
+    Like ``jinja2.nativetypes`` but without its ``literal_eval`` of the text: a template
+    that renders the text ``[1, 2]`` gives that text, never a list.
+    """
+
+    @staticmethod
+    def _default_finalize(value: Any) -> Any:
+        return value
+
+    def _output_const_repr(self, group: Iterable[Any]) -> str:
+        return repr("".join(map(str, group)))
+
+    def _output_child_to_const(
+        self, node: nodes.Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> Any:
+        if not isinstance(node, nodes.TemplateData):
+            raise nodes.Impossible()  # evaluated at render time, keeping its type
+        return node.as_const(frame.eval_ctx)
+
+    def _output_child_pre(
+        self, node: nodes.Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> None:
+        pass
+
+    def _output_child_post(
+        self, node: nodes.Expr, frame: Frame, finalize: CodeGenerator._FinalizeInfo
+    ) -> None:
+        pass
+
+
 def _budget_range(*args: int) -> range:
     r = range(*args)
     used = _range_used.get() + len(r)
@@ -472,8 +517,15 @@ class GuardedEnvironment(ImmutableSandboxedEnvironment):
         return super().call_binop(context, operator, left, right)
 
 
-def new_environment() -> GuardedEnvironment:
-    env = GuardedEnvironment(undefined=SeedUndefined, autoescape=False, keep_trailing_newline=False)
+class NativeGuardedEnvironment(GuardedEnvironment):
+    code_generator_class = _NativeCodeGenerator
+    concat = staticmethod(_native_concat)
+
+
+def new_environment(*, native: bool = False) -> GuardedEnvironment:
+    """The sandbox; ``native`` keeps the type of a template's one output value."""
+    cls = NativeGuardedEnvironment if native else GuardedEnvironment
+    env = cls(undefined=SeedUndefined, autoescape=False, keep_trailing_newline=False)
     for name in ("dict", "cycler", "joiner", "namespace", "lipsum"):
         env.globals.pop(name, None)
     env.globals["range"] = _budget_range
@@ -506,18 +558,18 @@ def shared_context(template: Template, base: Mapping[str, Any]) -> dict[str, Any
     return {**template.globals, **base}
 
 
-def _render_shared(template: Template, context: Mapping[str, Any]) -> str:
+def _render_shared(template: Template, context: Mapping[str, Any]) -> Any:
     """``Template.render`` without its per-call copy of the context and the globals."""
     parent = context if isinstance(context, dict) else dict(context)
     ctx = template.new_context(parent, shared=True)
     try:
-        return str(template.environment.concat(template.root_render_func(ctx)))
+        return template.environment.concat(template.root_render_func(ctx))
     except Exception:
         template.environment.handle_exception()
         raise  # handle_exception always raises; this satisfies the type checker
 
 
-def _render(template: Template, context: Mapping[str, Any], time_budget: float | None) -> str:
+def _render(template: Template, context: Mapping[str, Any], time_budget: float | None) -> Any:
     if time_budget is None:
         return template.render(context)
     previous = sys.gettrace()
@@ -543,6 +595,17 @@ def render_guarded(
     ``shared_context``) and is used as it is instead of being copied for every row, which
     is most of the cost of rendering a small template.
     """
+    return str(render_value(template, context, time_budget=time_budget, shared=shared))
+
+
+def render_value(
+    template: Template,
+    context: Mapping[str, Any],
+    *,
+    time_budget: float | None = None,
+    shared: bool = False,
+) -> Any:
+    """``render_guarded`` that keeps the value of a native template (see ``new_environment``)."""
     token, calls = _range_used.set(0), _calls_made.set(0)
     try:
         if shared and time_budget is None:
@@ -552,6 +615,6 @@ def render_guarded(
     finally:
         _range_used.reset(token)
         _calls_made.reset(calls)
-    if len(out) > MAX_OUTPUT:
+    if isinstance(out, Sized) and len(out) > MAX_OUTPUT:  # text, or a native list or dict
         raise SecurityError(f"template output is {len(out):,} characters (limit {MAX_OUTPUT:,})")
     return out

@@ -7,14 +7,16 @@ operations per batch.  ``column_template`` recognises that subset in the parsed 
 (text, row fields, ``row.x``, ``parent.x``, ``vars.x``, ``index``, ``child_index``, int and
 str constants, ``+ <int>``, and the filters ``lower``, ``upper``, ``trim``, ``string``) and
 returns an evaluator that gives exactly what Jinja renders: values become text with
-``str()``, as Jinja's output does.  Anything else (calls, other filters, ``fake``, control
-flow) returns None and the template renders row by row; a batch whose values do not suit
-(``+ 1`` on text) also falls back, so Jinja decides its errors.
+``str()``, as Jinja's output does, except that a template made of one expression gives its
+values as they are (the native rendering, see ``template_values``).  Anything else (calls,
+other filters, ``fake``, control flow) returns None and the template renders row by row; a
+batch whose values do not suit (``+ 1`` on text) also falls back, so Jinja decides its
+errors.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence, Sized
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,7 +52,7 @@ _FILTERS: dict[str, Callable[[Any], str]] = {
 
 def column_template(
     ast: nodes.Template, fields: Sequence[str], var_names: Sequence[str]
-) -> Callable[[Columns], list[str]] | None:
+) -> Callable[[Columns], list[Any]] | None:
     """An evaluator for ``ast`` if it is a plain concatenation, else None."""
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return None
@@ -69,12 +71,25 @@ def column_template(
         p.replace("{", "{{").replace("}", "}}") if isinstance(p, str) else "{}" for p in parts
     )
     columns = [p for p in parts if not isinstance(p, str)]
+    if len(parts) == 1 and columns:  # one value: Jinja's native rendering keeps its type
+        return _native(columns[0])
 
     def evaluate(c: Columns) -> list[str]:
         texts = [list(map(str, part(c))) for part in columns]
         out = list(map(fmt.format, *texts)) if texts else [fmt.format()] * c.n
         if out and max(map(len, out)) > MAX_OUTPUT:
             longest = max(map(len, out))
+            raise SecurityError(f"template output is {longest:,} characters (limit {MAX_OUTPUT:,})")
+        return out
+
+    return evaluate
+
+
+def _native(part: Part) -> Callable[[Columns], list[Any]]:
+    def evaluate(c: Columns) -> list[Any]:
+        out = part(c)
+        longest = max((len(v) for v in out if isinstance(v, Sized)), default=0)
+        if longest > MAX_OUTPUT:
             raise SecurityError(f"template output is {longest:,} characters (limit {MAX_OUTPUT:,})")
         return out
 

@@ -6,40 +6,63 @@ Names and ``row.``/``parent.`` attributes are checked at plan time, so a typo is
 error before anything is written, not an empty string.  Each template is also rendered a
 few times at plan with placeholder values and a time budget: what the sandbox refuses
 (private attributes, mutation, huge values, loop bombs) is refused before apply starts.
+
+Templates render natively: a template whose output is one value keeps its type, so
+``{{ none }}`` is NULL and ``{{ fake.date_object() }}`` a date (``template_values`` has the
+rule).  A value its column cannot take (text that is no date, NULL for a NOT NULL field)
+is a ``TemplateValueError`` naming the field, the row and the value; ``sample_values``
+renders the first rows at plan so that most such errors are found before apply.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import random
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from faker import Faker
 from jinja2 import Template, meta, nodes
 
+from seedrunner.errors import GenerationError
 from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.template_columns import Columns, NotColumnwise, column_template
+from seedrunner.generate.template_values import (
+    KEEP_KINDS,
+    TYPED_KINDS,
+    NotConvertible,
+    column_value,
+    show,
+)
 from seedrunner.models.shape import TypeShape
 from seedrunner.sandbox import (
     SecurityError,
     UnsafeTemplateError,
     new_environment,
     render_guarded,
+    render_value,
     shared_context,
 )
 
-ENV = new_environment()
+ENV = new_environment(native=True)
 CONTEXT_NAMES = ("row", "fake", "vars", "index", "parent", "child_index", "now")
 SAMPLE_ROWS = 3  # plan-time renders per template
 SAMPLE_TIME_BUDGET = 0.1  # seconds each sample render may take
+SAMPLE_VALUE_ROWS = 10  # first rows whose values are rendered for real at plan
 SANDBOX_HINT = (
     "templates may read values and call filters and Faker; no attributes starting with _, "
     "no mutation, no huge values or loops"
 )
+
+
+class TemplateValueError(GenerationError):
+    """A template value its column cannot take; names the field, the row and the value."""
+
+    def __init__(self, message: str, *, hint: str, field: str, row: int, value: Any) -> None:
+        super().__init__(f"{message}; hint: {hint}")
+        self.reason, self.hint = message, hint
+        self.field, self.row, self.value = field, row, value
 
 
 class TemplateCheckError(ValueError):
@@ -86,18 +109,67 @@ class TemplateField:
     fakers: list[Faker] = field(default_factory=list)
     coerce: TypeShape | None = None
     #: the template evaluated column-wise (a plain concatenation), or None
-    columnwise: Callable[[Columns], list[str]] | None = None
+    columnwise: Callable[[Columns], list[Any]] | None = None
+    dataset: str = ""
+    nullable: bool = True  # False: NULL is refused (a NOT NULL column, a non-optional field)
+    #: the context names it reads (``vars``, ``parent`` ...) and the row fields
+    reads: frozenset[str] = frozenset()
 
     def render_columns(self, columns: Columns) -> list[Any] | None:
         """The batch's values without per-row rendering, or None when Jinja must render."""
         if self.columnwise is None:
             return None
         try:
-            texts = self.columnwise(columns)
+            values = self.columnwise(columns)
         except NotColumnwise:
             return None
+        return self.settle(values, columns.start)
+
+    def settle(self, rendered: list[Any], start: int) -> list[Any]:
+        """``value`` for rows ``start ..``, in bulk: text for a text column passes as it is."""
         shape = self.coerce
-        return texts if shape is None else [coerce(v, shape) for v in texts]
+        if (shape is None or shape.kind not in TYPED_KINDS | KEEP_KINDS) and all(
+            type(v) is str for v in rendered
+        ):
+            return rendered
+        try:
+            out = [column_value(v, shape) for v in rendered]
+        except NotConvertible:
+            out = [self.value(v, start + i) for i, v in enumerate(rendered)]  # raises, located
+        if not self.nullable and None in out:
+            row = out.index(None)
+            self.value(rendered[row], start + row)
+        return out
+
+    @property
+    def where(self) -> str:
+        return f"{self.dataset}.{self.name}" if self.dataset else self.name
+
+    def value(self, rendered: Any, row: int) -> Any:
+        """What ``rendered`` (row ``row``'s output) writes; raise TemplateValueError."""
+        try:
+            value = column_value(rendered, self.coerce)
+        except NotConvertible as exc:
+            raise TemplateValueError(
+                f"{self.where}: row {row}: the template gave {show(rendered)}, which is not "
+                f"{exc.expected}",
+                hint=exc.hint,
+                field=self.name,
+                row=row,
+                value=rendered,
+            ) from None
+        if value is None and not self.nullable:
+            gave = "NULL" if rendered is None else f"{show(rendered)} (empty: NULL)"
+            raise TemplateValueError(
+                f"{self.where}: row {row}: the template gave {gave} but {self.name} does not "
+                "accept NULL",
+                hint="give this row a value (an {% else %} branch), or make the field "
+                "optional / the column nullable",
+                field=self.name,
+                row=row,
+                value=rendered,
+            )
+        return value
 
     def render(
         self,
@@ -126,9 +198,8 @@ class TemplateField:
                 )
                 fake.random = rng  # type: ignore[attr-defined]
                 ctx["fake"] = fake
-            value = render_guarded(self.template, ctx, shared=True)
-            out.append(coerce(value, self.coerce))
-        return out
+            out.append(render_value(self.template, ctx, shared=True))
+        return self.settle(out, start)
 
 
 def compile_template(
@@ -141,8 +212,14 @@ def compile_template(
     seed: int,
     fakers: list[Faker],
     type_shape: TypeShape | None,
+    nullable: bool = True,
+    dataset: str = "",
 ) -> TemplateField:
-    """Parse and check a template; raise TemplateSyntaxError or TemplateCheckError."""
+    """Parse and check a template; raise TemplateSyntaxError or TemplateCheckError.
+
+    ``type_shape`` is the field's type (its values are converted to it) and ``nullable``
+    whether it takes NULL; ``dataset`` names the field in errors.
+    """
     try:
         ast = ENV.parse(text)
     except UnsafeTemplateError as exc:
@@ -203,6 +280,9 @@ def compile_template(
         fakers=fakers,
         coerce=type_shape,
         columnwise=columnwise,
+        dataset=dataset,
+        nullable=nullable,
+        reads=frozenset(names | deps),
     )
 
 
@@ -243,24 +323,42 @@ def sample_render(
             return
 
 
-def coerce(value: str, shape: TypeShape | None) -> Any:
-    """Template output is text; give typed fields their type (``'42'`` -> 42 for an int)."""
-    if shape is None or not value:
-        return value
-    kind = shape.kind
-    try:
-        if kind == "int":
-            return int(value)
-        if kind == "float":
-            return float(value)
-        if kind == "decimal":
-            return Decimal(value)
-        if kind == "bool":
-            return value.strip().lower() in ("true", "1", "yes", "on")
-        if kind == "date":
-            return dt.date.fromisoformat(value)
-        if kind == "datetime":
-            return dt.datetime.fromisoformat(value)
-    except ValueError:
-        return value  # validation reports it against the model
-    return value
+def sample_values(
+    templates: Sequence[TemplateField],
+    columns: Mapping[str, Sequence[Any]],
+    n: int,
+    now: Any,
+    unknown: set[str],
+    masked: frozenset[str] = frozenset(),
+) -> list[TemplateValueError]:
+    """Render rows 0..n-1 of ``templates`` (in dependency order) with their real inputs.
+
+    ``columns`` holds rows 0..n-1 of the fields generated before templates; ``unknown``
+    the names whose values plan cannot know (``ref`` fields, ``parent``, ``child_index``,
+    ``vars``): a template reading one is left to apply, and so is one that fails for any
+    other reason than its value.  ``masked`` templates are checked, but apply turns some of
+    their values into NULL (``null_probability``), so what reads them is left to apply too.
+    Returns the first bad value of each template.
+    """
+    cols = {name: list(values) for name, values in columns.items()}
+    unknown = set(unknown)
+    found: list[TemplateValueError] = []
+    rows = [{name: values[i] for name, values in cols.items()} for i in range(n)]
+    for t in templates:
+        if t.reads & unknown:
+            unknown.add(t.name)
+            continue
+        try:
+            values = t.render(rows, 0, {"vars": {}, "now": now}, None, None)
+        except TemplateValueError as exc:
+            found.append(exc)
+            unknown.add(t.name)
+            continue
+        except Exception:  # the run reports it, per row, with the real context
+            unknown.add(t.name)
+            continue
+        for row, value in zip(rows, values, strict=True):
+            row[t.name] = value
+        if t.name in masked:
+            unknown.add(t.name)
+    return found

@@ -16,6 +16,7 @@ from seedrunner.models import pydantic as pydantic_adapter
 from seedrunner.models import sqlalchemy as sqlalchemy_adapter
 from seedrunner.models import typeddict as typeddict_adapter
 from seedrunner.models.imports import ModelReferenceError, import_object
+from seedrunner.models.recursion import ROOT, Nesting, RecursiveModelError, check_row_size
 from seedrunner.models.schemaless import schemaless_shape
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeShape
 from seedrunner.models.validate import RowProblem, RowValidator
@@ -25,6 +26,8 @@ __all__ = [
     "ForeignKeyShape",
     "ModelReferenceError",
     "ModelShape",
+    "Nesting",
+    "RecursiveModelError",
     "RowProblem",
     "RowValidator",
     "TypeShape",
@@ -36,11 +39,17 @@ __all__ = [
 _ADAPTERS = (sqlalchemy_adapter, pydantic_adapter, dataclass_adapter, typeddict_adapter)
 
 
-def shape_of(obj: Any, ref: str) -> ModelShape:
-    """The ModelShape of an imported object; ``ref`` names it in the error if it is no model."""
+def shape_of(obj: Any, ref: str, *, nesting: Nesting = ROOT) -> ModelShape:
+    """The ModelShape of an imported object; ``ref`` names it in the error if it is no model.
+
+    ``nesting`` says how deep a self-containing model is shaped (``defaults.max_depth``,
+    ``on_cycle``, the longest list); a field it cannot close, or rows it would make too big,
+    raise ``RecursiveModelError``.
+    """
     for adapter in _ADAPTERS:
         if adapter.supports(obj):
-            shape: ModelShape = adapter.shape(obj)
+            shape: ModelShape = adapter.shape(obj, stack=nesting)
+            check_row_size(shape, nesting)
             return shape
     name = ref.rpartition(":")[2] or ref
     hint = None

@@ -11,6 +11,7 @@ import typing
 from typing import Any
 
 from seedrunner.models import pydantic as pydantic_adapter
+from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
 
@@ -19,10 +20,10 @@ def supports(obj: object) -> bool:
     return isinstance(obj, type) and dataclasses.is_dataclass(obj)
 
 
-def shape(obj: Any, *, stack: tuple[type, ...] = ()) -> ModelShape:
-    """Shape a dataclass; ``stack`` holds the enclosing models (recursion guard)."""
+def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
+    """Shape a dataclass; ``stack`` holds the enclosing models (see ``recursion``)."""
     cls: type = obj
-    inner = (*stack, cls)
+    inner = stack.enter(cls)
     pydantic_fields = getattr(cls, "__pydantic_fields__", None)
     if pydantic_fields is not None:  # a pydantic dataclass: its FieldInfos carry the constraints
         fields = [
@@ -48,8 +49,10 @@ def _hints(cls: type) -> dict[str, Any]:
         return {f.name: Any if isinstance(f.type, str) else f.type for f in dataclasses.fields(cls)}
 
 
-def _field_shape(f: dataclasses.Field[Any], annotation: Any, stack: tuple[type, ...]) -> FieldShape:
-    type_shape, optional = annotation_shape(annotation, stack=stack)
+def _field_shape(f: dataclasses.Field[Any], annotation: Any, stack: Nesting) -> FieldShape:
+    type_shape, optional = field_type(
+        f.name, lambda n: annotation_shape(annotation, stack=n), stack
+    )
     has_value = f.default is not dataclasses.MISSING
     has_factory = f.default_factory is not dataclasses.MISSING
     return FieldShape(

@@ -31,6 +31,7 @@ class ModelReferenceError(SeedrunnerError):
     """
 
     exit_code = 2
+    code = "SR-E020"
 
     def __init__(self, message: str, hint: str | None = None) -> None:
         super().__init__(message)

@@ -15,6 +15,7 @@ import pydantic
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
+from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.types import annotation_shape
 
@@ -28,19 +29,22 @@ def supports(obj: object) -> bool:
     )
 
 
-def shape(obj: Any, *, stack: tuple[type, ...] = ()) -> ModelShape:
-    """Shape a model class; ``stack`` holds the enclosing models (recursion guard)."""
+def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
+    """Shape a model class; ``stack`` holds the enclosing models (see ``recursion``)."""
     model: type[pydantic.BaseModel] = obj
     if not model.__pydantic_complete__:
         model.model_rebuild(raise_errors=False)
-    inner = (*stack, model)
+    inner = stack.enter(model)
     fields = [field_shape(name, info, stack=inner) for name, info in model.model_fields.items()]
     return ModelShape(name=model.__name__, kind="pydantic", fields=fields, model=model)
 
 
-def field_shape(name: str, info: FieldInfo, *, stack: tuple[type, ...]) -> FieldShape:
-    """One pydantic ``FieldInfo`` (also used for pydantic dataclasses)."""
-    type_shape, optional = annotation_shape(info.annotation, info.metadata, stack=stack)
+def field_shape(name: str, info: FieldInfo, *, stack: Nesting) -> FieldShape:
+    """One pydantic ``FieldInfo`` (also used for pydantic dataclasses); ``stack`` ends with
+    the model that owns it."""
+    type_shape, optional = field_type(
+        name, lambda n: annotation_shape(info.annotation, info.metadata, stack=n), stack
+    )
     has_default = not info.is_required()
     default = None if info.default is PydanticUndefined else info.default
     return FieldShape(

@@ -76,6 +76,10 @@ class TypeShape:
     # values lie in one of these half-open [lo, hi) spans (the partitions of a table
     # partitioned by range, without a default one); None is unbounded on that side
     spans: tuple[tuple[Any, Any], ...] = ()
+    # a model cut where it would nest deeper than max_depth inside itself: the models
+    # of the cycle ("Node", "Node"); see models/recursion.py.  Shown by repr only
+    # when set (see _LATE), so shapes without a cycle keep their fingerprints.
+    cycle: tuple[str, ...] = ()
 
     def __repr__(self) -> str:
         """The fields; those added late show only when set, so the fingerprints of shapes
@@ -88,7 +92,7 @@ class TypeShape:
         return f"TypeShape({', '.join(shown)})"
 
 
-_LATE = frozenset({"sql_type", "spans"})  # TypeShape fields that repr shows only when set
+_LATE = frozenset({"sql_type", "spans", "cycle"})  # TypeShape fields that repr shows only when set
 
 
 @dataclass(frozen=True)

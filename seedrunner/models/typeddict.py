@@ -7,12 +7,16 @@ computes ``__required_keys__`` without seeing the (string) wrappers.
 
 from __future__ import annotations
 
+import sys
 import typing
+from collections.abc import Callable
 from typing import Any, get_args, get_origin
 
 import typing_extensions
 
-from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.models.imports import ModelReferenceError
+from seedrunner.models.recursion import ROOT, Nesting, field_type
+from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 from seedrunner.models.types import annotation_shape
 
 
@@ -20,14 +24,32 @@ def supports(obj: object) -> bool:
     return isinstance(obj, type) and typing_extensions.is_typeddict(obj)
 
 
-def shape(obj: Any, *, stack: tuple[type, ...] = ()) -> ModelShape:
-    """Shape a TypedDict; ``stack`` holds the enclosing models (recursion guard)."""
-    inner = (*stack, obj)
+def shape(obj: Any, *, stack: Nesting = ROOT) -> ModelShape:
+    """Shape a TypedDict; ``stack`` holds the enclosing models (see ``recursion``)."""
+    if stack.models and not validatable_nested(obj):
+        raise ModelReferenceError(
+            f"{stack.models[-1].__name__} nests the typing.TypedDict {obj.__name__!r}, which "
+            f"pydantic cannot validate inside another model on Python "
+            f"{sys.version_info.major}.{sys.version_info.minor}",
+            hint=f"define {obj.__name__} with typing_extensions.TypedDict "
+            "(from typing_extensions import TypedDict)",
+        )
+    inner = stack.enter(obj)
     fields = []
     for name, (annotation, required) in keys(obj).items():
-        type_shape, optional = annotation_shape(annotation, stack=inner)
+        type_shape, optional = field_type(name, _shaper(annotation), inner)
         fields.append(FieldShape(name=name, type=type_shape, optional=optional, required=required))
     return ModelShape(name=obj.__name__, kind="typeddict", fields=fields, model=obj)
+
+
+def _shaper(annotation: Any) -> Callable[[Nesting], tuple[TypeShape, bool]]:
+    return lambda n: annotation_shape(annotation, stack=n)
+
+
+def validatable_nested(td: Any) -> bool:
+    """pydantic refuses ``typing.TypedDict`` before Python 3.12 (the top-level model is
+    copied for validation, see ``validate.py``; one nested inside cannot be)."""
+    return sys.version_info >= (3, 12) or type(td).__module__ != "typing"
 
 
 def keys(td: Any) -> dict[str, tuple[Any, bool]]:

@@ -10,11 +10,10 @@ Choices worth knowing:
 * A union of several non-None types takes the first one (``int | str`` -> int).
 * ``tuple[X, ...]`` and homogeneous tuples keep ``X`` as the item; mixed tuples get ``any``.
 * Unknown classes map to ``any``.
-* Recursion: a model appears at most ``MAX_RECURSION`` times along one path of nesting
-  (the top level included); the next occurrence gets ``TypeShape("model", nested=None)``.
-  Such a field can only be satisfied by None, an empty container or its default (an
-  unconditional self-reference could never be built), so generators must treat
-  ``nested=None`` as "stop here".
+* Recursion: a model is nested inside itself at most ``max_depth`` times along one path
+  (``stack``, a ``recursion.Nesting``); the next occurrence is cut
+  (``TypeShape("model", nested=None, cycle=...)``) and the adapter that owns the field
+  closes it as ``on_cycle`` says (``recursion.close``).
 """
 
 from __future__ import annotations
@@ -38,9 +37,8 @@ import pydantic
 import typing_extensions
 from pydantic.fields import FieldInfo
 
+from seedrunner.models.recursion import ROOT, Nesting, cut
 from seedrunner.models.shape import ModelShape, TypeKind, TypeShape
-
-MAX_RECURSION = 3
 
 # Checked in order: subclasses before their bases (bool before int, datetime before date).
 _SCALARS: list[tuple[type, TypeKind]] = [
@@ -92,7 +90,7 @@ _WRAPPERS: set[Any] = {
 
 
 def annotation_shape(
-    annotation: Any, metadata: Sequence[Any] = (), *, stack: tuple[type, ...] = ()
+    annotation: Any, metadata: Sequence[Any] = (), *, stack: Nesting = ROOT
 ) -> tuple[TypeShape, bool]:
     """The TypeShape of ``annotation`` and whether None is accepted.
 
@@ -131,7 +129,7 @@ def _unwrap(annotation: Any, metadata: list[Any]) -> tuple[Any, list[Any]]:
             return annotation, metadata
 
 
-def _base_shape(annotation: Any, stack: tuple[type, ...]) -> TypeShape:
+def _base_shape(annotation: Any, stack: Nesting) -> TypeShape:
     if annotation is Any or annotation is object:
         return TypeShape("any")
     origin = get_origin(annotation)
@@ -144,7 +142,7 @@ def _base_shape(annotation: Any, stack: tuple[type, ...]) -> TypeShape:
     return _class_shape(annotation, stack)
 
 
-def _generic_shape(origin: Any, args: tuple[Any, ...], stack: tuple[type, ...]) -> TypeShape:
+def _generic_shape(origin: Any, args: tuple[Any, ...], stack: Nesting) -> TypeShape:
     if origin in _DICT_ORIGINS:
         return TypeShape("dict")
     if origin is tuple:
@@ -158,7 +156,7 @@ def _generic_shape(origin: Any, args: tuple[Any, ...], stack: tuple[type, ...]) 
     return TypeShape("any")
 
 
-def _tuple_item(args: tuple[Any, ...], stack: tuple[type, ...]) -> TypeShape:
+def _tuple_item(args: tuple[Any, ...], stack: Nesting) -> TypeShape:
     if len(args) == 2 and args[1] is Ellipsis:
         args = args[:1]
     if not args or any(a != args[0] for a in args):
@@ -166,7 +164,7 @@ def _tuple_item(args: tuple[Any, ...], stack: tuple[type, ...]) -> TypeShape:
     return annotation_shape(args[0], stack=stack)[0]
 
 
-def _class_shape(cls: type, stack: tuple[type, ...]) -> TypeShape:
+def _class_shape(cls: type, stack: Nesting) -> TypeShape:
     if issubclass(cls, Enum):
         return TypeShape("enum", choices=tuple(cls), enum_class=cls)
     special = _special_shape(cls)
@@ -176,6 +174,8 @@ def _class_shape(cls: type, stack: tuple[type, ...]) -> TypeShape:
         if issubclass(cls, base):
             return TypeShape(kind)
     if is_model_class(cls):
+        if stack.cuts(cls):
+            return cut(cls, stack)
         return TypeShape("model", nested=_nested_shape(cls, stack))
     if cls in _DICT_ORIGINS:
         return TypeShape("dict")
@@ -218,9 +218,7 @@ def is_model_class(obj: object) -> bool:
     )
 
 
-def _nested_shape(cls: type, stack: tuple[type, ...]) -> ModelShape | None:
-    if stack.count(cls) >= MAX_RECURSION:
-        return None
+def _nested_shape(cls: type, stack: Nesting) -> ModelShape | None:
     # Imported here: the adapters import this module for their own fields.
     from seedrunner.models import dataclass as dataclass_adapter
     from seedrunner.models import pydantic as pydantic_adapter

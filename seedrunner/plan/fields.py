@@ -6,6 +6,7 @@ removing a field, or a dataset, leaves every other column as it was.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import graphlib
 from collections.abc import Mapping
@@ -30,7 +31,12 @@ from seedrunner.generate.locales import (
     unknown_locale_hint,
 )
 from seedrunner.generate.streams import derive_seed
-from seedrunner.generate.templates import TemplateCheckError, compile_template
+from seedrunner.generate.templates import (
+    SAMPLE_VALUE_ROWS,
+    TemplateCheckError,
+    compile_template,
+    sample_values,
+)
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
@@ -151,7 +157,7 @@ def compile_fields(ctx: DatasetContext) -> tuple[list[FieldPlan], list[str], set
             plan = _inferred(ctx, fname, fshape)
         if plan is not None:
             plans.append(plan)
-    plans += _templates(ctx, templates, output)
+    plans += _templates(ctx, templates, output, plans)
     for plan in plans:
         plan.guaranteed = proven(ctx, plan)
     return plans, output, skipped
@@ -391,7 +397,7 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
 
 
 def _templates(
-    ctx: DatasetContext, templates: dict[str, Any], output: list[str]
+    ctx: DatasetContext, templates: dict[str, Any], output: list[str], columns: list[FieldPlan]
 ) -> list[FieldPlan]:
     compiled = {}
     parent_fields = ctx.shapes[ctx.per].field_names if ctx.per is not None else None
@@ -412,6 +418,8 @@ def _templates(
                 seed=ctx.seed(fname),
                 fakers=ctx.fakers.many(locales),
                 type_shape=fshape.type if fshape else None,
+                nullable=fshape is None or fshape.optional,
+                dataset=ctx.name,
             )
         except (TemplateSyntaxError, TemplateCheckError) as exc:
             prob = template_problem(exc, where, ctx.source)
@@ -444,4 +452,24 @@ def _templates(
                 plan.null_probability = spec.null_probability
                 plan.null_column = C.FunctionColumn(ctx.seed(n, "null"), _uniform)
         plans.append(plan)
+    _sample_templates(ctx, templates, plans, columns)
     return plans
+
+
+def _sample_templates(
+    ctx: DatasetContext, specs: dict[str, Any], plans: list[FieldPlan], columns: list[FieldPlan]
+) -> None:
+    """Render the first rows' template values at plan: a bad one is a located problem."""
+    n = min(SAMPLE_VALUE_ROWS, ctx.total)
+    in_order = [p.template for p in plans if p.template is not None]
+    read = set().union(*(t.reads for t in in_order))
+    values: dict[str, list[Any]] = {}
+    for p in columns:
+        if p.name in read and p.kind == "column" and p.column is not None:
+            with contextlib.suppress(Exception):  # its error is the run's (or planned) to report
+                values[p.name] = p.column.values(0, n)
+    unknown = {"vars", "parent", "child_index"} | ({p.name for p in columns} - set(values))
+    masked = frozenset(p.name for p in plans if p.null_column is not None)
+    for exc in sample_values(in_order, values, n, ctx.now, unknown, masked):
+        where = ("template",) if isinstance(specs[exc.field], S.TemplateSpec) else ()
+        ctx.problem(exc.reason, "fields", exc.field, *where, hint=exc.hint, code="SR-E041")

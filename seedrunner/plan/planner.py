@@ -27,6 +27,7 @@ from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models import (
     ModelReferenceError,
+    Nesting,
     RowValidator,
     import_object,
     schemaless_shape,
@@ -87,13 +88,20 @@ class _Planner:
     # ------------------------------------------------------------------ shapes
     def load_shapes(self) -> None:
         python_path = [(self.m.base_dir / p).resolve() for p in self.spec.python_path]
+        defaults = self.spec.defaults
+        nesting = Nesting(
+            max_depth=defaults.max_depth,
+            on_cycle=defaults.on_cycle,
+            max_items=defaults.collections.max_items,
+        )
         for name, ds in self.spec.datasets.items():
             if ds.model:
                 try:
                     obj = import_object(ds.model, base_dir=self.m.base_dir, python_path=python_path)
-                    self.shapes[name] = _with_default_key(shape_of(obj, ds.model))
+                    shape = shape_of(obj, ds.model, nesting=nesting)
+                    self.shapes[name] = _with_default_key(shape)
                 except ModelReferenceError as exc:
-                    self.problem(exc.message, ("datasets", name, "model"), exc.hint, "SR-E020")
+                    self.problem(exc.message, ("datasets", name, "model"), exc.hint, exc.code)
                     self.shapes[name] = schemaless_shape(name, list(ds.fields))
             else:  # a table: dataset keeps this place-holder if its table cannot be read
                 self.shapes[name] = schemaless_shape(name, list(ds.fields))
