@@ -437,6 +437,11 @@ class DatasetSpec(Spec):
     retries: RetriesSpec | None = Field(default=None, description="Retry policy override.")
 
 
+def _null_word(v: Any) -> Any:
+    """``on_cycle: null`` written bare is YAML's null: it means the word."""
+    return "null" if v is None else v
+
+
 class DefaultsSpec(Spec):
     batch_size: int = Field(default=500, ge=1, description="Rows per batch.")
     retries: RetriesSpec = Field(default_factory=RetriesSpec, description="Retry policy.")
@@ -448,7 +453,9 @@ class DefaultsSpec(Spec):
         ge=0,
         description="How deep a model that contains itself (children: list[Node]) is generated.",
     )
-    on_cycle: Literal["empty", "null", "error"] = Field(
+    on_cycle: Annotated[
+        Literal["empty", "null", "error"], BeforeValidator(_null_word)
+    ] = Field(
         default="empty",
         description="Past max_depth a self-containing field is an empty collection, null, or "
         "a plan error.",

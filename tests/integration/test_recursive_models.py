@@ -88,7 +88,7 @@ seed: 3
 now: "2026-01-01T00:00:00Z"
 defaults:
   max_depth: {depth}
-  on_cycle: "{on_cycle}"  # quoted: a bare null is YAML's None
+  on_cycle: {on_cycle}  # bare: `null` means the word here
   collections: {{min_items: 1, max_items: 2}}
 targets:
   out: {{handler: jsonl, path: "out/{{dataset}}.jsonl"}}{targets}
