@@ -40,6 +40,12 @@ from seedrunner.handlers.sqlerrors import (
 from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
+from seedrunner.handlers.sqlupdate import (
+    ColumnUpdate,
+    light_table,
+    run_update,
+    set_constraints_deferred,
+)
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
@@ -176,6 +182,8 @@ class SqlAlchemyHandler:
         self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
         self._specs: sa.Table | None = None
         self._spec_recorded = False
+        self._updates: list[ColumnUpdate] = []  # a cycle's deferred columns, set at commit
+        self._wrote = False  # any row written by this step (not all in the ledger)
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -226,6 +234,7 @@ class SqlAlchemyHandler:
         self.skipped_rows += batch.size - sum(b - a for a, b in todo)
         if not todo:  # every row of this batch is already in the database
             return self._with_keys(batch, [], []) if self._returning else None
+        self._wrote = True
         what = f"write batch {batch.index}"
         written: list[tuple[int, int]] = []
 
@@ -307,6 +316,7 @@ class SqlAlchemyHandler:
         def advance() -> None:
             if self._explicit_keys:
                 self._run("advance the key sequence", lambda: link.run(self._advance))
+            self._complete_updates(link)
 
         self._finish(link, advance, ok=error is None and not self._lost)
 
@@ -346,8 +356,10 @@ class SqlAlchemyHandler:
         assert scope is not None
         if error is not None or self._lost:
             scope.rollback(error)
-        elif self._explicit_keys and not scope.failed:
-            self._run("advance the key sequence", lambda: scope.link.run(self._advance))
+        elif not scope.failed:
+            if self._explicit_keys:
+                self._run("advance the key sequence", lambda: scope.link.run(self._advance))
+            self._complete_updates(scope.link)
 
     def _label_url(self) -> str:
         return redact_url(self.options.url)
@@ -660,6 +672,41 @@ class SqlAlchemyHandler:
         for a, b in ranges:
             self._applied.add(self._ctx.fingerprint, a, b)
 
+    # -- cycles: deferred columns (handlers/sqlupdate) ------------------------------------
+
+    def defer_update(self, update: ColumnUpdate) -> None:
+        """Set ``update``'s column in this step's transaction, before it commits, when this
+        step wrote rows (or ``update.force``): a complete re-apply updates nothing."""
+        self._updates.append(update)
+
+    def defer_constraints(self, names: list[str | None]) -> None:
+        """Check these DEFERRABLE foreign keys at COMMIT (the run's transaction)."""
+        self._run(
+            "defer constraints",
+            lambda: self.link.run(lambda c: set_constraints_deferred(c, names)),
+        )
+
+    def update_now(self, update: ColumnUpdate) -> int:
+        """Run ``update`` in the open transaction (destroy: cut a cycle before deleting)."""
+        return self._run(
+            f"update {update.dataset}.{update.column}",
+            lambda: self.link.run(lambda c: self._update(c, update)),
+        )
+
+    def _complete_updates(self, link: Link) -> None:
+        for u in self._updates:
+            if self._wrote or u.force:
+                self._run(
+                    f"update {u.dataset}.{u.column}",
+                    lambda u=u: link.run(lambda c: self._update(c, u)),  # type: ignore[misc]
+                )
+
+    def _update(self, conn: Connection, update: ColumnUpdate) -> int:
+        renames = _attribute_columns(update.model)
+        table = _model_table(update.model)
+        return run_update(conn, table if table is not None else light_table(update, renames),
+                          update, renames)  # fmt: skip
+
     # -- undo (destroy) -----------------------------------------------------------------
 
     def open_undo(self, ctx: HandlerContext) -> Applied:
@@ -698,40 +745,66 @@ class SqlAlchemyHandler:
 
     def undo(self, batch: Batch) -> int:
         """Delete the rows of ``batch`` the ledger records as written here; how many went."""
+        return self.delete_keys(self.undo_keys(batch), f"delete batch {batch.index}")
+
+    @property
+    def self_referencing(self) -> bool:
+        """The table has a foreign key to itself: its rows must go children first."""
+        table = self.table
+        return table is not None and any(fk.references(table) for fk in table.foreign_keys)
+
+    def undo_keys(self, batch: Batch) -> list[tuple[Any, ...]]:
+        """The primary keys of the rows of ``batch`` the ledger records as written here."""
         assert self.table is not None
         assert self._ctx is not None
         ranges = self._applied.present(self._ctx.fingerprint, batch.start, batch.stop)
         if not ranges:
-            return 0
+            return []
         if self._returning:  # assigned by the database: as the ledger recorded them
             batch = self._with_keys(batch, [], [])
         columns = dict(zip(self._column_names(batch), batch.names, strict=True))
-        keys = list(self.table.primary_key.columns)
-        fields = [columns.get(c.name) for c in keys]
-        if not keys or None in fields:
+        fields = [columns.get(c.name) for c in self.table.primary_key.columns]
+        if not fields or None in fields:
             raise HandlerError(
                 f"dataset '{self._dataset}' -> {self._label}: destroy deletes rows by their "
                 "primary key, and this table's key is neither among the dataset's fields "
                 "nor assigned by the database"
             )
         values = [batch.columns[f] for f in fields if f is not None]
-        picked = [
+        return [
             tuple(col[i - batch.start] for col in values) for a, b in ranges for i in range(a, b)
         ]
-        table = self.table
+
+    def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
+        """Delete the rows with these primary keys, in this order where it matters: on
+        MariaDB/MySQL a self-referencing table checks its key row by row, so each row goes
+        by a statement of its own; elsewhere 500 a statement (checked per statement)."""
+        assert self.table is not None
+        table, keys = self.table, list(self.table.primary_key.columns)
+        one_by_one = self.self_referencing and self._engine.dialect.name in ("mysql", "mariadb")
 
         def delete(conn: Connection) -> int:
+            if one_by_one and picked:
+                where = sa.and_(
+                    *(c == sa.bindparam(f"_sr_k{i}_", type_=c.type) for i, c in enumerate(keys))
+                )
+                stmt = table.delete().where(where)
+                gone = 0
+                for k in picked:  # one statement per row, in order: executemany may batch
+                    params = {f"_sr_k{i}_": v for i, v in enumerate(k)}
+                    gone += conn.execute(stmt, params).rowcount or 0
+                return gone
             gone = 0
             for at in range(0, len(picked), 500):
                 chunk = picked[at : at + 500]
                 if len(keys) == 1:
-                    where = keys[0].in_([k[0] for k in chunk])
+                    cond = keys[0].in_([k[0] for k in chunk])
                 else:
-                    where = sa.tuple_(*keys).in_(chunk)
-                gone += conn.execute(table.delete().where(where)).rowcount or 0
+                    cond = sa.tuple_(*keys).in_(chunk)
+                gone += conn.execute(table.delete().where(cond)).rowcount or 0
             return gone
 
-        return self._run(f"delete batch {batch.index}", lambda: self.link.run(delete))
+        return self._run(what, lambda: self.link.run(delete))
 
     def close_undo(self, error: BaseException | None) -> None:
         """Forget the step's ledger rows and commit with the deletes; or roll back both."""

@@ -17,14 +17,15 @@ from typing import Any
 
 from seedrunner.errors import HandlerError
 from seedrunner.execute.batches import BatchBuilder
+from seedrunner.execute.deferred import update_rows
 from seedrunner.execute.keys import KeyStore
 from seedrunner.generate.fakerclock import pinned_faker_clock
-from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.handlers.fileledger import undo_file
 from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
+from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
 from seedrunner.state.stored import StoredLedger
@@ -128,9 +129,9 @@ def _undo(
         return result
     try:
         stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
-        batch: Batch
-        for batch in _batches(plan, dp, keys, stop):
-            result.rows += handler.undo(batch)
+        if stop:
+            _cut_cycles(plan, dp, target.name, handler, keys)
+        result.rows += _delete(plan, dp, keys, handler, stop)
     except BaseException as e:
         handler.close_undo(e)
         result.status, result.note = "failed", scrub(str(e))
@@ -140,6 +141,37 @@ def _undo(
     handler.close_undo(None)
     result.status = "done" if stop else "nothing to undo"
     return result
+
+
+def _delete(plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int) -> int:
+    """Delete the rows the ledger records; a self-referencing table's in reverse row order
+    (each row's parent is an earlier row), so no parent goes before its children."""
+    if not getattr(handler, "self_referencing", False):
+        return sum(int(handler.undo(batch)) for batch in _batches(plan, dp, keys, stop))
+    picked = [k for batch in _batches(plan, dp, keys, stop) for k in handler.undo_keys(batch)]
+    picked.reverse()
+    return int(handler.delete_keys(picked, f"delete the rows of '{dp.name}'"))
+
+
+def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: KeyStore) -> None:
+    """Set NULL the deferred columns that point at ``dp``'s rows (a cycle's nullable edge)
+    on the seeded rows of their dataset, in ``dp``'s transaction, before its rows go."""
+    for d in dp.deferred:
+        if d.mode != "update" or d.target != target:
+            continue
+        child = plan.dataset(d.child)
+        options = next(t.options for t in child.targets if t.name == target)
+        handler.update_now(
+            ColumnUpdate(
+                dataset=child.name,
+                model=child.shape,
+                table=getattr(options, "table", None),
+                schema=getattr(options, "schema_", None),
+                keys=d.keys,
+                column=d.field,
+                rows=lambda d=d, child=child: update_rows(d, child, keys, False),  # type: ignore[misc]
+            )
+        )
 
 
 def undo_file_target(plan: Plan, dp: DatasetPlan, position: int, lock_timeout: float) -> Undone:

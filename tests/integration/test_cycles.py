@@ -1,0 +1,149 @@
+"""Cycles between tables (store.manager_staff_id -> staff, staff.store_id -> store), seeded
+from ``table:`` and ``count:`` alone: a nullable edge is written NULL then updated in the
+parent's transaction; a NOT NULL DEFERRABLE key on PostgreSQL is checked at COMMIT; a NOT
+NULL cycle with no way out is refused at plan, located at what the user wrote."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from seedrunner import apply, build_plan, load_manifest
+from seedrunner.errors import PlanError
+from seedrunner.state.destroy import destroy
+
+KILLER = '  killer: {"handler": "tests.integration.resumekill:Killer"}'
+
+
+def store_staff_sql(
+    family: str, *, manager_null: bool = True, deferrable: bool = False
+) -> list[str]:
+    """store <-> staff; store.manager_staff_id is the nullable (or deferrable) edge."""
+    null = "NULL" if manager_null else "NOT NULL"
+    serial = "INTEGER" if family == "sqlite" else "INT"
+    defer = " DEFERRABLE INITIALLY IMMEDIATE" if deferrable else ""
+    store = (
+        f"CREATE TABLE store (store_id {serial} PRIMARY KEY, "
+        f"manager_staff_id {serial} {null} UNIQUE, name VARCHAR(40) NOT NULL"
+    )
+    staff = (
+        f"CREATE TABLE staff (staff_id {serial} PRIMARY KEY, store_id {serial} NOT NULL "
+        "REFERENCES store (store_id), first_name VARCHAR(40) NOT NULL)"
+    )
+    if family == "sqlite":
+        return [
+            store + ", FOREIGN KEY (manager_staff_id) REFERENCES staff (staff_id))",
+            staff,
+        ]
+    return [
+        store + ")",
+        staff,
+        "ALTER TABLE store ADD CONSTRAINT store_manager_fk FOREIGN KEY (manager_staff_id) "
+        f"REFERENCES staff (staff_id){defer}",
+    ]
+
+
+def store_manifest(url: str, stores: int = 5, staff: int = 40, db: str = "") -> str:
+    return f"""\
+        version: 1
+        seed: 3
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{url}"{db}}}
+        datasets:
+          store:
+            table: store
+            count: {stores}
+            batch_size: 2
+            persist: [db]
+          staff:
+            table: staff
+            count: {staff}
+            batch_size: 8
+            persist: [db]
+        """
+
+
+def _check_store_staff(database, stores: int, staff: int) -> None:
+    assert database.scalar("SELECT COUNT(*) FROM store") == stores
+    assert database.scalar("SELECT COUNT(*) FROM staff") == staff
+    # every manager is set, a staff member, and distinct (the column is unique)
+    assert database.scalar("SELECT COUNT(*) FROM store WHERE manager_staff_id IS NULL") == 0
+    assert database.scalar("SELECT COUNT(DISTINCT manager_staff_id) FROM store") == stores
+    orphans = database.scalar(
+        "SELECT COUNT(*) FROM store s LEFT JOIN staff f ON f.staff_id = s.manager_staff_id "
+        "WHERE f.staff_id IS NULL"
+    )
+    assert orphans == 0
+
+
+def test_a_nullable_edge_is_written_null_then_updated(manifest, database):
+    database.execute(*store_staff_sql(database.family))
+    path = manifest(store_manifest(database.url))
+    plan = build_plan(load_manifest(path))
+    assert [d.name for d in plan.datasets] == ["store", "staff"]
+    store = plan.dataset("store")
+    [edge] = store.deferred_fields
+    assert (edge.label, edge.mode) == ("store.manager_staff_id -> staff.staff_id", "update")
+    assert plan.dataset("staff").deferred == [edge]
+    assert "staff" not in store.parents
+    report = apply(plan)
+    assert report.ok, report.error
+    _check_store_staff(database, 5, 40)
+    first = database.rows("store")
+    # the ledger: apply again writes and updates nothing, and the rows stay the same
+    again = apply(build_plan(load_manifest(path)))
+    assert again.ok, again.error
+    assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
+    assert database.rows("store") == first
+    # destroy: the manager column is cut first, then staff, then store go
+    database.execute("INSERT INTO store (store_id, name) VALUES (999, 'kept')")
+    undone = destroy(build_plan(load_manifest(path)))
+    assert {u.dataset: (u.status, u.rows) for u in undone} == {
+        "staff": ("done", 40),
+        "store": ("done", 5),
+    }
+    assert database.rows("store") == [(999, None, "kept")]
+    assert database.scalar("SELECT COUNT(*) FROM staff") == 0
+
+
+def test_plan_shows_the_deferred_edge(manifest, sync_database, cli):
+    sync_database.execute(*store_staff_sql(sync_database.family))
+    path = manifest(store_manifest(sync_database.url))
+    code, out, err = cli("plan", str(path), "--json")
+    assert code == 0, err
+    data = json.loads(out)
+    store = next(d for d in data["datasets"] if d["name"] == "store")
+    staff = next(d for d in data["datasets"] if d["name"] == "staff")
+    expected = {
+        "child": "store",
+        "field": "manager_staff_id",
+        "parent": "staff",
+        "column": "staff_id",
+        "mode": "update",
+        "target": "db",
+    }
+    assert store["deferred_fields"] == [expected]
+    assert staff["deferred"] == [expected]
+    assert data["deferred_edges"] == [expected]
+    code, out, err = cli("plan", str(path))
+    assert code == 0, err
+    assert "store.manager_staff_id -> staff.staff_id" in out
+    assert "written NULL, set once staff is written" in out
+
+
+def test_a_cycle_of_not_null_keys_is_refused_where_it_is_written(manifest, sync_database):
+    sync_database.execute(*store_staff_sql(sync_database.family, manager_null=False))
+    path = manifest(store_manifest(sync_database.url))
+    with pytest.raises(PlanError) as info:
+        build_plan(load_manifest(path))
+    [problem] = info.value.problems
+    assert problem.code == "SR-E031"
+    assert "store -> staff -> store" in problem.message or "staff -> store -> staff" in (
+        problem.message
+    )
+    assert "NOT NULL" in problem.message
+    assert problem.location.line == 8  # `table: store`: what the user wrote
+    assert "make one of store.manager_staff_id, staff.store_id nullable" in problem.hint
+    assert "DEFERRABLE" in problem.hint
