@@ -6,6 +6,9 @@ NULL cycle with no way out is refused at plan, located at what the user wrote.""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -147,3 +150,42 @@ def test_a_cycle_of_not_null_keys_is_refused_where_it_is_written(manifest, sync_
     assert problem.location.line == 8  # `table: store`: what the user wrote
     assert "make one of store.manager_staff_id, staff.store_id nullable" in problem.hint
     assert "DEFERRABLE" in problem.hint
+
+
+def _apply_killed(path, tmp_path, kill: str | None) -> subprocess.CompletedProcess[bytes]:
+    env = {k: v for k, v in os.environ.items() if k != "SEEDRUNNER_TEST_KILL"}
+    if kill:
+        env["SEEDRUNNER_TEST_KILL"] = kill
+    cmd = [sys.executable, "-m", "seedrunner", "apply", str(path), "--quiet"]
+    return subprocess.run(cmd, cwd=tmp_path, env=env, capture_output=True, timeout=120)
+
+
+def _killable(url: str, transaction: str) -> str:
+    text = store_manifest(url, db=f", transaction: {transaction}")
+    text = text.replace("persist: [db]", "persist: [db, killer]")
+    return text.replace("\n        datasets:", f"\n        {KILLER}\n        datasets:", 1)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+@pytest.mark.parametrize("transaction", ["dataset", "run"])
+def test_a_kill_rolls_back_the_parent_with_its_updates_and_apply_again_finishes(
+    manifest, make_database, tmp_path, backend, transaction
+):
+    db, clean = make_database(backend), make_database(backend)
+    for d in (db, clean):
+        d.execute(*store_staff_sql(d.family))
+    path = manifest(_killable(db.url, transaction), "cycle.yaml")
+    killed = _apply_killed(path, tmp_path, "staff:2:KILL")
+    assert killed.returncode == -9, killed.stderr.decode()
+    # staff's rows and the managers' update went together; store stays as it was written
+    assert db.scalar("SELECT COUNT(*) FROM staff") == 0
+    stores = 5 if transaction == "dataset" else 0
+    assert db.scalar("SELECT COUNT(*) FROM store") == stores
+    assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 0
+    again = _apply_killed(path, tmp_path, None)
+    assert again.returncode == 0, again.stderr.decode()
+    _check_store_staff(db, 5, 40)
+    done = apply(build_plan(load_manifest(manifest(_killable(clean.url, transaction), "c.yaml"))))
+    assert done.ok, done.error
+    for table in ("store", "staff"):
+        assert db.rows(table) == clean.rows(table)
