@@ -12,17 +12,13 @@ datasets' handlers defer the constraint to the run's COMMIT.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from typing import Any
 
-from seedrunner.errors import GenerationError
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.keys import KeyStore
-from seedrunner.generate.columns import Column
 from seedrunner.generate.rows import Batch
-from seedrunner.generate.streams import derive_seed
 from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.plan.steps import CountPlan, DatasetPlan, DeferredRef, Plan, Step
 
@@ -95,34 +91,9 @@ def update_rows(
 
 def _values(d: DeferredRef, child: DatasetPlan, keys: KeyStore, start: int, n: int) -> list[Any]:
     """The column's values for child rows ``[start, start + n)``, picked by the ref's own
-    generator (``BatchBuilder``), as if the parent had been written first."""
+    generator (``BatchBuilder``; distinct for a unique column, see ``plan.deferrals``), as
+    if the parent had been written first."""
     ref = d.ref
     assert ref is not None
-    size = keys.size(d.parent, d.column)
-    if d.unique:
-        if child.count.total > size:
-            raise GenerationError(
-                f"{d.label} is unique, and {child.name} has {child.count.total} rows for "
-                f"{size} {d.parent} rows; lower {child.name}'s count"
-            )
-        ref = replace(ref, column=_Permuted(child.seed, d, size))
     alone = replace(child, fields=[ref], output=[ref.name], count=CountPlan(child.count.total))
     return BatchBuilder(alone, keys, {}, None).build(0, start, n).columns[ref.name]
-
-
-class _Permuted(Column):
-    """Row picks ``i -> (a*i + b) mod size``, ``a`` coprime to ``size``: a distinct parent for
-    every child row, for any row alone (chunk-addressable, no memory), as the uniform
-    values a ref picker yields (``int(u * size)`` is the pick)."""
-
-    def __init__(self, seed: int, d: DeferredRef, size: int) -> None:
-        self.size = size
-        a = derive_seed(seed, d.child, d.field, "deferred-unique", "step") % size or 1
-        while math.gcd(a, size) != 1:
-            a += 1
-        self.a = a
-        self.b = derive_seed(seed, d.child, d.field, "deferred-unique", "offset") % size
-
-    def values(self, start: int, n: int) -> list[Any]:
-        size, a, b = self.size, self.a, self.b
-        return [((a * i + b) % size + 0.5) / size for i in range(start, start + n)]

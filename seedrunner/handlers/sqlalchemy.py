@@ -709,11 +709,13 @@ class SqlAlchemyHandler:
 
     # -- undo (destroy) -----------------------------------------------------------------
 
-    def open_undo(self, ctx: HandlerContext) -> Applied:
+    def open_undo(self, ctx: HandlerContext, shared: bool = False) -> Applied:
         """For destroy: connect, read the ledger and begin one transaction for the step.
 
         Rows are found by their primary key, regenerated from the same spec, so the ledger
-        must hold this spec's fingerprint only."""
+        must hold this spec's fingerprint only.  ``shared``: join one transaction for every
+        step on this database, deferrable constraints checked at its COMMIT (a cycle of NOT
+        NULL keys can only go all at once); the caller commits it (``resources.finish``)."""
         self._dataset, self._ctx = ctx.dataset, ctx
         if not self.options.ledger:
             raise HandlerError(
@@ -727,10 +729,19 @@ class SqlAlchemyHandler:
         self._lock(ctx)
         table = ledger_table(self.options.ledger_table, self.options.schema_)
         key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
-        self._link = self._run(
-            "connect to the database", lambda: connect(ctx.resources, self._engine)
-        )
-        self._run("begin a transaction", self.link.begin)  # the read is part of it
+        if shared:
+            self._scope = self._run(
+                "connect to the database",
+                lambda: run_scope(ctx.resources, self._engine, self._label_url()),
+            )
+            self._link = self._scope.link
+            self._scope.steps.append((ctx.dataset, ctx.target))
+            self.defer_constraints([None])
+        else:
+            self._link = self._run(
+                "connect to the database", lambda: connect(ctx.resources, self._engine)
+            )
+            self._run("begin a transaction", self.link.begin)  # the read is part of it
         applied = self._run(
             "read the run ledger", lambda: self.link.run(lambda c: read_applied(c, table, key))
         )
@@ -824,7 +835,13 @@ class SqlAlchemyHandler:
 
             self._run("forget the ledger", lambda: link.run(drop))
 
-        self._finish(link, forget_step, ok=error is None)
+        scope, self._scope = self._scope, None
+        if scope is None:
+            self._finish(link, forget_step, ok=error is None)
+        elif error is not None:
+            scope.rollback(error)
+        else:  # the caller commits every step of the shared transaction at once
+            forget_step()
 
     # -- errors -----------------------------------------------------------------------
 

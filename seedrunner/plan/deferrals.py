@@ -9,9 +9,13 @@ what the user wrote.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
-from seedrunner.generate.columns import ConstantColumn
+from seedrunner.generate.columns import Column, ConstantColumn
+from seedrunner.generate.streams import derive_seed
 from seedrunner.plan.cycles import Deferral
 from seedrunner.plan.steps import DatasetPlan, DeferredRef, FieldPlan
 
@@ -72,11 +76,48 @@ def complete(plans: dict[str, DatasetPlan], problem: Problem) -> list[str]:
             parent = plans[d.parent]
             parent.deferred.append(d)
             parent.keep.add(d.column)
+            if d.unique:
+                _distinct(child, parent, d, problem)
             if d.mode == "deferrable":
                 notes += _deferrable(plans, child, parent, d, problem)
             else:
                 _update_target(parent, d, problem)
     return notes
+
+
+def _distinct(child: DatasetPlan, parent: DatasetPlan, d: DeferredRef, problem: Problem) -> None:
+    """A unique deferred column: a distinct parent row for each child row."""
+    size = parent.count.total
+    if child.count.total > size:
+        problem(
+            f"{d.label} is unique, so each of {child.name}'s {child.count.total} rows needs "
+            f"a {d.parent} row of its own, and {d.parent} has {size}",
+            ("datasets", child.name, "count"),
+            f"give {child.name} at most {size} rows, or {d.parent} at least {child.count.total}",
+        )
+        return
+    assert d.ref is not None
+    d.ref = replace(d.ref, column=Permuted(child.seed, d, size))
+    if d.mode == "deferrable":  # the child's rows carry the values themselves
+        child.fields = [d.ref if f.name == d.field else f for f in child.fields]
+
+
+class Permuted(Column):
+    """Row picks ``i -> (a*i + b) mod size``, ``a`` coprime to ``size``: a distinct parent
+    for every child row, computed for any row alone (chunk-addressable, no memory), as
+    the uniform values a ref's picker yields (``int(u * size)`` is the pick)."""
+
+    def __init__(self, seed: int, d: DeferredRef, size: int) -> None:
+        self.size = max(size, 1)
+        a = derive_seed(seed, d.child, d.field, "deferred-unique", "step") % self.size or 1
+        while math.gcd(a, self.size) != 1:
+            a += 1
+        self.a = a
+        self.b = derive_seed(seed, d.child, d.field, "deferred-unique", "offset") % self.size
+
+    def values(self, start: int, n: int) -> list[Any]:
+        size, a, b = self.size, self.a, self.b
+        return [((a * i + b) % size + 0.5) / size for i in range(start, start + n)]
 
 
 def _update_target(parent: DatasetPlan, d: DeferredRef, problem: Problem) -> None:

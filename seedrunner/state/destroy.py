@@ -17,7 +17,7 @@ from typing import Any
 
 from seedrunner.errors import HandlerError
 from seedrunner.execute.batches import BatchBuilder
-from seedrunner.execute.deferred import update_rows
+from seedrunner.execute.deferred import before_step, update_rows
 from seedrunner.execute.keys import KeyStore
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.handlers.adapters import adapt
@@ -54,16 +54,20 @@ def destroy(
         with pinned_faker_clock(plan.now):
             keys = KeyStore()
             for dp in plan.datasets:  # parents' key columns, as apply recorded them
+                before_step(plan, dp, keys)  # a deferrable cycle's keys, made ahead
                 if dp.keep:
                     for batch in _batches(plan, dp, keys, dp.count.total):
                         keys.record(dp.name, dp.keep, batch, batch)
             out: list[Undone] = []
+            shared = _deferrable_targets(plan)
             for dp in reversed(plan.datasets):  # children before parents
                 if dp.name in wanted:
                     out += [
-                        _undo(plan, dp, i, keys, resources, lock_timeout)
+                        _undo(plan, dp, i, keys, resources, lock_timeout, shared)
                         for i in range(len(dp.targets))
                     ]
+            if shared:
+                _commit_shared(resources, [r for r in out if r.target in shared])
             return out
     finally:
         resources.close_all()
@@ -88,6 +92,7 @@ def _undo(
     keys: KeyStore,
     resources: ResourcePool,
     lock_timeout: float,
+    shared: set[str] | None = None,
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
@@ -122,7 +127,10 @@ def _undo(
         lock_timeout=lock_timeout,
     )
     try:
-        applied = handler.open_undo(ctx)
+        if shared and target.name in shared and isinstance(handler, SqlAlchemyHandler):
+            applied = handler.open_undo(ctx, shared=True)
+        else:
+            applied = handler.open_undo(ctx)
     except HandlerError as e:
         handler.close_undo(e)
         result.status, result.note = "cannot undo", scrub(str(e))
@@ -141,6 +149,25 @@ def _undo(
     handler.close_undo(None)
     result.status = "done" if stop else "nothing to undo"
     return result
+
+
+def _deferrable_targets(plan: Plan) -> set[str]:
+    """Targets holding a cycle of NOT NULL deferrable keys: their steps are destroyed in one
+    transaction, the keys checked at its COMMIT (no order deletes such a cycle otherwise)."""
+    return {d.target for dp in plan.datasets for d in dp.deferred if d.mode == "deferrable"}
+
+
+def _commit_shared(resources: ResourcePool, results: list[Undone]) -> None:
+    """Commit the shared transaction; when it fails, none of its steps was undone."""
+    try:
+        undone = set(resources.finish(None))
+    except Exception as e:
+        undone, why = {(r.dataset, r.target) for r in results}, scrub(str(e))
+    else:
+        why = "rolled back with another step of the same transaction"
+    for r in results:
+        if r.status == "done" and (r.dataset, r.target) in undone:
+            r.status, r.note, r.rows = "failed", why, 0
 
 
 def _delete(plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int) -> int:

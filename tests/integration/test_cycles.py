@@ -189,3 +189,56 @@ def test_a_kill_rolls_back_the_parent_with_its_updates_and_apply_again_finishes(
     assert done.ok, done.error
     for table in ("store", "staff"):
         assert db.rows(table) == clean.rows(table)
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "postgresql-async"])
+def test_a_not_null_deferrable_cycle_is_checked_at_commit_on_postgresql(
+    manifest, make_database, backend
+):
+    db = make_database(backend)
+    db.execute(*store_staff_sql("postgresql", manager_null=False, deferrable=True))
+    path = manifest(store_manifest(db.url))
+    plan = build_plan(load_manifest(path))
+    [edge] = plan.dataset("store").deferred_fields
+    assert (edge.label, edge.mode) == ("store.manager_staff_id -> staff.staff_id", "deferrable")
+    assert edge.constraint == "store_manager_fk"
+    # both datasets share the run's transaction: the key is checked at its COMMIT
+    assert {t.options.transaction for d in plan.datasets for t in d.targets} == {"run"}
+    assert any("DEFERRABLE foreign key is checked at COMMIT" in w for w in plan.warnings)
+    report = apply(plan)
+    assert report.ok, report.error
+    _check_store_staff(db, 5, 40)
+    first = db.rows("store")
+    again = apply(build_plan(load_manifest(path)))
+    assert again.ok, again.error
+    assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
+    assert db.rows("store") == first
+
+
+def test_a_deferrable_key_on_a_database_without_deferral_is_refused(manifest, make_database):
+    """MariaDB checks every foreign key at once: the same NOT NULL cycle is refused."""
+    db = make_database("mariadb")
+    db.execute(*store_staff_sql("mariadb", manager_null=False))
+    with pytest.raises(PlanError) as info:
+        build_plan(load_manifest(manifest(store_manifest(db.url))))
+    assert "NOT NULL" in info.value.problems[0].message
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "postgresql-async"])
+def test_destroy_removes_a_deferrable_cycle_in_one_transaction(manifest, make_database, backend):
+    db = make_database(backend)
+    db.execute(*store_staff_sql("postgresql", manager_null=False, deferrable=True))
+    path = manifest(store_manifest(db.url))
+    assert apply(build_plan(load_manifest(path))).ok
+    db.execute(
+        "INSERT INTO store (store_id, manager_staff_id, name) VALUES (900, 1, 'app')",
+        "INSERT INTO staff (staff_id, store_id, first_name) VALUES (900, 900, 'app')",
+        "UPDATE store SET manager_staff_id = 900 WHERE store_id = 900",
+    )
+    undone = destroy(build_plan(load_manifest(path)))
+    assert {u.dataset: (u.status, u.rows) for u in undone} == {
+        "staff": ("done", 40),
+        "store": ("done", 5),
+    }
+    assert db.rows("store") == [(900, 900, "app")]
+    assert db.rows("staff") == [(900, 900, "app")]
