@@ -42,6 +42,7 @@ from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
 from seedrunner.handlers.sqlupdate import (
     ColumnUpdate,
+    delete_in_order,
     light_table,
     run_update,
     set_constraints_deferred,
@@ -796,15 +797,7 @@ class SqlAlchemyHandler:
 
         def delete(conn: Connection) -> int:
             if one_by_one and picked:
-                where = sa.and_(
-                    *(c == sa.bindparam(f"_sr_k{i}_", type_=c.type) for i, c in enumerate(keys))
-                )
-                stmt = table.delete().where(where)
-                gone = 0
-                for k in picked:  # one statement per row, in order: executemany may batch
-                    params = {f"_sr_k{i}_": v for i, v in enumerate(k)}
-                    gone += conn.execute(stmt, params).rowcount or 0
-                return gone
+                return delete_in_order(conn, table, picked)
             gone = 0
             for at in range(0, len(picked), 500):
                 chunk = picked[at : at + 500]

@@ -1,4 +1,6 @@
-"""UPDATE one column of seeded rows by their key: how a cycle's deferred edge is completed.
+"""Statements by key for cycles and trees: UPDATE one column of seeded rows (how a cycle's
+deferred edge is completed), DELETE rows one by one in order (a self-referencing table on
+MariaDB/MySQL).
 
 A cycle (store.manager_staff_id -> staff, staff.store_id -> store) is written child first
 with the deferred column NULL; once the parent's rows are in, the column is set, in the
@@ -82,3 +84,66 @@ def light_table(update: ColumnUpdate, renames: dict[str, str]) -> sa.TableClause
     shape = update.model
     name = update.table or shape.table_name or update.dataset
     return sa.table(name, *(sa.column(n) for n in names), schema=update.schema)
+
+
+def delete_in_order(conn: Connection, table: sa.Table, picked: list[tuple[Any, ...]]) -> int:
+    """Delete rows by primary key one statement each, in ``picked``'s order (children
+    first): MariaDB/MySQL check a self-referencing key row by row, even within one
+    statement.  A row that is its own parent (a tree's root pointing at itself) cannot be
+    deleted with the check on at all; when no other row points at it, it is deleted with
+    ``foreign_key_checks`` off for that one statement, which leaves nothing dangling."""
+    keys = list(table.primary_key.columns)
+    stmt = table.delete().where(
+        sa.and_(*(c == sa.bindparam(f"_sr_k{i}_", type_=c.type) for i, c in enumerate(keys)))
+    )
+    columns = _self_columns(table) if len(keys) == 1 else []
+    loops = _loops(conn, table, keys[0], columns, picked) if columns else set()
+    gone = 0
+    for k in picked:
+        params = {f"_sr_k{i}_": v for i, v in enumerate(k)}
+        if k[0] in loops and not _pointed_at(conn, table, keys[0], columns, k[0]):
+            conn.exec_driver_sql("SET SESSION foreign_key_checks = 0")
+            try:
+                gone += conn.execute(stmt, params).rowcount or 0
+            finally:
+                conn.exec_driver_sql("SET SESSION foreign_key_checks = 1")
+            continue
+        gone += conn.execute(stmt, params).rowcount or 0
+    return gone
+
+
+def _self_columns(table: sa.Table) -> list[sa.Column[Any]]:
+    """The single columns of ``table``'s foreign keys to itself."""
+    return [
+        fk.parent
+        for fk in table.foreign_keys
+        if fk.references(table) and len(fk.constraint.columns) == 1  # type: ignore[union-attr]
+    ]
+
+
+def _loops(
+    conn: Connection,
+    table: sa.Table,
+    key: sa.Column[Any],
+    columns: list[sa.Column[Any]],
+    picked: list[tuple[Any, ...]],
+) -> set[Any]:
+    """The keys among ``picked`` of rows that point at themselves."""
+    found: set[Any] = set()
+    for at in range(0, len(picked), 500):
+        chunk = [k[0] for k in picked[at : at + 500]]
+        query = sa.select(key).where(key.in_(chunk), sa.or_(*(c == key for c in columns)))
+        found |= set(conn.execute(query).scalars())
+    return found
+
+
+def _pointed_at(
+    conn: Connection, table: sa.Table, key: sa.Column[Any], columns: list[sa.Column[Any]], k: Any
+) -> bool:
+    """Another row than ``k`` points at row ``k``."""
+    query = (
+        sa.select(sa.func.count())
+        .select_from(table)
+        .where(key != k, sa.or_(*(c == k for c in columns)))
+    )
+    return bool(conn.execute(query).scalar())

@@ -68,6 +68,16 @@ def store_manifest(url: str, stores: int = 5, staff: int = 40, db: str = "") -> 
         """
 
 
+def add_app_rows(db, key: int, first_manager: str = "NULL") -> None:
+    """A store and its manager added by the application (not seeded: destroy keeps them)."""
+    db.execute(
+        f"INSERT INTO store (store_id, manager_staff_id, name) VALUES ({key}, {first_manager}, "
+        "'app')",
+        f"INSERT INTO staff (staff_id, store_id, first_name) VALUES ({key}, {key}, 'app')",
+        f"UPDATE store SET manager_staff_id = {key} WHERE store_id = {key}",
+    )
+
+
 def _check_store_staff(database, stores: int, staff: int) -> None:
     assert database.scalar("SELECT COUNT(*) FROM store") == stores
     assert database.scalar("SELECT COUNT(*) FROM staff") == staff
@@ -230,11 +240,7 @@ def test_destroy_removes_a_deferrable_cycle_in_one_transaction(manifest, make_da
     db.execute(*store_staff_sql("postgresql", manager_null=False, deferrable=True))
     path = manifest(store_manifest(db.url))
     assert apply(build_plan(load_manifest(path))).ok
-    db.execute(
-        "INSERT INTO store (store_id, manager_staff_id, name) VALUES (900, 1, 'app')",
-        "INSERT INTO staff (staff_id, store_id, first_name) VALUES (900, 900, 'app')",
-        "UPDATE store SET manager_staff_id = 900 WHERE store_id = 900",
-    )
+    add_app_rows(db, 900, first_manager="1")
     undone = destroy(build_plan(load_manifest(path)))
     assert {u.dataset: (u.status, u.rows) for u in undone} == {
         "staff": ("done", 40),
