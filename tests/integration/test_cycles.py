@@ -248,3 +248,77 @@ def test_destroy_removes_a_deferrable_cycle_in_one_transaction(manifest, make_da
     }
     assert db.rows("store") == [(900, 900, "app")]
     assert db.rows("staff") == [(900, 900, "app")]
+
+
+def three_sql(family: str) -> list[str]:
+    """region.hq_office_id -> office.city_id -> city.region_id -> region: one nullable."""
+    key = "INTEGER" if family == "sqlite" else "INT"
+    tables = [
+        f"CREATE TABLE region (id {key} PRIMARY KEY, hq_office_id {key} NULL, "
+        "name VARCHAR(30) NOT NULL",
+        f"CREATE TABLE city (id {key} PRIMARY KEY, region_id {key} NOT NULL "
+        "REFERENCES region (id), name VARCHAR(30) NOT NULL)",
+        f"CREATE TABLE office (id {key} PRIMARY KEY, city_id {key} NOT NULL "
+        "REFERENCES city (id), name VARCHAR(30) NOT NULL)",
+    ]
+    fk = "FOREIGN KEY (hq_office_id) REFERENCES office (id)"
+    if family == "sqlite":
+        return [tables[0] + f", {fk})", *tables[1:]]
+    return [tables[0] + ")", *tables[1:], f"ALTER TABLE region ADD CONSTRAINT region_hq {fk}"]
+
+
+def test_a_three_table_cycle_is_broken_at_its_nullable_edge(manifest, database):
+    database.execute(*three_sql(database.family))
+    # listed in an order the cycle does not suggest: the plan finds it
+    path = manifest(
+        f"""\
+        version: 1
+        seed: 9
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{database.url}"}}
+        datasets:
+          office: {{table: office, count: 25, batch_size: 10, persist: [db]}}
+          city: {{table: city, count: 12, persist: [db]}}
+          region: {{table: region, count: 4, persist: [db]}}
+        """
+    )
+    plan = build_plan(load_manifest(path))
+    assert [d.name for d in plan.datasets] == ["region", "city", "office"]
+    [edge] = plan.dataset("region").deferred_fields
+    assert (edge.label, edge.mode) == ("region.hq_office_id -> office.id", "update")
+    assert plan.dataset("office").deferred == [edge]
+    report = apply(plan)
+    assert report.ok, report.error
+    assert database.scalar("SELECT COUNT(*) FROM region WHERE hq_office_id IS NULL") == 0
+    dangling = database.scalar(
+        "SELECT COUNT(*) FROM region r LEFT JOIN office o ON o.id = r.hq_office_id "
+        "WHERE o.id IS NULL"
+    )
+    assert dangling == 0
+    before = database.rows("region")
+    again = apply(build_plan(load_manifest(path)))
+    assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
+    assert database.rows("region") == before
+    undone = destroy(build_plan(load_manifest(path)))
+    assert {(u.dataset, u.status, u.rows) for u in undone} == {
+        ("office", "done", 25),
+        ("city", "done", 12),
+        ("region", "done", 4),
+    }
+    assert [database.scalar(f"SELECT COUNT(*) FROM {t}") for t in ("region", "city", "office")] == [
+        0,
+        0,
+        0,
+    ]
+
+
+def test_a_cycle_under_transaction_batch_is_refused_at_the_option(manifest, sync_database):
+    sync_database.execute(*store_staff_sql(sync_database.family))
+    path = manifest(store_manifest(sync_database.url, db=", transaction: batch"))
+    with pytest.raises(PlanError) as info:
+        build_plan(load_manifest(path))
+    [problem] = info.value.problems
+    assert "commits each batch on its own" in problem.message
+    assert problem.location.line == 5  # the target, where transaction: batch is written
+    assert problem.hint == "use transaction: dataset (the default) or run on this target"
