@@ -311,8 +311,20 @@ class _Planner:
         for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
             if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
                 digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
+        for d in dp.deferred_fields:  # keys made ahead of a parent not planned yet
+            if d.mode == "deferrable":
+                digests[d.parent] = self.ahead_digest(d.parent)
         ds = self.spec.datasets[dp.name]
         return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests)
+
+    def ahead_digest(self, name: str) -> str:
+        """What decides a dataset's keys before it is planned (a deferrable cycle's child
+        takes them ahead, picking over all of them): its spec, seed, model and count."""
+        ds = self.spec.datasets[name]
+        seed = ds.seed if ds.seed is not None else self.seed
+        own = dataset_fingerprint(ds, self.shapes[name], seed, self.now, [])
+        count = ds.count if isinstance(ds.count, int) else ds.count.model_dump(mode="json")
+        return f"{own.digest} of {count} rows (keys made ahead)"
 
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
         spec = ds.retries or self.spec.defaults.retries

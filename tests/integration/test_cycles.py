@@ -68,6 +68,29 @@ def store_manifest(url: str, stores: int = 5, staff: int = 40, db: str = "") -> 
         """
 
 
+def update_log_sql(family: str) -> list[str]:
+    """A trigger that logs every UPDATE of a store row: proof of what apply updated."""
+    log = "CREATE TABLE upd_log (n INT)"
+    if family == "sqlite":
+        trigger = (
+            "CREATE TRIGGER store_upd AFTER UPDATE ON store "
+            "BEGIN INSERT INTO upd_log VALUES (1); END"
+        )
+        return [log, trigger]
+    if family == "mariadb":
+        return [
+            log,
+            "CREATE TRIGGER store_upd AFTER UPDATE ON store FOR EACH ROW "
+            "INSERT INTO upd_log VALUES (1)",
+        ]
+    return [
+        log,
+        "CREATE FUNCTION log_upd() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$BEGIN INSERT INTO upd_log VALUES (1); RETURN NULL; END$$",
+        "CREATE TRIGGER store_upd AFTER UPDATE ON store FOR EACH ROW EXECUTE FUNCTION log_upd()",
+    ]
+
+
 def add_app_rows(db, key: int, first_manager: str = "NULL") -> None:
     """A store and its manager added by the application (not seeded: destroy keeps them)."""
     db.execute(
@@ -92,7 +115,7 @@ def _check_store_staff(database, stores: int, staff: int) -> None:
 
 
 def test_a_nullable_edge_is_written_null_then_updated(manifest, database):
-    database.execute(*store_staff_sql(database.family))
+    database.execute(*store_staff_sql(database.family), *update_log_sql(database.family))
     path = manifest(store_manifest(database.url))
     plan = build_plan(load_manifest(path))
     assert [d.name for d in plan.datasets] == ["store", "staff"]
@@ -104,11 +127,13 @@ def test_a_nullable_edge_is_written_null_then_updated(manifest, database):
     report = apply(plan)
     assert report.ok, report.error
     _check_store_staff(database, 5, 40)
+    assert database.scalar("SELECT COUNT(*) FROM upd_log") == 5  # one UPDATE per store
     first = database.rows("store")
     # the ledger: apply again writes and updates nothing, and the rows stay the same
     again = apply(build_plan(load_manifest(path)))
     assert again.ok, again.error
     assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
+    assert database.scalar("SELECT COUNT(*) FROM upd_log") == 5
     assert database.rows("store") == first
     # destroy: the manager column is cut first, then staff, then store go
     database.execute("INSERT INTO store (store_id, name) VALUES (999, 'kept')")
@@ -223,6 +248,9 @@ def test_a_not_null_deferrable_cycle_is_checked_at_commit_on_postgresql(
     assert again.ok, again.error
     assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
     assert db.rows("store") == first
+    # store's rows hold staff's keys, made ahead: staff's spec is part of store's spec
+    more = build_plan(load_manifest(manifest(store_manifest(db.url, staff=41), "more.yaml")))
+    assert more.dataset("store").fingerprint.digest != plan.dataset("store").fingerprint.digest
 
 
 def test_a_deferrable_key_on_a_database_without_deferral_is_refused(manifest, make_database):
