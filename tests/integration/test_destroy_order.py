@@ -104,3 +104,27 @@ def test_forward_order_would_fail_on_mariadb(manifest, make_database, backend):
     )
     with pytest.raises(Exception, match="foreign key constraint fails"):
         db.execute("DELETE FROM category WHERE id IN (1, 2) ORDER BY id")
+
+
+def test_apply_replace_swaps_a_cycle_written_by_an_earlier_spec(manifest, sync_database, cli):
+    """--replace removes the rows of the earlier spec the way destroy does (managers cut
+    first), then the new spec writes and completes the cycle again."""
+    db = sync_database
+    db.execute(*store_staff_sql(db.family))
+    path = manifest(store_manifest(db.url))
+    assert apply(build_plan(load_manifest(path))).ok
+    add_app_rows(db, 500)
+    changed = store_manifest(db.url).replace(
+        "table: store\n", "table: store\n            fields: {name: renamed}\n"
+    )
+    path = manifest(changed)
+    code, out, err = cli("apply", str(path), "--quiet")
+    assert code == 1, out + err  # another spec wrote store (and staff, its child)
+    assert "apply --replace" in err
+    code, out, err = cli("apply", str(path), "--replace", "--yes", "--quiet")
+    assert code == 0, out + err
+    assert db.scalar("SELECT COUNT(*) FROM store WHERE name = 'renamed'") == 5
+    assert db.scalar("SELECT COUNT(*) FROM store") == 6
+    assert db.scalar("SELECT COUNT(*) FROM staff") == 41
+    assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 6
+    assert db.rows("staff")[-1] == (500, 500, "app")
