@@ -705,8 +705,9 @@ class SqlAlchemyHandler:
     def _update(self, conn: Connection, update: ColumnUpdate) -> int:
         renames = _attribute_columns(update.model)
         table = _model_table(update.model)
-        return run_update(conn, table if table is not None else light_table(update, renames),
-                          update, renames)  # fmt: skip
+        if table is None:  # a model with no table of its own: the UPDATE needs only names
+            return run_update(conn, light_table(update, renames), update, renames)
+        return run_update(conn, table, update, renames)
 
     # -- undo (destroy) -----------------------------------------------------------------
 

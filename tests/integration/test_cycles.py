@@ -350,3 +350,58 @@ def test_a_cycle_under_transaction_batch_is_refused_at_the_option(manifest, sync
     assert "commits each batch on its own" in problem.message
     assert problem.location.line == 5  # the target, where transaction: batch is written
     assert problem.hint == "use transaction: dataset (the default) or run on this target"
+
+
+TEAM_MODELS = """\
+    from pydantic import BaseModel
+
+
+    class Team(BaseModel):
+        id: int
+        name: str
+        captain_id: int | None = None
+
+
+    class Player(BaseModel):
+        id: int
+        name: str
+        team_id: int
+    """
+
+
+def test_a_cycle_of_refs_between_models_is_deferred_at_the_optional_field(manifest, database):
+    """No foreign keys at all (pydantic models, tables created by seedrunner): the refs make
+    the cycle, and the Optional one is set after the players are written."""
+    path = manifest(
+        f"""\
+        version: 1
+        seed: 4
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{database.url}", create_tables: true}}
+        datasets:
+          team:
+            model: teammodels.py:Team
+            count: 4
+            fields:
+              name: {{faker: city}}
+              captain_id: {{ref: player.id}}
+            persist: [db]
+          player:
+            model: teammodels.py:Player
+            count: 20
+            fields:
+              name: {{faker: first_name}}
+              team_id: {{ref: team.id}}
+            persist: [db]
+        """,
+        **{"teammodels.py": TEAM_MODELS},
+    )
+    plan = build_plan(load_manifest(path))
+    [edge] = plan.dataset("team").deferred_fields
+    assert edge.label == "team.captain_id -> player.id"
+    report = apply(plan)
+    assert report.ok, report.error
+    captains = database.scalar("SELECT COUNT(*) FROM team t JOIN player p ON p.id = t.captain_id")
+    assert captains == 4
+    assert database.scalar("SELECT COUNT(*) FROM player WHERE team_id BETWEEN 1 AND 4") == 20
