@@ -55,7 +55,9 @@ def attach(
         handler = by_target.get(d.target)
         if d.mode == "update" and handler is not None:
             child = plan.dataset(d.child)
-            target = next(t for t in child.targets if t.name == d.target)
+            target = next((t for t in child.targets if t.name == d.target), None)
+            if target is None:  # --only left the child out: its rows are not this run's
+                continue
             handler.defer_update(
                 ColumnUpdate(
                     dataset=child.name,

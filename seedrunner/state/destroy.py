@@ -187,7 +187,8 @@ def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: Ke
         if d.mode != "update" or d.target != target:
             continue
         child = plan.dataset(d.child)
-        options = next(t.options for t in child.targets if t.name == target)
+        found = [t.options for t in child.targets if t.name == target]
+        options = found[0] if found else None
         handler.update_now(
             ColumnUpdate(
                 dataset=child.name,

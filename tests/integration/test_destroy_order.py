@@ -128,3 +128,18 @@ def test_apply_replace_swaps_a_cycle_written_by_an_earlier_spec(manifest, sync_d
     assert db.scalar("SELECT COUNT(*) FROM staff") == 41
     assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 6
     assert db.rows("staff")[-1] == (500, 500, "app")
+
+
+def test_destroy_only_the_parent_of_a_deferred_edge(manifest, sync_database):
+    """destroy --only staff: the stores stay, their managers cut (nothing left dangling)."""
+    db = sync_database
+    db.execute(*store_staff_sql(db.family))
+    path = manifest(store_manifest(db.url))
+    assert apply(build_plan(load_manifest(path))).ok
+    undone = destroy(build_plan(load_manifest(path), only=["staff"]), only=["staff"])
+    assert [(u.dataset, u.status, u.rows) for u in undone] == [("staff", "done", 40)]
+    assert db.scalar("SELECT COUNT(*) FROM store") == 5
+    assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 0
+    again = apply(build_plan(load_manifest(path)))  # staff again, managers set again
+    assert again.ok, again.error
+    assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 5
