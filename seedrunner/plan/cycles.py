@@ -148,7 +148,8 @@ def break_cycles(
     ("postgresql", "mysql", "sqlite", ...), or None.
     """
     rank = {n: i for i, n in enumerate(names)}
-    pairs = {(e.parent, e.child) for e in edges}
+    # a dataset's edge to itself (a self-reference: a tree within its rows) orders nothing
+    pairs = {(e.parent, e.child) for e in edges if e.parent != e.child}
     fixed = {(e.parent, e.child) for e in edges if _is_order_edge(e)}
     deferred: list[Deferral] = []
     unbroken: list[Unbroken] = []

@@ -186,7 +186,7 @@ class _Planner:
         deferred = {(d.parent, d.child) for d in self.deferrals}
         graph: dict[str, set[str]] = {n: set() for n in names}
         for e in edges:
-            if (e.parent, e.child) not in deferred:
+            if (e.parent, e.child) not in deferred and e.parent != e.child:
                 graph[e.child].add(e.parent)
         sorter = graphlib.TopologicalSorter(graph)
         sorter.prepare()
@@ -347,7 +347,8 @@ class _Planner:
         plans: list[DatasetPlan] = []
         built: dict[str, DatasetPlan] = {}
         deferred = {(d.parent, d.child) for d in self.deferrals}
-        live = [e for e in edges if (e.parent, e.child) not in deferred]
+        # the edges that order datasets: not a deferred one, nor a dataset's edge to itself
+        live = [e for e in edges if (e.parent, e.child) not in deferred and e.parent != e.child]
         for name in order:
             parents = sorted({e.parent for e in live if e.child == name})
             dp = self.dataset(name, totals, counts, parents)

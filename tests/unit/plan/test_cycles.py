@@ -150,3 +150,9 @@ def test_a_sqlalchemy_model_declares_a_deferrable_foreign_key():
         "store_manager_fk",
     )
     assert (plain.deferrable, plain.constraint) == (False, None)
+
+
+def test_a_self_reference_is_no_cycle_between_datasets():
+    own = Edge("tree", "tree", "tree.parent_id foreign key -> tree.id", ("datasets", "tree"))
+    deferred, unbroken = run(["tree"], [(own, None)])
+    assert (deferred, unbroken) == ([], [])
