@@ -201,8 +201,14 @@ def _killable(url: str, transaction: str) -> str:
     return text.replace("\n        datasets:", f"\n        {KILLER}\n        datasets:", 1)
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
-@pytest.mark.parametrize("transaction", ["dataset", "run"])
+@pytest.mark.parametrize(
+    ("backend", "transaction"),
+    [
+        *((b, t) for b in ("sqlite", "postgresql", "mariadb") for t in ("dataset", "run")),
+        ("postgresql-async", "dataset"),
+        ("mariadb-async", "dataset"),
+    ],
+)
 def test_a_kill_rolls_back_the_parent_with_its_updates_and_apply_again_finishes(
     manifest, make_database, tmp_path, backend, transaction
 ):
