@@ -24,7 +24,8 @@ Problem = Callable[[str, tuple[str | int, ...], str], None]
 
 def defer_fields(dp: DatasetPlan, deferrals: list[Deferral], problem: Problem) -> None:
     """On the child ``dp``: take the deferred columns' refs out of its rows (``update``)."""
-    keys = tuple(f.name for f in dp.shape.primary_key if f.name in dp.output)
+    pk = [f.name for f in dp.shape.primary_key]
+    keys = tuple(pk) if pk and all(name in dp.output for name in pk) else ()
     for d in deferrals:
         if d.child != dp.name:
             continue

@@ -411,3 +411,17 @@ def test_a_cycle_of_refs_between_models_is_deferred_at_the_optional_field(manife
     captains = database.scalar("SELECT COUNT(*) FROM team t JOIN player p ON p.id = t.captain_id")
     assert captains == 4
     assert database.scalar("SELECT COUNT(*) FROM player WHERE team_id BETWEEN 1 AND 4") == 20
+
+
+def test_a_deferred_column_needs_the_child_s_generated_key(manifest, sync_database):
+    """The update finds the child's rows by the keys seedrunner gave them."""
+    sync_database.execute(*store_staff_sql(sync_database.family))
+    text = store_manifest(sync_database.url).replace(
+        "table: store\n", "table: store\n            fields: {store_id: {skip: true}}\n"
+    )
+    with pytest.raises(PlanError) as info:
+        build_plan(load_manifest(manifest(text)))
+    [problem] = info.value.problems
+    assert "store.manager_staff_id closes the cycle through staff" in problem.message
+    assert problem.location.line == 8  # table: store
+    assert problem.hint.startswith("generate store's primary key")
