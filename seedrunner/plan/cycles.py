@@ -24,6 +24,7 @@ import graphlib
 import itertools
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal, Protocol
 
 from seedrunner.manifest import schema as S
@@ -160,7 +161,8 @@ def break_cycles(
             if choice is not None:
                 options.append(choice)
         if not options:
-            unbroken.append(_unbroken(cycle, edges, found, rank, describe))
+            why_not = partial(_why_not, fixed=fixed, shared_target=shared_target)
+            unbroken.append(_unbroken(cycle, edges, found, rank, describe, why_not))
             pairs -= set(itertools.pairwise(cycle))  # report every other cycle too
             continue
         best = min(options, key=lambda d: _preference(d, rank))
@@ -203,42 +205,58 @@ def _unbroken(
     cycle: list[str],
     edges: list[EdgeLike],
     found: list[Link],
-    datasets_rank: dict[str, int],
+    rank: dict[str, int],
     describe: Callable[[EdgeLike], str],
+    why_not: Callable[[Link], str],
 ) -> Unbroken:
     on_cycle = list(itertools.pairwise(cycle))
-    on = [lk for lk in found if (lk.parent, lk.child) in on_cycle]
+    on = sorted(
+        (lk for lk in found if (lk.parent, lk.child) in on_cycle), key=lambda lk: rank[lk.child]
+    )
     whys = [describe(e) for e in edges if (e.parent, e.child) in on_cycle]
-    columns = ", ".join(f"{lk.child}.{lk.field}" for lk in on) or "none"
-    first = min(on, key=lambda lk: datasets_rank[lk.child], default=None)
-    path = first.path if first is not None else _order_path(edges, on_cycle)
     message = (
         f"dependency cycle: {' -> '.join(cycle)}; edges: {'; '.join(whys)}; no edge of it "
-        "can be deferred (written first and completed once the other side is in): "
+        "can be deferred (written first, completed once the other side is in)"
     )
-    example = on[0] if on else None
-    if example is None:
-        message += "its edges are depends_on or count.per, which order datasets strictly"
+    if not on:
+        message += ": its edges are depends_on or count.per, which order datasets strictly"
         hint = "drop a depends_on on the cycle, or a ref/count.per that closes it"
-    elif any(lk.nullable or lk.deferrable for lk in on):
-        message += (
-            f"of its columns ({columns}) those that could be are not written to a "
-            "sqlalchemy target both datasets share (a deferrable NOT NULL key needs "
-            "PostgreSQL)"
-        )
+        return Unbroken(cycle, message, _order_path(edges, on_cycle), hint)
+    reasons = {lk: why_not(lk) for lk in on}
+    message += ": " + "; ".join(f"{lk.child}.{lk.field} {why}" for lk, why in reasons.items())
+    columns = ", ".join(f"{lk.child}.{lk.field}" for lk in on)
+    first = on[0]
+    hint = (
+        f"make one of {columns} nullable (seedrunner writes it NULL, then updates it once "
+        "the other side is written), declare its foreign key DEFERRABLE on PostgreSQL, or "
+        f"leave one out with exclude: [{first.field}] under datasets.{first.child} when the "
+        "database has a default for it"
+    )
+    if any(why == _NO_TARGET for why in reasons.values()):
         hint = (
-            f"persist {example.child} and {example.parent} to the same sqlalchemy target "
-            f"(by name, under targets:), or make one of {columns} nullable"
+            f"persist {first.child} and {first.parent} to the same sqlalchemy target (by "
+            "name, under targets:); or " + hint
         )
-    else:
-        message += f"the columns that make it ({columns}) are NOT NULL"
-        hint = (
-            f"make one of {columns} nullable (seedrunner writes it NULL, then updates it "
-            f"once {example.parent} is written), declare its foreign key DEFERRABLE on "
-            f"PostgreSQL, or leave one out with exclude: [{example.field}] under "
-            f"datasets.{example.child} when the database has a default for it"
-        )
-    return Unbroken(cycle, message, path, hint)
+    return Unbroken(cycle, message, first.path, hint)
+
+
+_NO_TARGET = "is not written to a sqlalchemy target both datasets share"
+
+
+def _why_not(
+    link: Link,
+    fixed: set[tuple[str, str]],
+    shared_target: Callable[[str, str], tuple[str, str] | None],
+) -> str:
+    """Why ``link``'s edge cannot be deferred."""
+    if (link.parent, link.child) in fixed:
+        return f"comes with a depends_on or count.per on {link.parent}"
+    target = shared_target(link.child, link.parent)
+    if target is None:
+        return _NO_TARGET
+    if link.deferrable:
+        return "is NOT NULL, and its DEFERRABLE key is deferred on PostgreSQL only"
+    return "is NOT NULL"
 
 
 def _order_path(edges: list[EdgeLike], on_cycle: list[tuple[str, str]]) -> tuple[str | int, ...]:
