@@ -66,7 +66,9 @@ def attach(
                     schema=getattr(target.options, "schema_", None),
                     keys=d.keys,
                     column=d.field,
-                    rows=lambda d=d, child=child: update_rows(d, child, keys),  # type: ignore[misc]
+                    rows=lambda pending, d=d, child=child: update_rows(  # type: ignore[misc]
+                        d, child, keys, pending=pending
+                    ),
                     force=(child.name, d.target) in written,
                 )
             )
@@ -78,17 +80,55 @@ def attach(
 
 
 def update_rows(
-    d: DeferredRef, child: DatasetPlan, keys: KeyStore, values: bool = True
+    d: DeferredRef,
+    child: DatasetPlan,
+    keys: KeyStore,
+    values: bool = True,
+    pending: Batch | None = None,
 ) -> Iterator[list[tuple[tuple[Any, ...], Any]]]:
     """(child key, value) pairs for every child row, a batch at a time; ``values`` False:
-    NULL for each (destroy cuts the cycle)."""
+    NULL for each (destroy cuts the cycle).  ``pending``: the parent's last batch, written
+    in this transaction but not yet in the KeyStore (``transaction: batch``)."""
     key_columns = [keys.column(child.name, k) for k in d.keys]
     total = min(child.count.total, *(len(c) for c in key_columns))
+    if pending is not None:
+        keys = _Pending(keys, d.parent, d.column, pending.columns[d.column])
     for start in range(0, total, child.batch_size):
         n = min(child.batch_size, total - start)
         ids = list(zip(*(c[start : start + n] for c in key_columns), strict=True))
         picked = _values(d, child, keys, start, n) if values else [None] * n
         yield list(zip(ids, picked, strict=True))
+
+
+class _Pending(KeyStore):
+    """A KeyStore whose ``(dataset, field)`` column goes on with the rows of a batch not
+    recorded yet (no copy: a view of both)."""
+
+    def __init__(self, base: KeyStore, dataset: str, field: str, tail: list[Any]) -> None:
+        super().__init__()
+        self.base, self.key, self.tail = base, (dataset, field), tail
+
+    def column(self, dataset: str, name: str) -> Sequence[Any]:
+        head = self.base.column(dataset, name)
+        return _Chained(head, self.tail) if (dataset, name) == self.key else head
+
+    def size(self, dataset: str, name: str) -> int:
+        return len(self.column(dataset, name))
+
+
+class _Chained(Sequence[Any]):
+    def __init__(self, head: Sequence[Any], tail: Sequence[Any]) -> None:
+        self.head, self.tail = head, tail
+
+    def __len__(self) -> int:
+        return len(self.head) + len(self.tail)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        return self.head[i] if i < len(self.head) else self.tail[i - len(self.head)]
 
 
 def _values(d: DeferredRef, child: DatasetPlan, keys: KeyStore, start: int, n: int) -> list[Any]:

@@ -185,6 +185,7 @@ class SqlAlchemyHandler:
         self._spec_recorded = False
         self._updates: list[ColumnUpdate] = []  # a cycle's deferred columns, set at commit
         self._wrote = False  # any row written by this step (not all in the ledger)
+        self._updated = False  # the deferred columns were set (transaction: batch)
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -247,6 +248,9 @@ class SqlAlchemyHandler:
             keys = self._insert(conn, names, columns)
             if self._ledger is not None:
                 self._record(conn, todo, keys)
+            if self._final(batch):  # the parent's last batch completes a cycle, with it
+                done = self._with_keys(batch, todo, keys) if self._returning else batch
+                self._complete_updates(conn, done)
             written = todo
             return keys
 
@@ -311,13 +315,15 @@ class SqlAlchemyHandler:
         if link is None:
             return
         if self.options.transaction != "dataset":  # batches committed as they went
+            if error is None and not self._lost and self._updates and not self._updated:
+                self._updates_alone(link)  # no batch of this step wrote: not in the ledger
             link.close()
             return
 
         def advance() -> None:
             if self._explicit_keys:
                 self._run("advance the key sequence", lambda: link.run(self._advance))
-            self._complete_updates(link)
+            self._run("update deferred columns", lambda: link.run(self._complete_updates))
 
         self._finish(link, advance, ok=error is None and not self._lost)
 
@@ -360,7 +366,7 @@ class SqlAlchemyHandler:
         elif not scope.failed:
             if self._explicit_keys:
                 self._run("advance the key sequence", lambda: scope.link.run(self._advance))
-            self._complete_updates(scope.link)
+            self._run("update deferred columns", lambda: scope.link.run(self._complete_updates))
 
     def _label_url(self) -> str:
         return redact_url(self.options.url)
@@ -694,20 +700,41 @@ class SqlAlchemyHandler:
             lambda: self.link.run(lambda c: self._update(c, update)),
         )
 
-    def _complete_updates(self, link: Link) -> None:
+    def _final(self, batch: Batch) -> bool:
+        """``transaction: batch`` and this is the step's last batch: its transaction is the
+        one that completes the cycles whose parent this dataset is."""
+        if not self._updates or self.options.transaction != "batch":
+            return False
+        return self._ctx is not None and batch.stop >= self._ctx.total_rows
+
+    def _complete_updates(self, conn: Connection, pending: Batch | None = None) -> None:
+        """The deferred columns, set on ``conn`` before its transaction commits: when this
+        step wrote rows (or the child's rows were written in this run)."""
         for u in self._updates:
             if self._wrote or u.force:
-                self._run(
-                    f"update {u.dataset}.{u.column}",
-                    lambda u=u: link.run(lambda c: self._update(c, u)),  # type: ignore[misc]
-                )
+                self._update(conn, u, pending)
+        self._updated = True
 
-    def _update(self, conn: Connection, update: ColumnUpdate) -> int:
+    def _updates_alone(self, link: Link) -> None:
+        """``transaction: batch`` with the parent's rows all in the ledger but a child's
+        rewritten: set its column in a transaction of its own."""
+        if not any(u.force for u in self._updates):
+            return
+        self._run("begin a transaction", link.begin)
+        try:
+            self._run("update deferred columns", lambda: link.run(self._complete_updates))
+            self._run("commit", link.commit)
+        except BaseException:
+            with contextlib.suppress(exc.SQLAlchemyError):
+                link.rollback()
+            raise
+
+    def _update(self, conn: Connection, update: ColumnUpdate, pending: Batch | None = None) -> int:
         renames = _attribute_columns(update.model)
         table = _model_table(update.model)
         if table is None:  # a model with no table of its own: the UPDATE needs only names
-            return run_update(conn, light_table(update, renames), update, renames)
-        return run_update(conn, table, update, renames)
+            return run_update(conn, light_table(update, renames), update, renames, pending)
+        return run_update(conn, table, update, renames, pending)
 
     # -- undo (destroy) -----------------------------------------------------------------
 

@@ -18,10 +18,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seedrunner.generate.rows import Batch
 from seedrunner.models.shape import ModelShape
 
-#: (key tuple, new value) pairs, one chunk at a time
-Chunks = Callable[[], Iterator[list[tuple[tuple[Any, ...], Any]]]]
+#: (key tuple, new value) pairs, one chunk at a time; given the parent's batch being written
+#: in the same transaction (``transaction: batch``), whose keys are not recorded yet
+Chunks = Callable[[Batch | None], Iterator[list[tuple[tuple[Any, ...], Any]]]]
 
 
 @dataclass
@@ -44,6 +46,7 @@ def run_update(
     table: sa.Table | sa.TableClause,
     update: ColumnUpdate,
     renames: dict[str, str],
+    pending: Batch | None = None,
 ) -> int:
     """Execute the update on ``conn`` (inside the caller's transaction); rows matched."""
     keys = [table.c[renames.get(k, k)] for k in update.keys]
@@ -54,7 +57,7 @@ def run_update(
         .values({target.name: sa.bindparam("_sr_v_", type_=target.type)})
     )
     done = 0
-    for chunk in update.rows():
+    for chunk in update.rows(pending):
         if not chunk:
             continue
         params = [

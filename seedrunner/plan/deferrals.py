@@ -81,8 +81,6 @@ def complete(plans: dict[str, DatasetPlan], problem: Problem) -> list[str]:
                 _distinct(child, parent, d, problem)
             if d.mode == "deferrable":
                 notes += _deferrable(plans, child, parent, d, problem)
-            else:
-                _update_target(parent, d, problem)
     return notes
 
 
@@ -119,18 +117,6 @@ class Permuted(Column):
     def values(self, start: int, n: int) -> list[Any]:
         size, a, b = self.size, self.a, self.b
         return [((a * i + b) % size + 0.5) / size for i in range(start, start + n)]
-
-
-def _update_target(parent: DatasetPlan, d: DeferredRef, problem: Problem) -> None:
-    for t in parent.targets:
-        if t.name == d.target and getattr(t.options, "transaction", None) == "batch":
-            problem(
-                f"{d.label} closes a cycle: it is written NULL and set in the transaction "
-                f"that writes {d.parent}'s rows, and target '{t.name}' commits each batch "
-                "on its own",
-                ("targets", t.name, "transaction"),
-                "use transaction: dataset (the default) or run on this target",
-            )
 
 
 def _deferrable(

@@ -197,7 +197,7 @@ def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: Ke
                 schema=getattr(options, "schema_", None),
                 keys=d.keys,
                 column=d.field,
-                rows=lambda d=d, child=child: update_rows(d, child, keys, False),  # type: ignore[misc]
+                rows=lambda _, d=d, child=child: update_rows(d, child, keys, False),  # type: ignore[misc]
             )
         )
 

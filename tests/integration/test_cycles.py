@@ -114,9 +114,11 @@ def _check_store_staff(database, stores: int, staff: int) -> None:
     assert orphans == 0
 
 
-def test_a_nullable_edge_is_written_null_then_updated(manifest, database):
+@pytest.mark.parametrize("transaction", ["dataset", "batch"])
+def test_a_nullable_edge_is_written_null_then_updated(manifest, database, transaction):
+    """Under transaction: batch the update goes with staff's last batch."""
     database.execute(*store_staff_sql(database.family), *update_log_sql(database.family))
-    path = manifest(store_manifest(database.url))
+    path = manifest(store_manifest(database.url, db=f", transaction: {transaction}"))
     plan = build_plan(load_manifest(path))
     assert [d.name for d in plan.datasets] == ["store", "staff"]
     store = plan.dataset("store")
@@ -204,7 +206,11 @@ def _killable(url: str, transaction: str) -> str:
 @pytest.mark.parametrize(
     ("backend", "transaction"),
     [
-        *((b, t) for b in ("sqlite", "postgresql", "mariadb") for t in ("dataset", "run")),
+        *(
+            (b, t)
+            for b in ("sqlite", "postgresql", "mariadb")
+            for t in ("batch", "dataset", "run")
+        ),
         ("postgresql-async", "dataset"),
         ("mariadb-async", "dataset"),
     ],
@@ -218,9 +224,10 @@ def test_a_kill_rolls_back_the_parent_with_its_updates_and_apply_again_finishes(
     path = manifest(_killable(db.url, transaction), "cycle.yaml")
     killed = _apply_killed(path, tmp_path, "staff:2:KILL")
     assert killed.returncode == -9, killed.stderr.decode()
-    # staff's rows and the managers' update went together; store stays as it was written
-    assert db.scalar("SELECT COUNT(*) FROM staff") == 0
-    stores = 5 if transaction == "dataset" else 0
+    # staff's rows and the managers' update went together (under transaction: batch, with
+    # staff's last batch); store stays as it was written
+    assert db.scalar("SELECT COUNT(*) FROM staff") == (24 if transaction == "batch" else 0)
+    stores = 0 if transaction == "run" else 5
     assert db.scalar("SELECT COUNT(*) FROM store") == stores
     assert db.scalar("SELECT COUNT(manager_staff_id) FROM store") == 0
     again = _apply_killed(path, tmp_path, None)
@@ -345,17 +352,6 @@ def test_a_three_table_cycle_is_broken_at_its_nullable_edge(manifest, database):
         0,
         0,
     ]
-
-
-def test_a_cycle_under_transaction_batch_is_refused_at_the_option(manifest, sync_database):
-    sync_database.execute(*store_staff_sql(sync_database.family))
-    path = manifest(store_manifest(sync_database.url, db=", transaction: batch"))
-    with pytest.raises(PlanError) as info:
-        build_plan(load_manifest(path))
-    [problem] = info.value.problems
-    assert "commits each batch on its own" in problem.message
-    assert problem.location.line == 5  # the target, where transaction: batch is written
-    assert problem.hint == "use transaction: dataset (the default) or run on this target"
 
 
 TEAM_MODELS = """\
