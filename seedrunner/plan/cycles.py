@@ -4,8 +4,8 @@ A cycle (store.manager_staff_id -> staff, staff.store_id -> store) has no order 
 every row's parent is written first.  One edge of it is deferred: its child is written
 first, and its column gets the parent's keys once the parent's rows are in.
 
-- A **nullable** column is written NULL, then UPDATEd in the parent's transaction
-  (``DeferredRef.mode == "update"``).
+- A **nullable** column is written NULL, then UPDATEd in the parent's transaction (its
+  last batch's under ``transaction: batch``) (``DeferredRef.mode == "update"``).
 - A NOT NULL column whose foreign key is **DEFERRABLE** on PostgreSQL is written with its
   values at once; both datasets share one transaction (``transaction: run``) in which the
   constraint is checked at COMMIT (``"deferrable"``).
