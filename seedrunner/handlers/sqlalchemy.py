@@ -690,7 +690,9 @@ class SqlAlchemyHandler:
         """Check these DEFERRABLE foreign keys at COMMIT (the run's transaction)."""
         self._run(
             "defer constraints",
-            lambda: self.link.run(lambda c: set_constraints_deferred(c, names)),
+            lambda: self.link.run(
+                lambda c: set_constraints_deferred(c, names, self.options.schema_)
+            ),
         )
 
     def update_now(self, update: ColumnUpdate) -> int:

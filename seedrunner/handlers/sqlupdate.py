@@ -69,8 +69,12 @@ def run_update(
     return done
 
 
-def set_constraints_deferred(conn: Connection, names: Iterable[str | None]) -> None:
-    """``SET CONSTRAINTS ... DEFERRED`` for the rest of the transaction (PostgreSQL)."""
+def set_constraints_deferred(
+    conn: Connection, names: Iterable[str | None], schema: str | None = None
+) -> None:
+    """``SET CONSTRAINTS ... DEFERRED`` for the rest of the transaction (PostgreSQL); names
+    in ``schema`` when the target gives one (else found on the search path); ALL when a
+    constraint has no name."""
     if conn.dialect.name != "postgresql":
         return
     named: Sequence[str | None] = list(dict.fromkeys(names))
@@ -78,7 +82,9 @@ def set_constraints_deferred(conn: Connection, names: Iterable[str | None]) -> N
         conn.exec_driver_sql("SET CONSTRAINTS ALL DEFERRED")
         return
     quote = conn.dialect.identifier_preparer.quote
-    conn.exec_driver_sql(f"SET CONSTRAINTS {', '.join(quote(n) for n in named if n)} DEFERRED")
+    prefix = f"{quote(schema)}." if schema else ""
+    listed = ", ".join(prefix + quote(n) for n in named if n)
+    conn.exec_driver_sql(f"SET CONSTRAINTS {listed} DEFERRED")
 
 
 def light_table(update: ColumnUpdate, renames: dict[str, str]) -> sa.TableClause:

@@ -239,13 +239,17 @@ def test_a_kill_rolls_back_the_parent_with_its_updates_and_apply_again_finishes(
         assert db.rows(table) == clean.rows(table)
 
 
-@pytest.mark.parametrize("backend", ["postgresql", "postgresql-async"])
+@pytest.mark.parametrize(
+    ("backend", "schema"),
+    [("postgresql", False), ("postgresql-async", False), ("postgresql", True)],
+)
 def test_a_not_null_deferrable_cycle_is_checked_at_commit_on_postgresql(
-    manifest, make_database, backend
+    manifest, make_database, backend, schema
 ):
+    """With the target's ``schema:`` the constraint is named in that schema."""
     db = make_database(backend)
     db.execute(*store_staff_sql("postgresql", manager_null=False, deferrable=True))
-    path = manifest(store_manifest(db.url))
+    path = manifest(store_manifest(db.url, db=f", schema: {db.name}" if schema else ""))
     plan = build_plan(load_manifest(path))
     [edge] = plan.dataset("store").deferred_fields
     assert (edge.label, edge.mode) == ("store.manager_staff_id -> staff.staff_id", "deferrable")
@@ -262,7 +266,8 @@ def test_a_not_null_deferrable_cycle_is_checked_at_commit_on_postgresql(
     assert sum(s.rows - s.skipped for s in again.steps if s.kind == "persist") == 0
     assert db.rows("store") == first
     # store's rows hold staff's keys, made ahead: staff's spec is part of store's spec
-    more = build_plan(load_manifest(manifest(store_manifest(db.url, staff=41), "more.yaml")))
+    more_text = store_manifest(db.url, staff=41, db=f", schema: {db.name}" if schema else "")
+    more = build_plan(load_manifest(manifest(more_text, "more.yaml")))
     assert more.dataset("store").fingerprint.digest != plan.dataset("store").fingerprint.digest
 
 
