@@ -42,6 +42,7 @@ from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table
 from seedrunner.handlers.sqlupdate import (
     ColumnUpdate,
+    delete_by_key,
     delete_in_order,
     light_table,
     run_update,
@@ -822,23 +823,10 @@ class SqlAlchemyHandler:
         MariaDB/MySQL a self-referencing table checks its key row by row, so each row goes
         by a statement of its own; elsewhere 500 a statement (checked per statement)."""
         assert self.table is not None
-        table, keys = self.table, list(self.table.primary_key.columns)
+        table = self.table
         one_by_one = self.self_referencing and self._engine.dialect.name in ("mysql", "mariadb")
-
-        def delete(conn: Connection) -> int:
-            if one_by_one and picked:
-                return delete_in_order(conn, table, picked)
-            gone = 0
-            for at in range(0, len(picked), 500):
-                chunk = picked[at : at + 500]
-                if len(keys) == 1:
-                    cond = keys[0].in_([k[0] for k in chunk])
-                else:
-                    cond = sa.tuple_(*keys).in_(chunk)
-                gone += conn.execute(table.delete().where(cond)).rowcount or 0
-            return gone
-
-        return self._run(what, lambda: self.link.run(delete))
+        delete = delete_in_order if one_by_one else delete_by_key
+        return self._run(what, lambda: self.link.run(lambda c: delete(c, table, picked)))
 
     def close_undo(self, error: BaseException | None) -> None:
         """Forget the step's ledger rows and commit with the deletes; or roll back both."""

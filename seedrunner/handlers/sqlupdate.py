@@ -1,6 +1,6 @@
 """Statements by key for cycles and trees: UPDATE one column of seeded rows (how a cycle's
-deferred edge is completed), DELETE rows one by one in order (a self-referencing table on
-MariaDB/MySQL).
+deferred edge is completed), DELETE rows by key (in order, one by one, for a
+self-referencing table on MariaDB/MySQL).
 
 A cycle (store.manager_staff_id -> staff, staff.store_id -> store) is written child first
 with the deferred column NULL; once the parent's rows are in, the column is set, in the
@@ -93,6 +93,18 @@ def light_table(update: ColumnUpdate, renames: dict[str, str]) -> sa.TableClause
     shape = update.model
     name = update.table or shape.table_name or update.dataset
     return sa.table(name, *(sa.column(n) for n in names), schema=update.schema)
+
+
+def delete_by_key(conn: Connection, table: sa.Table, picked: list[tuple[Any, ...]]) -> int:
+    """Delete rows by primary key, 500 a statement (each checked as a whole)."""
+    keys = list(table.primary_key.columns)
+    gone = 0
+    for at in range(0, len(picked), 500):
+        chunk = picked[at : at + 500]
+        one = len(keys) == 1
+        cond = keys[0].in_([k[0] for k in chunk]) if one else sa.tuple_(*keys).in_(chunk)
+        gone += conn.execute(table.delete().where(cond)).rowcount or 0
+    return gone
 
 
 def delete_in_order(conn: Connection, table: sa.Table, picked: list[tuple[Any, ...]]) -> int:
