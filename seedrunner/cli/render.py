@@ -18,7 +18,7 @@ from rich.tree import Tree
 
 from seedrunner.errors import Problem
 from seedrunner.execute.report import ApplyReport
-from seedrunner.plan.steps import DatasetPlan, Plan
+from seedrunner.plan.steps import DatasetPlan, DeferredRef, Plan
 from seedrunner.redact import scrub
 from seedrunner.state.destroy import Undone
 from seedrunner.state.status import TargetState
@@ -96,6 +96,11 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
                     style="dim",
                 )
             )
+        for ref in d.deferred_fields:
+            node.add(Text(f"deferred {ref.label} ({_deferred_how(ref)})", style="yellow"))
+        for ref in d.deferred:
+            if ref.mode == "update":
+                node.add(Text(f"then sets {ref.label} (a cycle's deferred edge)", style="yellow"))
         fields = ", ".join(d.output)
         node.add(
             Text(
@@ -123,6 +128,23 @@ def _read_lines(d: Any) -> list[str]:
     return lines + [f"{f.name} ← {f.source}" for f in d.fields if f.source.startswith("ref table")]
 
 
+def _deferred_how(ref: DeferredRef) -> str:
+    if ref.mode == "update":
+        return f"written NULL, set once {ref.parent} is written"
+    return f"written with {ref.parent}'s keys; its DEFERRABLE key checked at COMMIT"
+
+
+def _deferred_json(ref: DeferredRef) -> dict[str, Any]:
+    return {
+        "child": ref.child,
+        "field": ref.field,
+        "parent": ref.parent,
+        "column": ref.column,
+        "mode": ref.mode,
+        "target": ref.target,
+    }
+
+
 def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
     by_step = {(st.dataset, st.target): st.as_dict() for st in states}
     return {
@@ -133,6 +155,7 @@ def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
         "now_from_ledger": plan.now_from_ledger,
         "rows": plan.total_rows,
         "warnings": [scrub(w) for w in plan.warnings],
+        "deferred_edges": [_deferred_json(r) for d in plan.datasets for r in d.deferred_fields],
         "datasets": [
             {
                 "name": d.name,
@@ -142,6 +165,8 @@ def plan_json(plan: Plan, states: Sequence[TargetState] = ()) -> dict[str, Any]:
                 "batch_size": d.batch_size,
                 "batches": d.batches,
                 "depends_on": d.parents,
+                "deferred_fields": [_deferred_json(r) for r in d.deferred_fields],
+                "deferred": [_deferred_json(r) for r in d.deferred],
                 "fields": {f.name: f.source for f in d.fields},
                 "steps": [{"kind": s.kind, "name": s.name} for s in d.steps()],
                 "targets": [

@@ -23,6 +23,7 @@ from seedrunner.errors import (
     SeedrunnerError,
     TransientHandlerError,
 )
+from seedrunner.execute import deferred
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
@@ -102,12 +103,14 @@ class _DatasetRun:
 
     def _execute(self) -> None:
         dp, run = self.dp, self.run
+        deferred.before_step(run.plan, dp, run.keys)  # a cycle's keys made ahead
         builder = BatchBuilder(dp, run.keys, run.variables, run.plan.now)
         tctx = TransformContext(dp.name, {}, run.variables, dp.seed, now=run.plan.now)
         persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
         self.opened = False
         if not run.dry_run:
             self._open(persist_steps)
+            deferred.attach(run.plan, dp, self.handlers, run.keys, run.written())
         self.opened = True
 
         def generate(index: int, start: int, n: int) -> Batch:
@@ -249,6 +252,14 @@ class _Run:
         self.report = ApplyReport(plan.manifest, uuid.uuid4().hex[:12], dry_run)
         targets = [t for d in plan.datasets for t in d.targets]
         self.report.resumable = any(getattr(t.options, "ledger", False) for t in targets)
+
+    def written(self) -> set[tuple[str, str]]:
+        """(dataset, target) steps that wrote rows so far (not all skipped by a ledger)."""
+        return {
+            (r.dataset, r.name)
+            for r in self.report.steps
+            if r.kind == "persist" and r.status == "done" and r.rows > r.skipped
+        }
 
     def execute(self) -> ApplyReport:
         t0 = time.perf_counter()

@@ -40,6 +40,14 @@ from seedrunner.handlers.sqlerrors import (
 from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table, type_error_columns
+from seedrunner.handlers.sqlupdate import (
+    ColumnUpdate,
+    delete_by_key,
+    delete_in_order,
+    light_table,
+    run_update,
+    set_constraints_deferred,
+)
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import redact_url
@@ -176,6 +184,9 @@ class SqlAlchemyHandler:
         self.skipped_rows = 0  # rows the ledger showed as already written (not written again)
         self._specs: sa.Table | None = None
         self._spec_recorded = False
+        self._updates: list[ColumnUpdate] = []  # a cycle's deferred columns, set at commit
+        self._wrote = False  # any row written by this step (not all in the ledger)
+        self._updated = False  # the deferred columns were set (transaction: batch)
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
@@ -226,6 +237,7 @@ class SqlAlchemyHandler:
         self.skipped_rows += batch.size - sum(b - a for a, b in todo)
         if not todo:  # every row of this batch is already in the database
             return self._with_keys(batch, [], []) if self._returning else None
+        self._wrote = True
         what = f"write batch {batch.index}"
         written: list[tuple[int, int]] = []
 
@@ -237,6 +249,9 @@ class SqlAlchemyHandler:
             keys = self._insert(conn, names, columns)
             if self._ledger is not None:
                 self._record(conn, todo, keys)
+            if self._final(batch):  # the parent's last batch completes a cycle, with it
+                done = self._with_keys(batch, todo, keys) if self._returning else batch
+                self._complete_updates(conn, done)
             written = todo
             return keys
 
@@ -303,12 +318,15 @@ class SqlAlchemyHandler:
 
         def advance() -> None:
             self._run("advance the key sequences", lambda: link.run(self._advance))
+            if not self._updated:  # transaction: batch set them with the last batch written
+                self._run("update deferred columns", lambda: link.run(self._complete_updates))
 
         if self.options.transaction != "dataset":  # batches committed as they went
             if error is not None or self._lost:
                 link.close()
                 return
-            self._run("begin a transaction", link.begin)  # sequences in one of their own
+            # sequences (and deferred columns no batch of this step set) in one of their own
+            self._run("begin a transaction", link.begin)
         self._finish(link, advance, ok=error is None and not self._lost)
 
     def _finish(self, link: Link, before_commit: Callable[[], None], ok: bool) -> None:
@@ -349,6 +367,7 @@ class SqlAlchemyHandler:
             scope.rollback(error)
         elif not scope.failed:
             self._run("advance the key sequences", lambda: scope.link.run(self._advance))
+            self._run("update deferred columns", lambda: scope.link.run(self._complete_updates))
 
     def _label_url(self) -> str:
         return redact_url(self.options.url)
@@ -661,13 +680,60 @@ class SqlAlchemyHandler:
         for a, b in ranges:
             self._applied.add(self._ctx.fingerprint, a, b)
 
+    # -- cycles: deferred columns (handlers/sqlupdate) ------------------------------------
+
+    def defer_update(self, update: ColumnUpdate) -> None:
+        """Set ``update``'s column in this step's transaction, before it commits, when this
+        step wrote rows (or ``update.force``): a complete re-apply updates nothing."""
+        self._updates.append(update)
+
+    def defer_constraints(self, names: list[str | None]) -> None:
+        """Check these DEFERRABLE foreign keys at COMMIT (the run's transaction)."""
+        self._run(
+            "defer constraints",
+            lambda: self.link.run(
+                lambda c: set_constraints_deferred(c, names, self.options.schema_)
+            ),
+        )
+
+    def update_now(self, update: ColumnUpdate) -> int:
+        """Run ``update`` in the open transaction (destroy: cut a cycle before deleting)."""
+        return self._run(
+            f"update {update.dataset}.{update.column}",
+            lambda: self.link.run(lambda c: self._update(c, update)),
+        )
+
+    def _final(self, batch: Batch) -> bool:
+        """``transaction: batch`` and this is the step's last batch: its transaction is the
+        one that completes the cycles whose parent this dataset is."""
+        if not self._updates or self.options.transaction != "batch":
+            return False
+        return self._ctx is not None and batch.stop >= self._ctx.total_rows
+
+    def _complete_updates(self, conn: Connection, pending: Batch | None = None) -> None:
+        """The deferred columns, set on ``conn`` before its transaction commits: when this
+        step wrote rows (or the child's rows were written in this run)."""
+        for u in self._updates:
+            if self._wrote or u.force:
+                self._update(conn, u, pending)
+        self._updated = True
+
+    def _update(self, conn: Connection, update: ColumnUpdate, pending: Batch | None = None) -> int:
+        renames = _attribute_columns(update.model)
+        table = _model_table(update.model)
+        if table is None:  # a model with no table of its own: the UPDATE needs only names
+            return run_update(conn, light_table(update, renames), update, renames, pending)
+        return run_update(conn, table, update, renames, pending)
+
     # -- undo (destroy) -----------------------------------------------------------------
 
-    def open_undo(self, ctx: HandlerContext) -> Applied:
+    def open_undo(self, ctx: HandlerContext, shared: bool = False) -> Applied:
         """For destroy: connect, read the ledger and begin one transaction for the step.
 
         Rows are found by their primary key, regenerated from the same spec, so the ledger
-        must hold this spec's fingerprint only."""
+        must hold this spec's fingerprint only.  ``shared``: join one transaction for every
+        step on this database, deferrable constraints checked at its COMMIT (a cycle of NOT
+        NULL keys can only go all at once); the caller commits it (``resources.finish``)."""
         self._dataset, self._ctx = ctx.dataset, ctx
         if not self.options.ledger:
             raise HandlerError(
@@ -681,10 +747,19 @@ class SqlAlchemyHandler:
         self._lock(ctx)
         table = ledger_table(self.options.ledger_table, self.options.schema_)
         key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
-        self._link = self._run(
-            "connect to the database", lambda: connect(ctx.resources, self._engine)
-        )
-        self._run("begin a transaction", self.link.begin)  # the read is part of it
+        if shared:
+            self._scope = self._run(
+                "connect to the database",
+                lambda: run_scope(ctx.resources, self._engine, self._label_url()),
+            )
+            self._link = self._scope.link
+            self._scope.steps.append((ctx.dataset, ctx.target))
+            self.defer_constraints([None])
+        else:
+            self._link = self._run(
+                "connect to the database", lambda: connect(ctx.resources, self._engine)
+            )
+            self._run("begin a transaction", self.link.begin)  # the read is part of it
         applied = self._run(
             "read the run ledger", lambda: self.link.run(lambda c: read_applied(c, table, key))
         )
@@ -699,40 +774,45 @@ class SqlAlchemyHandler:
 
     def undo(self, batch: Batch) -> int:
         """Delete the rows of ``batch`` the ledger records as written here; how many went."""
+        return self.delete_keys(self.undo_keys(batch), f"delete batch {batch.index}")
+
+    @property
+    def self_referencing(self) -> bool:
+        """The table has a foreign key to itself: its rows must go children first."""
+        table = self.table
+        return table is not None and any(fk.references(table) for fk in table.foreign_keys)
+
+    def undo_keys(self, batch: Batch) -> list[tuple[Any, ...]]:
+        """The primary keys of the rows of ``batch`` the ledger records as written here."""
         assert self.table is not None
         assert self._ctx is not None
         ranges = self._applied.present(self._ctx.fingerprint, batch.start, batch.stop)
         if not ranges:
-            return 0
+            return []
         if self._returning:  # assigned by the database: as the ledger recorded them
             batch = self._with_keys(batch, [], [])
         columns = dict(zip(self._column_names(batch), batch.names, strict=True))
-        keys = list(self.table.primary_key.columns)
-        fields = [columns.get(c.name) for c in keys]
-        if not keys or None in fields:
+        fields = [columns.get(c.name) for c in self.table.primary_key.columns]
+        if not fields or None in fields:
             raise HandlerError(
                 f"dataset '{self._dataset}' -> {self._label}: destroy deletes rows by their "
                 "primary key, and this table's key is neither among the dataset's fields "
                 "nor assigned by the database"
             )
         values = [batch.columns[f] for f in fields if f is not None]
-        picked = [
+        return [
             tuple(col[i - batch.start] for col in values) for a, b in ranges for i in range(a, b)
         ]
+
+    def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
+        """Delete the rows with these primary keys, in this order where it matters: on
+        MariaDB/MySQL a self-referencing table checks its key row by row, so each row goes
+        by a statement of its own; elsewhere 500 a statement (checked per statement)."""
+        assert self.table is not None
         table = self.table
-
-        def delete(conn: Connection) -> int:
-            gone = 0
-            for at in range(0, len(picked), 500):
-                chunk = picked[at : at + 500]
-                if len(keys) == 1:
-                    where = keys[0].in_([k[0] for k in chunk])
-                else:
-                    where = sa.tuple_(*keys).in_(chunk)
-                gone += conn.execute(table.delete().where(where)).rowcount or 0
-            return gone
-
-        return self._run(f"delete batch {batch.index}", lambda: self.link.run(delete))
+        one_by_one = self.self_referencing and self._engine.dialect.name in ("mysql", "mariadb")
+        delete = delete_in_order if one_by_one else delete_by_key
+        return self._run(what, lambda: self.link.run(lambda c: delete(c, table, picked)))
 
     def close_undo(self, error: BaseException | None) -> None:
         """Forget the step's ledger rows and commit with the deletes; or roll back both."""
@@ -752,7 +832,13 @@ class SqlAlchemyHandler:
 
             self._run("forget the ledger", lambda: link.run(drop))
 
-        self._finish(link, forget_step, ok=error is None)
+        scope, self._scope = self._scope, None
+        if scope is None:
+            self._finish(link, forget_step, ok=error is None)
+        elif error is not None:
+            scope.rollback(error)
+        else:  # the caller commits every step of the shared transaction at once
+            forget_step()
 
     # -- errors -----------------------------------------------------------------------
 

@@ -101,6 +101,10 @@ class ForeignKeyShape:
 
     table: str
     column: str
+    # DEFERRABLE (PostgreSQL): checked at COMMIT once ``SET CONSTRAINTS ... DEFERRED``, so a
+    # cycle of NOT NULL keys can be written in one transaction; ``constraint`` names it.
+    deferrable: bool = False
+    constraint: str | None = None
 
 
 @dataclass

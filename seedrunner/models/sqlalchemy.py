@@ -217,7 +217,13 @@ def _foreign_key(column: sa.Column[Any]) -> ForeignKeyShape | None:
         # target_fullname is "table.column" or "schema.table.column"; resolving fk.column
         # would fail when the referenced table is not in this MetaData.
         table, _, col = fk.target_fullname.rpartition(".")
-        return ForeignKeyShape(table=table.rpartition(".")[2], column=col)
+        constraint = fk.constraint
+        return ForeignKeyShape(
+            table=table.rpartition(".")[2],
+            column=col,
+            deferrable=bool(constraint is not None and constraint.deferrable),
+            constraint=str(constraint.name) if constraint is not None and constraint.name else None,
+        )
     return None
 
 

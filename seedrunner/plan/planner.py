@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from seedrunner.errors import PlanError, ProblemCollector
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
@@ -34,7 +37,7 @@ from seedrunner.models import (
     shape_of,
 )
 from seedrunner.models.shape import ModelShape
-from seedrunner.plan import guard
+from seedrunner.plan import cycles, deferrals, guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.fixedrows import FixedRows, read_fixed_rows
 from seedrunner.plan.joins import one_to_one_parent, plan_joins
@@ -75,6 +78,7 @@ class _Planner:
         self.warnings: list[str] = []
         self.fixed: dict[str, FixedRows] = {}  # datasets that give their rows
         self.lookups: dict[LookupKey, Lookup] = {}  # values of tables no dataset seeds
+        self.deferrals: list[cycles.Deferral] = []
 
     def problem(
         self,
@@ -84,6 +88,9 @@ class _Planner:
         code: str = "SR-E030",
     ) -> None:
         self.out.extend([self.m.source.problem(message, path, hint=hint, code=code)])
+
+    def located(self, message: str, path: tuple[str | int, ...], hint: str) -> None:
+        self.problem(message, path, hint, "SR-E031")
 
     # ------------------------------------------------------------------ shapes
     def load_shapes(self) -> None:
@@ -179,17 +186,25 @@ class _Planner:
         return edges
 
     def order(self, edges: list[Edge]) -> list[str]:
+        """Datasets with every parent first, ties in manifest order; a cycle is broken at
+        the edge ``plan.cycles`` defers (kept in ``self.deferrals``), else refused."""
         names = list(self.spec.datasets)
+        found = cycles.links(self.spec.datasets, self.shapes, self.tables)
+        self.deferrals, unbroken = cycles.break_cycles(
+            names, list(edges), found, self.shared_target, self.describe
+        )
+        for u in unbroken:
+            self.problem(u.message, u.path, u.hint, "SR-E031")
+        if unbroken:
+            return names
         rank = {n: i for i, n in enumerate(names)}
+        deferred = {(d.parent, d.child) for d in self.deferrals}
         graph: dict[str, set[str]] = {n: set() for n in names}
         for e in edges:
-            graph[e.child].add(e.parent)
+            if (e.parent, e.child) not in deferred and e.parent != e.child:
+                graph[e.child].add(e.parent)
         sorter = graphlib.TopologicalSorter(graph)
-        try:
-            sorter.prepare()
-        except graphlib.CycleError as exc:
-            self.cycle(list(exc.args[1]), edges)
-            return names
+        sorter.prepare()
         ordered: list[str] = []
         while sorter.is_active():
             ready = sorted(sorter.get_ready(), key=rank.__getitem__)
@@ -197,25 +212,22 @@ class _Planner:
             sorter.done(*ready)
         return ordered
 
-    def cycle(self, nodes: list[str], edges: list[Edge]) -> None:
-        """One problem naming every dataset on the cycle and where each edge was written."""
+    def describe(self, e: cycles.EdgeLike) -> str:
+        loc = self.m.source.locate(e.path)
+        return f"{e.why} ({loc})" if loc else e.why
 
-        def edge(parent: str, child: str) -> Edge | None:
-            return next((e for e in edges if e.parent == parent and e.child == child), None)
-
-        if not all(edge(a, b) for a, b in itertools.pairwise(nodes)):
-            nodes = nodes[::-1]  # graphlib may report the cycle child-first
-        found = [e for a, b in itertools.pairwise(nodes) if (e := edge(a, b)) is not None]
-        parts = []
-        for e in found:
-            loc = self.m.source.locate(e.path)
-            parts.append(f"{e.why} ({loc})" if loc else e.why)
-        self.problem(
-            f"dependency cycle: {' -> '.join(nodes)}; edges: " + "; ".join(parts),
-            found[0].path if found else ("datasets",),
-            "break the cycle: make one reference nullable and leave it out, or drop a depends_on",
-            "SR-E031",
-        )
+    def shared_target(self, child: str, parent: str) -> tuple[str, str] | None:
+        """The sqlalchemy target (by name) both datasets persist to, and its dialect."""
+        theirs = {t for t in self.spec.datasets[parent].persist if isinstance(t, str)}
+        for name in self.spec.datasets[child].persist:
+            options = self.m.targets.get(name) if isinstance(name, str) else None
+            if name in theirs and options and options.get("handler") == "sqlalchemy":
+                try:
+                    dialect = make_url(str(options.get("url", ""))).get_backend_name()
+                except ArgumentError:
+                    dialect = ""
+                return str(name), dialect
+        return None
 
     # ------------------------------------------------------------------ counts
     def count(
@@ -323,11 +335,23 @@ class _Planner:
         for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
             if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
                 digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
+        for d in dp.deferred_fields:  # keys made ahead of a parent not planned yet
+            if d.mode == "deferrable":
+                digests[d.parent] = self.ahead_digest(d.parent)
         ds = self.spec.datasets[dp.name]
         data = lookup_digests(self.lookups, dp.name)  # what the rows read besides the spec
         if dp.name in self.fixed and ds.from_ is not None:
             data["from"] = self.fixed[dp.name].digest
         return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests, data)
+
+    def ahead_digest(self, name: str) -> str:
+        """What decides a dataset's keys before it is planned (a deferrable cycle's child
+        takes them ahead, picking over all of them): its spec, seed, model and count."""
+        ds = self.spec.datasets[name]
+        seed = ds.seed if ds.seed is not None else self.seed
+        own = dataset_fingerprint(ds, self.shapes[name], seed, self.now, [])
+        count = ds.count if isinstance(ds.count, int) else ds.count.model_dump(mode="json")
+        return f"{own.digest} of {count} rows (keys made ahead)"
 
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
         spec = ds.retries or self.spec.defaults.retries
@@ -353,11 +377,15 @@ class _Planner:
         counts: dict[str, CountPlan] = {}
         plans: list[DatasetPlan] = []
         built: dict[str, DatasetPlan] = {}
+        deferred = {(d.parent, d.child) for d in self.deferrals}
+        # the edges that order datasets: not a deferred one, nor a dataset's edge to itself
+        live = [e for e in edges if (e.parent, e.child) not in deferred and e.parent != e.child]
         for name in order:
-            parents = sorted({e.parent for e in edges if e.child == name})
+            parents = sorted({e.parent for e in live if e.child == name})
             dp = self.dataset(name, totals, counts, parents)
-            dp.edges = {e.parent: e.why for e in edges if e.child == name}
-            dp.fingerprint = self.fingerprint(dp, edges, built)
+            dp.edges = {e.parent: e.why for e in live if e.child == name}
+            deferrals.defer_fields(dp, self.deferrals, self.located)
+            dp.fingerprint = self.fingerprint(dp, live, built)
             built[name] = dp
             if name not in selected:
                 dp.targets = []
@@ -365,6 +393,7 @@ class _Planner:
             plans.append(dp)
         self.out.raise_if_any(PlanError)
         by_name = {p.name: p for p in plans}
+        self.warnings += deferrals.complete(by_name, self.located)
         for p in plans:
             for f in p.fields:
                 if f.ref is not None:

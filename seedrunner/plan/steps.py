@@ -55,6 +55,34 @@ class FieldPlan:
 
 
 @dataclass
+class DeferredRef:
+    """An edge of a cycle taken out of the order (``plan.cycles``): the child is written
+    before the parent, and its column gets the parent's keys afterwards.
+
+    ``update``: the column is written NULL, then UPDATEd in the parent's transaction once
+    the parent's rows are in.  ``deferrable``: the column is written with its values at
+    once, the foreign key checked at COMMIT (PostgreSQL ``SET CONSTRAINTS ... DEFERRED``)
+    of the one transaction that holds both datasets.
+    """
+
+    child: str
+    field: str  # the child's column
+    parent: str
+    column: str  # the parent's field the values come from
+    mode: Literal["update", "deferrable"]
+    why: str  # the edge, as plan shows it
+    target: str  # the SQL target both datasets are written to
+    ref: FieldPlan | None = None  # the column's ref as compiled: its row picker, null mask
+    keys: tuple[str, ...] = ()  # the child's primary key fields (which rows to update)
+    unique: bool = False  # a unique column: distinct parents
+    constraint: str | None = None  # the deferrable foreign key's name
+
+    @property
+    def label(self) -> str:
+        return f"{self.child}.{self.field} -> {self.parent}.{self.column}"
+
+
+@dataclass
 class CountPlan:
     """How many rows, and for ``count.per`` which parent row each child belongs to."""
 
@@ -122,6 +150,10 @@ class DatasetPlan:
     retries: RetryPolicy = field(default_factory=RetryPolicy)
     location: Any = None  # SourceLocation of the dataset in the manifest, for run errors
     fingerprint: Any = None  # state.fingerprint.FingerprintParts: what decides the rows
+    # cycle edges: those whose child this dataset is (written first), and those this
+    # dataset, as their parent, completes (``update``: in its own transaction)
+    deferred_fields: list[DeferredRef] = field(default_factory=list)
+    deferred: list[DeferredRef] = field(default_factory=list)
 
     @property
     def batches(self) -> int:

@@ -17,14 +17,15 @@ from typing import Any
 
 from seedrunner.errors import HandlerError
 from seedrunner.execute.batches import BatchBuilder
+from seedrunner.execute.deferred import before_step, update_rows
 from seedrunner.execute.keys import KeyStore
 from seedrunner.generate.fakerclock import pinned_faker_clock
-from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext, ResourcePool
 from seedrunner.handlers.fileledger import undo_file
 from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
+from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
 from seedrunner.state.stored import StoredLedger
@@ -53,16 +54,20 @@ def destroy(
         with pinned_faker_clock(plan.now):
             keys = KeyStore()
             for dp in plan.datasets:  # parents' key columns, as apply recorded them
+                before_step(plan, dp, keys)  # a deferrable cycle's keys, made ahead
                 if dp.keep:
                     for batch in _batches(plan, dp, keys, dp.count.total):
                         keys.record(dp.name, dp.keep, batch, batch)
             out: list[Undone] = []
+            shared = _deferrable_targets(plan)
             for dp in reversed(plan.datasets):  # children before parents
                 if dp.name in wanted:
                     out += [
-                        _undo(plan, dp, i, keys, resources, lock_timeout)
+                        _undo(plan, dp, i, keys, resources, lock_timeout, shared)
                         for i in range(len(dp.targets))
                     ]
+            if shared:
+                _commit_shared(resources, [r for r in out if r.target in shared])
             return out
     finally:
         resources.close_all()
@@ -87,6 +92,7 @@ def _undo(
     keys: KeyStore,
     resources: ResourcePool,
     lock_timeout: float,
+    shared: set[str] | None = None,
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
@@ -121,16 +127,19 @@ def _undo(
         lock_timeout=lock_timeout,
     )
     try:
-        applied = handler.open_undo(ctx)
+        if shared and target.name in shared and isinstance(handler, SqlAlchemyHandler):
+            applied = handler.open_undo(ctx, shared=True)
+        else:
+            applied = handler.open_undo(ctx)
     except HandlerError as e:
         handler.close_undo(e)
         result.status, result.note = "cannot undo", scrub(str(e))
         return result
     try:
         stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
-        batch: Batch
-        for batch in _batches(plan, dp, keys, stop):
-            result.rows += handler.undo(batch)
+        if stop:
+            _cut_cycles(plan, dp, target.name, handler, keys)
+        result.rows += _delete(plan, dp, keys, handler, stop)
     except BaseException as e:
         handler.close_undo(e)
         result.status, result.note = "failed", scrub(str(e))
@@ -140,6 +149,57 @@ def _undo(
     handler.close_undo(None)
     result.status = "done" if stop else "nothing to undo"
     return result
+
+
+def _deferrable_targets(plan: Plan) -> set[str]:
+    """Targets holding a cycle of NOT NULL deferrable keys: their steps are destroyed in one
+    transaction, the keys checked at its COMMIT (no order deletes such a cycle otherwise)."""
+    return {d.target for dp in plan.datasets for d in dp.deferred if d.mode == "deferrable"}
+
+
+def _commit_shared(resources: ResourcePool, results: list[Undone]) -> None:
+    """Commit the shared transaction; when it fails, none of its steps was undone."""
+    try:
+        undone = set(resources.finish(None))
+    except Exception as e:
+        undone, why = {(r.dataset, r.target) for r in results}, scrub(str(e))
+    else:
+        why = "rolled back with another step of the same transaction"
+    for r in results:
+        if r.status == "done" and (r.dataset, r.target) in undone:
+            r.status, r.note, r.rows = "failed", why, 0
+
+
+def _delete(plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int) -> int:
+    """Delete the rows the ledger records; a self-referencing table's in reverse row order
+    (each row's parent is an earlier row), so no parent goes before its children."""
+    if not getattr(handler, "self_referencing", False):
+        return sum(int(handler.undo(batch)) for batch in _batches(plan, dp, keys, stop))
+    picked = [k for batch in _batches(plan, dp, keys, stop) for k in handler.undo_keys(batch)]
+    picked.reverse()
+    return int(handler.delete_keys(picked, f"delete the rows of '{dp.name}'"))
+
+
+def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: KeyStore) -> None:
+    """Set NULL the deferred columns that point at ``dp``'s rows (a cycle's nullable edge)
+    on the seeded rows of their dataset, in ``dp``'s transaction, before its rows go."""
+    for d in dp.deferred:
+        if d.mode != "update" or d.target != target:
+            continue
+        child = plan.dataset(d.child)
+        found = [t.options for t in child.targets if t.name == target]
+        options = found[0] if found else None
+        handler.update_now(
+            ColumnUpdate(
+                dataset=child.name,
+                model=child.shape,
+                table=getattr(options, "table", None),
+                schema=getattr(options, "schema_", None),
+                keys=d.keys,
+                column=d.field,
+                rows=lambda _, d=d, child=child: update_rows(d, child, keys, False),  # type: ignore[misc]
+            )
+        )
 
 
 def undo_file_target(plan: Plan, dp: DatasetPlan, position: int, lock_timeout: float) -> Undone:
