@@ -21,6 +21,12 @@ from tests.databases import BACKENDS, SYNC_BACKENDS, Database, open_database, se
 
 REPO = Path(__file__).resolve().parent.parent
 
+# CLI runs in subprocesses import test plugins (tests.integration.resumekill:Killer ...) by
+# dotted path, from a tmp folder: the repository must be on their path, as it is on ours.
+os.environ["PYTHONPATH"] = os.pathsep.join(
+    p for p in (str(REPO), os.environ.get("PYTHONPATH", "")) if p
+)
+
 
 def require_server(name: str, host: str, port: int) -> None:
     """Skip (or fail under .ci/run) when a server does not answer on host:port."""

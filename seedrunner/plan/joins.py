@@ -88,6 +88,8 @@ def plan_joins(
         others = [m for m in plans if all(m is not r for r in refs)]
         if not refs or any(set(d) <= set(key) for d in drawn):
             continue  # no reference, or distinct already through a smaller key
+        if any(r.ref is not None and r.ref.dataset not in totals for r in refs):
+            continue  # a parent planned later (a cycle's deferred edge sets it: plan.deferrals)
         position = _position(ctx, refs, others)
         if others and position is None:
             continue
