@@ -96,6 +96,9 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
                     style="dim",
                 )
             )
+        for f in d.fields:  # a reference to the dataset's own rows
+            if f.tree is not None:
+                node.add(Text(f"{f.name}  {f.source}", style="dim"))
         fields = ", ".join(d.output)
         node.add(
             Text(

@@ -15,6 +15,7 @@ from seedrunner.generate.fakerclock import unpin
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.template_columns import Columns
 from seedrunner.generate.templates import TemplateField
+from seedrunner.plan.selfref import index_keys
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
 
@@ -36,8 +37,11 @@ class BatchBuilder:
             if f.kind == "column":
                 assert f.column is not None
                 cols[f.name] = f.column.values(start, n)
-            elif f.kind == "ref":
+            elif f.kind == "ref" and f.tree is None:
                 cols[f.name] = self._ref(f, start, n, parent_rows)
+        for f in self.plan.fields:  # after the key columns the parents' keys come from
+            if f.tree is not None:
+                cols[f.name] = self._tree(f, cols, start, n)
         templates = [f for f in self.plan.fields if f.kind == "template"]
         if templates:
             self._templates(templates, cols, start, n, parent_rows)
@@ -65,6 +69,39 @@ class BatchBuilder:
             mask = f.null_column.values(start, n)
             values = [None if u < p else v for v, u in zip(values, mask, strict=True)]
         return values
+
+    def _tree(self, f: FieldPlan, cols: dict[str, list[Any]], start: int, n: int) -> list[Any]:
+        """A self-reference: each row's parent's key (an earlier row), or a root's null or
+        own key.  Keys of this batch come from its own column; earlier ones are computed
+        (ids 1..N) or read from the KeyStore (recorded as each batch was written)."""
+        tree = f.tree
+        assert tree is not None
+        own = cols.get(tree.key)
+        if own is None:
+            raise GenerationError(f"{self.plan.name}.{f.name}: key {tree.key} was not generated")
+        by_index = index_keys(self.plan, tree)
+        earlier = self.keys.column(self.plan.name, tree.key)
+        if by_index is None and len(earlier) < start:
+            raise GenerationError(
+                f"{self.plan.name}.{f.name}: the keys of rows before {start} are not known "
+                "here (batches of a self-reference are made in order, in one process)"
+            )
+
+        def key(p: int) -> Any:
+            if p >= start:
+                return own[p - start]
+            return by_index.values(p, 1)[0] if by_index is not None else earlier[p]
+
+        parents = tree.forest.parents(start, n)
+        if f.null_column is not None:  # extra roots
+            mask = f.null_column.values(start, n)
+            parents = [
+                None if u < f.null_probability else p for p, u in zip(parents, mask, strict=True)
+            ]
+        return [
+            key(p) if p is not None else (own[i] if tree.self_roots else None)
+            for i, p in enumerate(parents)
+        ]
 
     def _templates(
         self,

@@ -38,6 +38,7 @@ from seedrunner.manifest.source import SourceMap
 from seedrunner.manifest.yaml import describe_surprise
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan.guarantees import proven
+from seedrunner.plan.selfref import self_reference
 from seedrunner.plan.steps import FieldPlan, RefPlan
 
 STR_KINDS = ("str",)
@@ -240,6 +241,8 @@ def _from_spec(
             )
             return None
         dataset, target = value.dataset_ref
+        if dataset == ctx.name:  # the dataset's own rows: a forest
+            return self_reference(ctx, fname, fshape, target, value)
         return _ref(ctx, fname, dataset, target, value.null_probability, ("fields", fname, "ref"))
     col = _constant(ctx, fname, value, fshape)
     if unique_model:
@@ -341,6 +344,8 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
     fk = fshape.foreign_key
     if fk is not None:
         dataset = ctx.tables.get(fk.table)
+        if dataset == ctx.name:  # the dataset's own table: a forest
+            return self_reference(ctx, fname, fshape, fk.column, None)
         if dataset is not None and dataset != ctx.name:
             return _ref(ctx, fname, dataset, fk.column, 0.0, ())
         if fshape.optional:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seedrunner.generate.columns import Column
+from seedrunner.generate.forest import Forest
 from seedrunner.generate.templates import TemplateField
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
@@ -29,6 +30,15 @@ class RefPlan:
     dataset: str
     field: str
     via_parent: bool  # the count.per parent's row; else a seeded pick over all parent rows
+
+
+@dataclass(frozen=True)
+class TreePlan:
+    """A reference to the dataset's own rows: each row's parent is an earlier row (a forest)."""
+
+    forest: Forest
+    key: str  # the dataset's own field whose value a child takes from its parent row
+    self_roots: bool  # NOT NULL column: a root points at itself instead of holding null
 
 
 @dataclass
@@ -46,6 +56,7 @@ class FieldPlan:
     # (plan.fields); apply then leaves the field out of the per-batch check where the model's
     # check is its shape (SQLAlchemy, reflected tables).  False whenever in doubt.
     guaranteed: bool = False
+    tree: TreePlan | None = None  # a "ref" to the dataset's own rows (ref.dataset is itself)
 
 
 @dataclass
