@@ -9,7 +9,7 @@ import sqlite3
 
 import pytest
 
-from seedrunner import PlanError, apply, build_plan, load_manifest
+from seedrunner import PlanError, apply, build_plan, load_manifest, preview_rows
 from seedrunner.execute.parallel import order_dependent
 
 MODELS = """
@@ -203,3 +203,25 @@ def test_roots_on_a_ref_to_another_dataset_is_refused(manifest):
     assert "roots applies to a reference to the dataset's own rows" in problem.message
     assert problem.location is not None
     assert problem.location.line == 5
+
+
+def test_raising_the_count_asks_for_replace_instead_of_moving_parents(manifest, tmp_path):
+    assert apply(build_plan(load_manifest(shop(manifest, "seed.yaml", 50)))).ok
+    grown = apply(build_plan(load_manifest(shop(manifest, "seed.yaml", 50, n=330))))
+    assert not grown.ok
+    assert "changed since: parents" in (grown.error or "")
+    assert "--replace" in (grown.error or "")
+    con = sqlite3.connect(tmp_path / "out.db")
+    assert con.execute("SELECT count(*) FROM employee").fetchone() == (300,)  # untouched
+
+
+def test_preview_shows_the_parents_apply_writes(manifest, tmp_path):
+    extra = ", fields: {reports_to: {ref: employee.id, roots: 2}}"
+    plan = build_plan(load_manifest(shop(manifest, "seed.yaml", 4, extra, n=600)))
+    rows = preview_rows(plan, 6)["employee"]
+    assert apply(plan).ok
+    con = sqlite3.connect(tmp_path / "out.db")
+    written = con.execute("SELECT id, reports_to FROM employee ORDER BY id LIMIT 6").fetchall()
+    assert [(r["id"], r["reports_to"]) for r in rows] == written
+    assert [p for _, p in written][:2] == [None, None]
+    assert all(p is not None and p < k for k, p in written[2:])
