@@ -92,7 +92,8 @@ class BatchBuilder:
                 return own[p - start]
             return by_index.values(p, 1)[0] if by_index is not None else earlier[p]
 
-        parents = tree.forest.parents(start, n)
+        groups = self.plan.count.cumulative if tree.grouped else None
+        parents = tree.forest.parents(start, n, groups)
         if f.null_column is not None:  # extra roots
             mask = f.null_column.values(start, n)
             parents = [

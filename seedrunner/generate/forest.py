@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import random
 from bisect import bisect_right
+from collections.abc import Sequence
 
 from seedrunner.generate.streams import Stream
 
@@ -74,13 +75,21 @@ def _uniform(rng: random.Random, n: int) -> list[float]:
 
 
 class Forest:
-    """The parent row of every row: None for a root, else an earlier row's index."""
+    """The parent row of every row: None for a root, else an earlier row's index.
 
-    def __init__(self, seed: int, total: int, roots: int, max_depth: int) -> None:
+    Under ``count.per`` (comments of a post) the rows of each parent row are a block of
+    their own, and each block is a forest of its own: a reply stays within its post.
+    """
+
+    def __init__(self, seed: int, total: int, roots: int | None, max_depth: int) -> None:
         self.total = total
         self.max_depth = max_depth
-        self.bounds = level_bounds(total, roots, max_depth)
+        self.given_roots = roots
+        self.bounds = level_bounds(
+            total, default_roots(total) if roots is None else roots, max_depth
+        )
         self._stream = Stream(seed)
+        self._layouts: dict[int, tuple[int, ...]] = {}
 
     @property
     def roots(self) -> int:
@@ -94,21 +103,52 @@ class Forest:
     def level(self, row: int) -> int:
         return bisect_right(self.bounds, row) - 1
 
-    def parents(self, start: int, n: int) -> list[int | None]:
-        """Parent row of rows ``[start, start + n)``: the same whatever the chunking."""
+    def parents(self, start: int, n: int, groups: Sequence[int] | None = None) -> list[int | None]:
+        """Parent row of rows ``[start, start + n)``: the same whatever the chunking.
+
+        ``groups``: the ``count.per`` blocks as cumulative row counts (``CountPlan``); each
+        block is then laid out on its own.
+        """
         picks = self._stream.take(start, n, _uniform)
+        if groups is not None:
+            return self._grouped(start, picks, groups)
         out: list[int | None] = []
         bounds = self.bounds
         level = self.level(start) if n else 0
         for row, u in zip(range(start, start + n), picks, strict=True):
             while level + 2 < len(bounds) and row >= bounds[level + 1]:
                 level += 1
-            if level == 0:
-                out.append(None)
-            else:
-                first, stop = bounds[level - 1], bounds[level]
-                out.append(first + int(u * (stop - first)))
+            out.append(None if level == 0 else _pick(bounds, level, u))
         return out
 
-    def describe(self) -> str:
+    def _grouped(self, start: int, picks: list[float], groups: Sequence[int]) -> list[int | None]:
+        out: list[int | None] = []
+        g = bisect_right(groups, start)
+        for row, u in zip(range(start, start + len(picks)), picks, strict=True):
+            while row >= groups[g]:
+                g += 1
+            first = groups[g - 1] if g else 0
+            bounds = self._layout(groups[g] - first)
+            level = bisect_right(bounds, row - first) - 1
+            out.append(None if level == 0 else first + _pick(bounds, level, u))
+        return out
+
+    def _layout(self, size: int) -> tuple[int, ...]:
+        """Levels of a block of ``size`` rows (few distinct sizes: kept)."""
+        bounds = self._layouts.get(size)
+        if bounds is None:
+            roots = default_roots(size) if self.given_roots is None else self.given_roots
+            bounds = self._layouts[size] = level_bounds(size, roots, self.max_depth)
+        return bounds
+
+    def describe(self, per: str | None = None) -> str:
+        if per is not None:
+            roots = "about 1 in 10" if self.given_roots is None else f"{self.given_roots}"
+            return f"{roots} roots per {per} row, depth <= {self.max_depth}"
         return f"{self.roots:,} root{'s' if self.roots != 1 else ''}, depth <= {self.max_depth}"
+
+
+def _pick(bounds: tuple[int, ...], level: int, u: float) -> int:
+    """A row of the level above ``level``, by the uniform draw ``u``."""
+    first, stop = bounds[level - 1], bounds[level]
+    return first + int(u * (stop - first))

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from seedrunner.generate import columns as C
-from seedrunner.generate.forest import DEFAULT_MAX_DEPTH, Forest, default_roots
+from seedrunner.generate.forest import DEFAULT_MAX_DEPTH, Forest
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models.shape import FieldShape
@@ -38,7 +38,7 @@ def self_reference(
     where: tuple[str | int, ...] = ("fields", fname) if spec is not None else _model_key(ctx)
     if not _key_is_generated(ctx, fname, key, where):
         return None
-    roots = spec.roots if spec is not None and spec.roots else default_roots(ctx.total)
+    roots = spec.roots if spec is not None and spec.roots else None
     depth = spec.max_depth if spec is not None and spec.max_depth else DEFAULT_MAX_DEPTH
     null_p = spec.null_probability if spec is not None else 0.0
     forest = Forest(ctx.seed(fname, "tree"), ctx.total, roots, depth)
@@ -47,10 +47,10 @@ def self_reference(
     plan = FieldPlan(
         fname,
         "ref",
-        f"tree: {forest.describe()} (the parent row's {key}; {root_text})",
+        f"tree: {forest.describe(ctx.per)} (the parent row's {key}; {root_text})",
         ref=RefPlan(ctx.name, key, via_parent=False),
         null_probability=null_p,
-        tree=TreePlan(forest, key, self_roots),
+        tree=TreePlan(forest, key, self_roots, grouped=ctx.per is not None),
     )
     if null_p > 0:  # more roots, at random
         plan.null_column = C.FunctionColumn(ctx.seed(fname, "null"), _uniform)

@@ -39,6 +39,7 @@ class TreePlan:
     forest: Forest
     key: str  # the dataset's own field whose value a child takes from its parent row
     self_roots: bool  # NOT NULL column: a root points at itself instead of holding null
+    grouped: bool = False  # count.per: a forest within each parent row's children
 
 
 @dataclass

@@ -79,7 +79,9 @@ def tree_manifest(
     )
 
 
-def check_tree(db: Any, table: str, key: str, parent: str, nullable: bool) -> dict[str, int]:
+def check_tree(
+    db: Any, table: str, key: str, parent: str, nullable: bool, expected: int | None = None
+) -> dict[str, int]:
     """Walk every tree from its roots with a recursive CTE: each row reached once (no
     cycle, no orphan), parents before children, and the depth of the deepest row."""
     walk = f"""
@@ -103,11 +105,12 @@ def check_tree(db: Any, table: str, key: str, parent: str, nullable: bool) -> di
         selves = c.execute(sa.text(f"SELECT COUNT(*) FROM {table} WHERE {parent} = {key}"))
         counts = {"nulls": nulls.scalar_one(), "selves": selves.scalar_one()}
         assert later.scalar_one() == 0  # every parent is an earlier row
-    assert total == COUNTS[table]
+    assert total == (COUNTS[table] if expected is None else expected)
     assert (reached, distinct, orphans) == (total, total, 0)  # each row once: no cycle
     assert depth <= 4
     roots = counts["nulls"] if nullable else counts["selves"]
-    assert roots == max(1, total // 10)
+    if expected is None:
+        assert roots == max(1, total // 10)
     assert counts["selves" if nullable else "nulls"] == 0
     return {"depth": depth, "roots": roots}
 
@@ -132,6 +135,26 @@ def test_self_referencing_tables_seed_as_forests(manifest, database):
     assert again.ok, again.error
     assert {r.dataset: r.skipped for r in again.steps if r.kind == "persist"} == COUNTS
     assert all(r.rows == r.skipped for r in again.steps if r.kind == "persist")
+
+
+def test_replies_stay_within_their_post_under_count_per(manifest, sync_database):
+    """comment: {count: {per: post, ...}}: each post's comments are a forest of their own."""
+    db = sync_database
+    db.execute(*schema_sql(db.family))
+    text = tree_manifest(db.url).replace("count: 300", "count: {per: post, min: 0, max: 40}")
+    plan = build_plan(load_manifest(manifest(text)))
+    comment = plan.dataset("comment")
+    field = next(f for f in comment.fields if f.name == "parent_id")
+    assert field.source.startswith("tree: about 1 in 10 roots per post row, depth <= 4")
+    assert apply(plan).ok
+    check_tree(db, "comment", "id", "parent_id", True, comment.count.total)
+    other_post = db.scalar(
+        "SELECT COUNT(*) FROM comment c JOIN comment p ON c.parent_id = p.id "
+        "WHERE c.post_id <> p.post_id"
+    )
+    assert other_post == 0
+    threads = db.scalar("SELECT COUNT(DISTINCT post_id) FROM comment WHERE parent_id IS NULL")
+    assert threads == db.scalar("SELECT COUNT(DISTINCT post_id) FROM comment")
 
 
 def test_plan_shows_the_tree(manifest, cli, sync_database):

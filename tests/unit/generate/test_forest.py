@@ -77,3 +77,29 @@ def test_default_roots_is_about_one_in_ten_and_at_least_one():
     forest = Forest(seed=0, total=100, roots=default_roots(100), max_depth=4)
     assert forest.roots == 10
     assert forest.describe() == "10 roots, depth <= 4"
+
+
+def test_under_count_per_each_parents_children_are_a_forest_of_their_own():
+    sizes = [0, 3, 1, 40, 0, 12, 7, 0, 25]
+    groups = list(itertools.accumulate(sizes))
+    total = groups[-1]
+    forest = Forest(seed=4, total=total, roots=None, max_depth=2)
+    whole = forest.parents(0, total, groups)
+    pieces: list[int | None] = []
+    for start in range(0, total, 5):
+        pieces += Forest(seed=4, total=total, roots=None, max_depth=2).parents(
+            start, min(5, total - start), groups
+        )
+    assert pieces == whole
+    depth: list[int] = []
+    for g, size in enumerate(sizes):
+        first = groups[g] - size
+        rows = range(first, groups[g])
+        assert all(whole[r] is None or first <= whole[r] < r for r in rows)  # same block
+        for r in rows:
+            p = whole[r]
+            depth.append(0 if p is None else depth[p] + 1)
+        if size:
+            assert sum(1 for r in rows if whole[r] is None) == default_roots(size)
+    assert max(depth) == 2
+    assert forest.describe("post") == "about 1 in 10 roots per post row, depth <= 2"
