@@ -51,6 +51,15 @@ def level_bounds(total: int, roots: int, max_depth: int) -> tuple[int, ...]:
     return tuple(bounds)
 
 
+def chain_bounds(total: int, roots: int, max_depth: int) -> tuple[int, ...]:
+    """Levels of equal size (the last may be short), for a UNIQUE self-reference: row i
+    of a level points at row i of the level before, so no row has two children."""
+    if total <= 0:
+        return (0,)
+    width = min(total, max(1, roots, -(-total // (max_depth + 1))))
+    return (*range(0, total, width), total)
+
+
 def _growth(roots: int, rest: int, max_depth: int) -> float:
     """The smallest factor b >= 1 with roots * (b + b^2 + ... + b^depth) >= rest."""
 
@@ -81,15 +90,16 @@ class Forest:
     their own, and each block is a forest of its own: a reply stays within its post.
     """
 
-    def __init__(self, seed: int, total: int, roots: int | None, max_depth: int) -> None:
+    def __init__(
+        self, seed: int, total: int, roots: int | None, max_depth: int, chain: bool = False
+    ) -> None:
         self.total = total
         self.max_depth = max_depth
         self.given_roots = roots
-        self.bounds = level_bounds(
-            total, default_roots(total) if roots is None else roots, max_depth
-        )
-        self._stream = Stream(seed)
+        self.chain = chain  # each row at most one child (a UNIQUE column)
         self._layouts: dict[int, tuple[int, ...]] = {}
+        self.bounds = self._layout(total)
+        self._stream = Stream(seed)
 
     @property
     def roots(self) -> int:
@@ -118,7 +128,7 @@ class Forest:
         for row, u in zip(range(start, start + n), picks, strict=True):
             while level + 2 < len(bounds) and row >= bounds[level + 1]:
                 level += 1
-            out.append(None if level == 0 else _pick(bounds, level, u))
+            out.append(None if level == 0 else _pick(bounds, level, u, row, self.chain))
         return out
 
     def _grouped(self, start: int, picks: list[float], groups: Sequence[int]) -> list[int | None]:
@@ -130,7 +140,8 @@ class Forest:
             first = groups[g - 1] if g else 0
             bounds = self._layout(groups[g] - first)
             level = bisect_right(bounds, row - first) - 1
-            out.append(None if level == 0 else first + _pick(bounds, level, u))
+            at = row - first
+            out.append(None if level == 0 else first + _pick(bounds, level, u, at, self.chain))
         return out
 
     def _layout(self, size: int) -> tuple[int, ...]:
@@ -138,7 +149,8 @@ class Forest:
         bounds = self._layouts.get(size)
         if bounds is None:
             roots = default_roots(size) if self.given_roots is None else self.given_roots
-            bounds = self._layouts[size] = level_bounds(size, roots, self.max_depth)
+            layout = chain_bounds if self.chain else level_bounds
+            bounds = self._layouts[size] = layout(size, roots, self.max_depth)
         return bounds
 
     def describe(self, per: str | None = None) -> str:
@@ -148,7 +160,10 @@ class Forest:
         return f"{self.roots:,} root{'s' if self.roots != 1 else ''}, depth <= {self.max_depth}"
 
 
-def _pick(bounds: tuple[int, ...], level: int, u: float) -> int:
-    """A row of the level above ``level``, by the uniform draw ``u``."""
+def _pick(bounds: tuple[int, ...], level: int, u: float, row: int, chain: bool) -> int:
+    """A row of the level above ``level``: by the uniform draw ``u``, or in a chain the
+    one at ``row``'s place."""
     first, stop = bounds[level - 1], bounds[level]
+    if chain:
+        return first + (row - stop)
     return first + int(u * (stop - first))

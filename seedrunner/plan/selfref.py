@@ -41,9 +41,14 @@ def self_reference(
     roots = spec.roots if spec is not None and spec.roots else None
     depth = spec.max_depth if spec is not None and spec.max_depth else DEFAULT_MAX_DEPTH
     null_p = spec.null_probability if spec is not None else 0.0
-    forest = Forest(ctx.seed(fname, "tree"), ctx.total, roots, depth)
     self_roots = ctx.shape.kind != "schemaless" and fshape is not None and not fshape.optional
+    chain = fshape is not None and fshape.unique and not fshape.primary_key
+    if chain and self_roots:  # a root's own key would repeat in its child's row
+        roots = max(ctx.total, 1)
+    forest = Forest(ctx.seed(fname, "tree"), ctx.total, roots, depth, chain=chain)
     root_text = "a root points at itself" if self_roots else "roots null"
+    if chain:
+        root_text += "; unique: one child each"
     plan = FieldPlan(
         fname,
         "ref",

@@ -157,6 +157,37 @@ def test_replies_stay_within_their_post_under_count_per(manifest, sync_database)
     assert threads == db.scalar("SELECT COUNT(DISTINCT post_id) FROM comment")
 
 
+def test_a_unique_self_reference_is_a_set_of_chains(manifest, sync_database):
+    """previous_id UNIQUE: no row may be the previous of two, so each level points at the
+    level before row for row (chains), and the database's unique index accepts every row."""
+    db = sync_database
+    key = {"postgresql": "SERIAL", "mariadb": "INT AUTO_INCREMENT", "sqlite": "INTEGER"}
+    db.execute(
+        f"""CREATE TABLE doc_version (
+            id {key[db.family]} PRIMARY KEY,
+            title VARCHAR(80) NOT NULL,
+            previous_id INTEGER NULL UNIQUE,
+            FOREIGN KEY (previous_id) REFERENCES doc_version (id))"""
+    )
+    text = (
+        f'version: 1\ntargets:\n  db: {{handler: sqlalchemy, url: "{db.url}"}}\n'
+        "defaults: {batch_size: 7}\n"
+        "datasets:\n  doc_version: {table: doc_version, count: 100, persist: [db]}\n"
+    )
+    plan = build_plan(load_manifest(manifest(text)))
+    field = next(f for f in plan.dataset("doc_version").fields if f.name == "previous_id")
+    assert "unique: one child each" in field.source
+    report = apply(plan)
+    assert report.ok, report.error
+    repeated = db.scalar(
+        "SELECT COUNT(*) FROM (SELECT previous_id FROM doc_version WHERE previous_id IS NOT "
+        "NULL GROUP BY previous_id HAVING COUNT(*) > 1) AS r"
+    )
+    assert repeated == 0
+    check_tree(db, "doc_version", "id", "previous_id", True, expected=100)
+    assert db.scalar("SELECT COUNT(*) FROM doc_version WHERE previous_id IS NULL") == 20
+
+
 def test_plan_shows_the_tree(manifest, cli, sync_database):
     sync_database.execute(*schema_sql(sync_database.family))
     manifest(tree_manifest(sync_database.url))

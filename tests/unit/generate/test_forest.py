@@ -103,3 +103,17 @@ def test_under_count_per_each_parents_children_are_a_forest_of_their_own():
             assert sum(1 for r in rows if whole[r] is None) == default_roots(size)
     assert max(depth) == 2
     assert forest.describe("post") == "about 1 in 10 roots per post row, depth <= 2"
+
+
+@pytest.mark.parametrize(("total", "roots", "max_depth"), [(100, 10, 4), (7, 1, 2), (1000, 1, 4)])
+def test_a_chain_gives_each_row_at_most_one_child(total, roots, max_depth):
+    forest = Forest(seed=9, total=total, roots=roots, max_depth=max_depth, chain=True)
+    parents = [p for p in forest.parents(0, total) if p is not None]
+    assert len(parents) == len(set(parents))  # a UNIQUE column accepts them
+    d = depths(forest)
+    assert max(d) <= max_depth
+    assert forest.roots >= roots
+    groups = [0, 5, 5, 30, 41]
+    grouped = Forest(seed=9, total=41, roots=None, max_depth=2, chain=True).parents(0, 41, groups)
+    kids = [p for p in grouped if p is not None]
+    assert len(kids) == len(set(kids))
