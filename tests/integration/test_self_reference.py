@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import PlanError, apply, build_plan, load_manifest
+from tests.unit.plan.test_selfref import MODELS
 
 COUNTS = {"employee": 40, "category": 120, "post": 15, "comment": 300, "org_unit": 90}
 TREES = [  # table, key, self-reference, nullable
@@ -186,6 +187,43 @@ def test_a_unique_self_reference_is_a_set_of_chains(manifest, sync_database):
     assert repeated == 0
     check_tree(db, "doc_version", "id", "previous_id", True, expected=100)
     assert db.scalar("SELECT COUNT(*) FROM doc_version WHERE previous_id IS NULL") == 20
+
+
+def test_sqlalchemy_models_with_self_references(manifest, database):
+    """The same through mapped classes and create_tables: int keys, a NOT NULL parent and
+    UUID keys (earlier batches' keys from the KeyStore)."""
+    text = f"""\
+        version: 1
+        seed: 2
+        now: "2026-01-01T00:00:00Z"
+        python_path: ["."]
+        defaults: {{batch_size: 16}}
+        targets:
+          db: {{handler: sqlalchemy, url: "{database.url}", create_tables: true, ledger: true}}
+        datasets:
+          node: {{model: "treemodels:Node", count: 70, persist: [db]}}
+          category: {{model: "treemodels:Category", count: 50, persist: [db]}}
+          employee: {{model: "treemodels:Employee", count: 60, persist: [db]}}
+        """
+    path = manifest(text, **{"treemodels.py": MODELS})
+    report = apply(build_plan(load_manifest(path)))
+    assert report.ok, report.error
+    for table, parent, nullable, total in [
+        ("employee", "reports_to", True, 60),
+        ("category", "parent_id", False, 50),
+        ("node", "parent_id", True, 70),
+    ]:
+        orphans = database.scalar(
+            f"SELECT COUNT(*) FROM {table} c LEFT JOIN {table} p ON c.{parent} = p.id "
+            f"WHERE c.{parent} IS NOT NULL AND p.id IS NULL"
+        )
+        assert orphans == 0
+        roots = f"{parent} IS NULL" if nullable else f"{parent} = id"
+        assert database.scalar(f"SELECT COUNT(*) FROM {table} WHERE {roots}") == total // 10
+    assert database.scalar("SELECT MAX(reports_to - id) FROM employee") < 0  # earlier rows
+    again = apply(build_plan(load_manifest(path)))
+    assert again.ok, again.error
+    assert sum(r.skipped for r in again.steps if r.kind == "persist") == 180
 
 
 def test_plan_shows_the_tree(manifest, cli, sync_database):
