@@ -51,6 +51,9 @@ class Edge:
     child: str
     why: str
     path: tuple[str | int, ...]
+    # only orders the steps: the child's values do not come from the parent's rows (a spec
+    # of its own on a foreign key), so the parent's fingerprint is not the child's concern
+    orders_only: bool = False
 
 
 class _Planner:
@@ -188,7 +191,7 @@ class _Planner:
             return None  # its own edge (field_edges), or none: it writes nothing / said so
         if fspec is None or (isinstance(fspec, S.ValueSpec) and fspec.value is None):
             return None  # null in every row: nothing to wait for
-        return Edge(parent, child, why, ("datasets", child, "fields", f.name))
+        return Edge(parent, child, why, ("datasets", child, "fields", f.name), orders_only=True)
 
     def order(self, edges: list[Edge]) -> list[str]:
         names = list(self.spec.datasets)
@@ -321,6 +324,7 @@ class _Planner:
             for e in edges
             if e.child == dp.name
             and e.path[-2:-1] != ("depends_on",)
+            and not e.orders_only
             and (fp := built[e.parent].fingerprint) is not None
         }
         for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count

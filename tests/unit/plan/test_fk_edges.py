@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 import pytest
@@ -157,3 +158,14 @@ def test_inferred_edges_are_located_at_the_table_key(manifest, tmp_path):
     assert "staff.store_id foreign key -> store.id (" in problem.message
     assert "seed.yaml:8:" in problem.message  # store's table: key
     assert "seed.yaml:12:" in problem.message  # staff's table: key
+
+
+def test_an_edge_that_only_orders_leaves_the_fingerprint_alone(manifest):
+    """A template on album_id reads no album row: editing album does not change track."""
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    before = build_plan(load_manifest(music(manifest, '"{{ index % 10 + 1 }}"')), now=now)
+    path = music(manifest, '"{{ index % 10 + 1 }}"', "edited.yaml")
+    path.write_text(path.read_text().replace("count: 10", "count: 10, seed: 99"))
+    after = build_plan(load_manifest(path), now=now)
+    assert after.dataset("album").fingerprint.digest != before.dataset("album").fingerprint.digest
+    assert after.dataset("track").fingerprint.digest == before.dataset("track").fingerprint.digest
