@@ -99,10 +99,14 @@ class BatchBuilder:
             parents = [
                 None if u < f.null_probability else p for p, u in zip(parents, mask, strict=True)
             ]
-        return [
-            key(p) if p is not None else (own[i] if tree.self_roots else None)
-            for i, p in enumerate(parents)
-        ]
+        if by_index is not None and by_index.fmt is None:  # ids: the key is arithmetic
+            first, step = by_index.start, by_index.step
+            keys = [None if p is None else first + p * step for p in parents]
+        else:
+            keys = [None if p is None else key(p) for p in parents]
+        if tree.self_roots:
+            return [own[i] if k is None else k for i, k in enumerate(keys)]
+        return keys
 
     def _templates(
         self,

@@ -123,12 +123,20 @@ class Forest:
         if groups is not None:
             return self._grouped(start, picks, groups)
         out: list[int | None] = []
-        bounds = self.bounds
-        level = self.level(start) if n else 0
-        for row, u in zip(range(start, start + n), picks, strict=True):
-            while level + 2 < len(bounds) and row >= bounds[level + 1]:
-                level += 1
-            out.append(None if level == 0 else _pick(bounds, level, u, row, self.chain))
+        bounds, row, end = self.bounds, start, start + n
+        while row < end:  # level by level: one comprehension per level the rows cross
+            level = self.level(row)
+            stop = min(end, bounds[level + 1]) if level + 1 < len(bounds) else end
+            us = picks[row - start : stop - start]
+            if level == 0:
+                out += [None] * len(us)
+            elif self.chain:
+                first = bounds[level - 1] - bounds[level]
+                out += range(row + first, stop + first)
+            else:
+                first, size = bounds[level - 1], bounds[level] - bounds[level - 1]
+                out += [first + int(u * size) for u in us]
+            row = stop
         return out
 
     def _grouped(self, start: int, picks: list[float], groups: Sequence[int]) -> list[int | None]:
