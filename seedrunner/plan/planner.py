@@ -187,8 +187,10 @@ class _Planner:
             key = "table" if ds.table and not ds.model else "model"
             return Edge(parent, child, why, ("datasets", child, key))
         said = getattr(fspec, "depends_on", None) is not None
-        if said or isinstance(fspec, S.RefSpec | S.SkipSpec):
-            return None  # its own edge (field_edges), or none: it writes nothing / said so
+        if said or isinstance(fspec, S.SkipSpec):
+            return None  # the field's depends_on replaces it, or it writes nothing
+        if isinstance(fspec, S.RefSpec) and (fspec.dataset_ref or ("",))[0] == parent:
+            return None  # the ref's own edge (field_edges)
         if fspec is None or (isinstance(fspec, S.ValueSpec) and fspec.value is None):
             return None  # null in every row: nothing to wait for
         return Edge(parent, child, why, ("datasets", child, "fields", f.name), orders_only=True)

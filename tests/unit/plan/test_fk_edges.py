@@ -169,3 +169,12 @@ def test_an_edge_that_only_orders_leaves_the_fingerprint_alone(manifest):
     after = build_plan(load_manifest(path), now=now)
     assert after.dataset("album").fingerprint.digest != before.dataset("album").fingerprint.digest
     assert after.dataset("track").fingerprint.digest == before.dataset("track").fingerprint.digest
+
+
+def test_a_ref_elsewhere_on_a_foreign_key_keeps_the_foreign_keys_parent_first(manifest):
+    path = music(manifest, "{ref: label.x}")
+    plan = build_plan(load_manifest(path))
+    assert plan.dataset("track").edges == {
+        "album": "track.album_id foreign key -> album.id",
+        "label": "track.album_id ref label.x",
+    }
