@@ -171,8 +171,8 @@ def test_a_key_the_database_assigns_is_refused_with_a_hint(manifest, fields, exp
         version: 1
         python_path: ["."]
         datasets:
-          employee:
-            model: "treemodels:Employee"
+          category:
+            model: "treemodels:Category"
             count: 3
             {fields}
         """,
@@ -185,7 +185,31 @@ def test_a_key_the_database_assigns_is_refused_with_a_hint(manifest, fields, exp
     assert expected in problem.message
     assert "give id a value" in (problem.hint or "") or "give id a sequence" in (problem.hint or "")
     assert problem.location is not None
-    assert problem.location.line == 6  # the model: key
+    assert problem.location.line == 6  # the model: key (parent_id NOT NULL: a tree is needed)
+
+
+def test_a_nullable_self_reference_over_a_database_key_stays_null_with_a_warning(manifest):
+    path = manifest(
+        """
+        version: 1
+        python_path: ["."]
+        datasets:
+          employee: {model: "treemodels:Employee", count: 3, exclude: [id]}
+        """,
+        **{"treemodels.py": MODELS},
+    )
+    plan = build_plan(load_manifest(path))
+    field = next(f for f in plan.dataset("employee").fields if f.name == "reports_to")
+    assert field.tree is None
+    assert field.source == "null (foreign key)"
+    assert any("reports_to references employee's own rows by id" in w for w in plan.warnings)
+    asked = path.read_text().replace(
+        "exclude: [id]", "exclude: [id], fields: {reports_to: {ref: employee.id}}"
+    )
+    path.write_text(asked)
+    with pytest.raises(PlanError) as err:  # a tree asked for: refused, at the field
+        build_plan(load_manifest(path))
+    assert "it is excluded or skipped" in err.value.problems[0].message
 
 
 def test_roots_on_a_ref_to_another_dataset_is_refused(manifest):
