@@ -9,7 +9,7 @@ the database checks at the end of a statement or row by row), no row is deeper t
 range of rows can be made in any order or process, with O(depth) memory in all.
 
 Level sizes grow by one factor ``b`` (the smallest that fits every row within the depth),
-so a forest of 100 rows with 10 roots and depth 4 is 10, 15, 23, 34, 18 rows deep down.
+so a forest of 100 rows with 10 roots and depth 4 has levels of 10, 13, 18, 24 and 35 rows.
 """
 
 from __future__ import annotations
