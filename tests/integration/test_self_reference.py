@@ -50,8 +50,8 @@ def schema_sql(family: str) -> list[str]:
         f"CREATE TABLE post (id {key}, title VARCHAR(120) NOT NULL, body {text} NOT NULL)",
         f"""CREATE TABLE comment (
             id {key},
-            post_id INTEGER NOT NULL REFERENCES post (id),
-            parent_id INTEGER NULL REFERENCES comment (id),
+            post_id INTEGER NOT NULL,
+            parent_id INTEGER NULL,
             body {text} NOT NULL,
             FOREIGN KEY (post_id) REFERENCES post (id),
             FOREIGN KEY (parent_id) REFERENCES comment (id))""",
