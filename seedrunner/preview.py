@@ -24,7 +24,9 @@ def _preview(plan: Plan, n: int) -> dict[str, list[dict[str, Any]]]:
     keys = KeyStore()
     out: dict[str, list[dict[str, Any]]] = {}
     needed = {name for d in plan.datasets for name in ([d.count.per] if d.count.per else [])}
-    needed |= {f.ref.dataset for d in plan.datasets for f in d.fields if f.ref}
+    needed |= {  # a tree's parents are earlier rows: generated on the way anyway
+        f.ref.dataset for d in plan.datasets for f in d.fields if f.ref and f.tree is None
+    }
     for dp in plan.datasets:
         builder = BatchBuilder(dp, keys, plan.variables, plan.now)
         total = dp.count.total if dp.name in needed else min(n, dp.count.total)

@@ -101,6 +101,9 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         for ref in d.deferred:
             if ref.mode == "update":
                 node.add(Text(f"then sets {ref.label} (a cycle's deferred edge)", style="yellow"))
+        for f in d.fields:  # a reference to the dataset's own rows
+            if f.tree is not None:
+                node.add(Text(f"{f.name}  {f.source}", style="dim"))
         fields = ", ".join(d.output)
         node.add(
             Text(

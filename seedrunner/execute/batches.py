@@ -16,6 +16,7 @@ from seedrunner.generate.rows import Batch
 from seedrunner.generate.template_columns import Columns
 from seedrunner.generate.templates import TemplateField
 from seedrunner.plan.reftypes import CONVERTERS
+from seedrunner.plan.selfref import index_keys
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
 
 
@@ -37,8 +38,11 @@ class BatchBuilder:
             if f.kind == "column":
                 assert f.column is not None
                 cols[f.name] = f.column.values(start, n)
-            elif f.kind == "ref":
+            elif f.kind == "ref" and f.tree is None:
                 cols[f.name] = self._ref(f, start, n, parent_rows)
+        for f in self.plan.fields:  # after the key columns the parents' keys come from
+            if f.tree is not None:
+                cols[f.name] = self._tree(f, cols, start, n)
         templates = [f for f in self.plan.fields if f.kind == "template"]
         if templates:
             self._templates(templates, cols, start, n, parent_rows)
@@ -78,6 +82,44 @@ class BatchBuilder:
             mask = f.null_column.values(start, n)
             values = [None if u < p else v for v, u in zip(values, mask, strict=True)]
         return values
+
+    def _tree(self, f: FieldPlan, cols: dict[str, list[Any]], start: int, n: int) -> list[Any]:
+        """A self-reference: each row's parent's key (an earlier row), or a root's null or
+        own key.  Keys of this batch come from its own column; earlier ones are computed
+        (ids 1..N) or read from the KeyStore (recorded as each batch was written)."""
+        tree = f.tree
+        assert tree is not None
+        own = cols.get(tree.key)
+        if own is None:
+            raise GenerationError(f"{self.plan.name}.{f.name}: key {tree.key} was not generated")
+        by_index = index_keys(self.plan, tree)
+        earlier = self.keys.column(self.plan.name, tree.key)
+        if by_index is None and len(earlier) < start:
+            raise GenerationError(
+                f"{self.plan.name}.{f.name}: the keys of rows before {start} are not known "
+                "here (batches of a self-reference are made in order, in one process)"
+            )
+
+        def key(p: int) -> Any:
+            if p >= start:
+                return own[p - start]
+            return by_index.values(p, 1)[0] if by_index is not None else earlier[p]
+
+        groups = self.plan.count.cumulative if tree.grouped else None
+        parents = tree.forest.parents(start, n, groups)
+        if f.null_column is not None:  # extra roots
+            mask = f.null_column.values(start, n)
+            parents = [
+                None if u < f.null_probability else p for p, u in zip(parents, mask, strict=True)
+            ]
+        if by_index is not None and by_index.fmt is None:  # ids: the key is arithmetic
+            first, step = by_index.start, by_index.step
+            keys = [None if p is None else first + p * step for p in parents]
+        else:
+            keys = [None if p is None else key(p) for p in parents]
+        if tree.self_roots:
+            return [own[i] if k is None else k for i, k in enumerate(keys)]
+        return keys
 
     def _templates(
         self,

@@ -40,6 +40,7 @@ from seedrunner.generate.columns import Column, UniqueColumn
 from seedrunner.generate.draws import uuids_from_ints
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.streams import BLOCK
+from seedrunner.plan.selfref import index_keys
 from seedrunner.plan.steps import DatasetPlan
 
 log = logging.getLogger("seedrunner")
@@ -64,6 +65,8 @@ def order_dependent(dp: DatasetPlan) -> str | None:
             return f"{dp.name}.{f.name} is a unique template"
         if any(_has_unique(c) for c in (f.column, f.null_column)):
             return f"{dp.name}.{f.name} is unique"
+        if f.tree is not None and index_keys(dp, f.tree) is None:
+            return f"{dp.name}.{f.name} takes earlier rows' keys, which are not ids 1..N"
     return None
 
 

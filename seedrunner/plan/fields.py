@@ -45,6 +45,7 @@ from seedrunner.manifest.yaml import describe_surprise
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan.guarantees import proven
 from seedrunner.plan.lookups import Lookup, LookupKey, foreign_key_field, table_ref_field
+from seedrunner.plan.selfref import self_reference
 from seedrunner.plan.steps import FieldPlan, RefPlan
 
 STR_KINDS = ("str",)
@@ -245,6 +246,8 @@ def _from_spec(
             return table_ref_field(ctx, fname, value)
         assert value.dataset_ref is not None
         dataset, target = value.dataset_ref
+        if dataset == ctx.name:  # the dataset's own rows: a forest
+            return self_reference(ctx, fname, fshape, target, value)
         return _ref(ctx, fname, dataset, target, value.null_probability, ("fields", fname, "ref"))
     col = _constant(ctx, fname, value, fshape)
     if unique_model:
@@ -346,30 +349,23 @@ def _inferred(ctx: DatasetContext, fname: str, fshape: FieldShape | None) -> Fie
     fk = fshape.foreign_key
     if fk is not None:
         dataset = ctx.tables.get(fk.table)
-        if dataset is not None and dataset != ctx.name:
+        if dataset == ctx.name:  # the dataset's own table: a forest
+            return self_reference(ctx, fname, fshape, fk.column, None)
+        if dataset is not None:
             return _ref(ctx, fname, dataset, fk.column, 0.0, ())
-        if dataset is None and (picked := foreign_key_field(ctx, fname, fshape)) is not None:
+        if (picked := foreign_key_field(ctx, fname, fshape)) is not None:
             return picked  # a table the application filled: its rows (plan.lookups)
         if fshape.optional:
-            if dataset != ctx.name:
-                ctx.warnings.append(
-                    f"{ctx.name}.{fname} references table {fk.table}, which no "
-                    "dataset seeds: left null"
-                )
-            return FieldPlan(fname, "column", "null (foreign key)", column=C.ConstantColumn(None))
-        if dataset != ctx.name:
-            ctx.problem(
-                f"{ctx.name}.{fname} references table '{fk.table}', which no dataset seeds",
-                hint=f"add a dataset with model or table '{fk.table}', or give {fname} a spec",
-                code="SR-E030",
+            ctx.warnings.append(
+                f"{ctx.name}.{fname} references table {fk.table}, which no dataset seeds "
+                "and which could not be read or is empty: left null"
             )
-            return None
+            return FieldPlan(fname, "column", "null (foreign key)", column=C.ConstantColumn(None))
         ctx.problem(
-            f"{ctx.name}.{fname} is a NOT NULL foreign key to its own table; self-references "
-            "are not generated yet",
-            "model",
-            hint=f"make {fname} nullable (it is left null), or give it a spec",
-            code="SR-E031",
+            f"{ctx.name}.{fname} references table '{fk.table}', which no dataset seeds "
+            "and which could not be read or is empty",
+            hint=f"add a dataset with model or table '{fk.table}', or give {fname} a spec",
+            code="SR-E030",
         )
         return None
     locales = ctx.locales(fname)

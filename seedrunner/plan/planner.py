@@ -36,10 +36,11 @@ from seedrunner.models import (
     schemaless_shape,
     shape_of,
 )
-from seedrunner.models.shape import ModelShape
+from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan import cycles, deferrals, guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.fixedrows import FixedRows, read_fixed_rows
+from seedrunner.plan.fkvalues import check_foreign_key_values
 from seedrunner.plan.joins import one_to_one_parent, plan_joins
 from seedrunner.plan.lookups import Lookup, LookupKey, read_lookups
 from seedrunner.plan.lookups import digests as lookup_digests
@@ -50,6 +51,8 @@ from seedrunner.plan.targets import compile_targets
 from seedrunner.plan.transforms import compile_transforms
 from seedrunner.state.fingerprint import FingerprintParts, dataset_fingerprint
 
+_NO_SPEC = object()  # a field the manifest gives no spec
+
 
 @dataclass(frozen=True)
 class Edge:
@@ -57,6 +60,9 @@ class Edge:
     child: str
     why: str
     path: tuple[str | int, ...]
+    # only orders the steps: the child's values do not come from the parent's rows (a spec
+    # of its own on a foreign key), so the parent's fingerprint is not the child's concern
+    orders_only: bool = False
 
 
 class _Planner:
@@ -121,69 +127,95 @@ class _Planner:
 
     # ------------------------------------------------------------------ edges and order
     def edges(self) -> list[Edge]:
+        """Parent -> child edges: refs, foreign keys, depends_on (dataset or field), count.per.
+
+        A foreign-key column keeps its edge whatever spec the user gives it (a template, a
+        sequence, a choice...), since its values must exist in the parent first; only a
+        field's ``depends_on`` (``[]``, or other datasets) replaces it, and a field that
+        writes nothing (``skip``, ``null``) needs none.  A reference to the dataset's own
+        rows is a tree (plan.selfref), not an edge.
+        """
         edges: list[Edge] = []
-        names = list(self.spec.datasets)
         for child, ds in self.spec.datasets.items():
             base = ("datasets", child)
             for fname, fspec in ds.fields.items():
-                if isinstance(fspec, S.RefSpec) and fspec.dataset_ref is not None:
-                    parent = fspec.dataset_ref[0]
-                    if parent == child:
-                        self.problem(
-                            f"{child}.{fname} refers to its own dataset ({fspec.ref}); "
-                            "self-references are not generated yet",
-                            (*base, "fields", fname),
-                            "refer to another dataset, or leave the field to the model",
-                            "SR-E031",
-                        )
-                    elif parent in self.spec.datasets:
-                        edges.append(
-                            Edge(
-                                parent,
-                                child,
-                                f"{child}.{fname} ref {fspec.ref}",
-                                (*base, "fields", fname),
-                            )
-                        )
+                edges += self.field_edges(child, fname, fspec)
             for f in self.shapes[child].fields:
-                if f.foreign_key and f.name not in ds.fields and f.name not in ds.exclude:
-                    fk_parent = self.tables.get(f.foreign_key.table)
-                    if fk_parent and fk_parent != child:
-                        edges.append(
-                            Edge(
-                                fk_parent,
-                                child,
-                                f"{child}.{f.name} foreign key -> "
-                                f"{f.foreign_key.table}.{f.foreign_key.column}",
-                                (*base, "model"),
-                            )
-                        )
+                edge = self.foreign_key_edge(child, ds, f)
+                if edge is not None:
+                    edges.append(edge)
             for i, dep in enumerate(ds.depends_on):
-                if dep in self.spec.datasets:
+                if self.known(dep, "depends_on", (*base, "depends_on", i)):
                     edges.append(
                         Edge(dep, child, f"{child} depends_on {dep}", (*base, "depends_on", i))
                     )
-                else:
-                    self.problem(
-                        f"unknown dataset '{dep}' in depends_on (defined datasets: "
-                        f"{', '.join(names)})",
-                        (*base, "depends_on", i),
-                        did_you_mean(dep, names),
-                    )
             if isinstance(ds.count, S.CountPerSpec):
                 per = ds.count.per
-                if per in self.spec.datasets:
+                if self.known(per, "count.per", (*base, "count", "per")):
                     edges.append(
                         Edge(per, child, f"{child} count per {per}", (*base, "count", "per"))
                     )
-                else:
-                    self.problem(
-                        f"unknown dataset '{per}' in count.per (defined datasets: "
-                        f"{', '.join(names)})",
-                        (*base, "count", "per"),
-                        did_you_mean(per, names),
-                    )
         return edges
+
+    def known(self, name: str, where: str, path: tuple[str | int, ...]) -> bool:
+        """``name`` is a dataset; else a located problem listing the datasets there are."""
+        names = list(self.spec.datasets)
+        if name in self.spec.datasets:
+            return True
+        self.problem(
+            f"unknown dataset '{name}' in {where} (defined datasets: {', '.join(names)})",
+            path,
+            did_you_mean(name, names),
+        )
+        return False
+
+    def field_edges(self, child: str, fname: str, fspec: Any) -> list[Edge]:
+        """The edges a field spec makes: its ``depends_on`` if given, else its ``ref``."""
+        path = ("datasets", child, "fields", fname)
+        depends_on = getattr(fspec, "depends_on", None)
+        if isinstance(fspec, S.RefSpec):
+            target = fspec.dataset_ref
+            if target is not None and target[0] != child and (fspec.roots or fspec.max_depth):
+                key = "roots" if fspec.roots else "max_depth"
+                self.problem(
+                    f"{child}.{fname}: {key} applies to a reference to the dataset's own rows "
+                    f"(a tree), not to {fspec.ref}",
+                    (*path, key),
+                    f"remove {key}, or refer to {child}'s own rows",
+                )
+            if depends_on is None and target is not None and target[0] != child:
+                if target[0] not in self.spec.datasets:
+                    return []  # an unknown name: compiling the field says so, with its peers
+                return [Edge(target[0], child, f"{child}.{fname} ref {fspec.ref}", path)]
+        if depends_on is None:
+            return []
+        return [
+            Edge(dep, child, f"{child}.{fname} depends_on {dep}", (*path, "depends_on", i))
+            for i, dep in enumerate(depends_on)
+            if self.known(dep, "depends_on", (*path, "depends_on", i))
+        ]
+
+    def foreign_key_edge(self, child: str, ds: S.DatasetSpec, f: FieldShape) -> Edge | None:
+        """The edge a foreign key to another dataset's table makes, located where the user
+        wrote the column: its field spec, else the dataset's ``table:`` or ``model:``."""
+        if f.foreign_key is None or f.name in ds.exclude:
+            return None
+        parent = self.tables.get(f.foreign_key.table)
+        if not parent or parent == child:
+            return None
+        why = f"{child}.{f.name} foreign key -> {f.foreign_key.table}.{f.foreign_key.column}"
+        fspec = ds.fields.get(f.name, _NO_SPEC)
+        if fspec is _NO_SPEC:
+            key = "table" if ds.table and not ds.model else "model"
+            return Edge(parent, child, why, ("datasets", child, key))
+        said = getattr(fspec, "depends_on", None) is not None
+        if said or isinstance(fspec, S.SkipSpec):
+            return None  # the field's depends_on replaces it, or it writes nothing
+        if isinstance(fspec, S.RefSpec) and (fspec.dataset_ref or ("",))[0] == parent:
+            return None  # the ref's own edge (field_edges)
+        if fspec is None or (isinstance(fspec, S.ValueSpec) and fspec.value is None):
+            return None  # null in every row: nothing to wait for
+        return Edge(parent, child, why, ("datasets", child, "fields", f.name), orders_only=True)
 
     def order(self, edges: list[Edge]) -> list[str]:
         """Datasets with every parent first, ties in manifest order; a cycle is broken at
@@ -330,11 +362,14 @@ class _Planner:
             for e in edges
             if e.child == dp.name
             and e.path[-2:-1] != ("depends_on",)
+            and not e.orders_only
             and (fp := built[e.parent].fingerprint) is not None
         }
         for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
             if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
                 digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
+            if f.tree is not None:  # the tree's levels are laid out over the dataset's count
+                digests[f"{dp.name}.{f.name}"] = f"tree of {dp.count.total} rows"
         for d in dp.deferred_fields:  # keys made ahead of a parent not planned yet
             if d.mode == "deferrable":
                 digests[d.parent] = self.ahead_digest(d.parent)
@@ -386,6 +421,9 @@ class _Planner:
             dp.edges = {e.parent: e.why for e in live if e.child == name}
             deferrals.defer_fields(dp, self.deferrals, self.located)
             dp.fingerprint = self.fingerprint(dp, live, built)
+            ds = self.spec.datasets[name]
+            src, out = self.m.source, self.out
+            check_foreign_key_values(dp, ds, built, self.tables, src, out, self.warnings)
             built[name] = dp
             if name not in selected:
                 dp.targets = []

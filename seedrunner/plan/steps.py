@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from seedrunner.generate.columns import Column
+from seedrunner.generate.forest import Forest
 from seedrunner.generate.templates import TemplateField
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
@@ -37,6 +38,16 @@ class RefPlan:
     convert: str | None = None
 
 
+@dataclass(frozen=True)
+class TreePlan:
+    """A reference to the dataset's own rows: each row's parent is an earlier row (a forest)."""
+
+    forest: Forest
+    key: str  # the dataset's own field whose value a child takes from its parent row
+    self_roots: bool  # NOT NULL column: a root points at itself instead of holding null
+    grouped: bool = False  # count.per: a forest within each parent row's children
+
+
 @dataclass
 class FieldPlan:
     name: str
@@ -52,6 +63,7 @@ class FieldPlan:
     # (plan.fields); apply then leaves the field out of the per-batch check where the model's
     # check is its shape (SQLAlchemy, reflected tables).  False whenever in doubt.
     guaranteed: bool = False
+    tree: TreePlan | None = None  # a "ref" to the dataset's own rows (ref.dataset is itself)
 
 
 @dataclass

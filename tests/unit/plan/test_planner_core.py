@@ -221,17 +221,19 @@ def test_ref_to_a_missing_field_is_an_error_and_to_a_skipped_one_a_warning(manif
     assert any("excludes or skips" in w for w in plan_of(path).warnings)
 
 
-def test_self_reference_is_refused_clearly(manifest):
+def test_self_reference_is_a_tree_not_an_edge(manifest):
     path = manifest(
         """
         version: 1
         datasets:
-          emp: {count: 2, fields: {id: 1, boss: {ref: emp.id}}}
+          emp: {count: 2, fields: {id: {sequence: null, start: 1}, boss: {ref: emp.id}}}
         """
     )
-    with pytest.raises(PlanError) as err:
-        plan_of(path)
-    assert "self-references are not generated yet" in err.value.problems[0].message
+    emp = plan_of(path).dataset("emp")
+    boss = next(f for f in emp.fields if f.name == "boss")
+    assert boss.tree is not None
+    assert emp.parents == []  # no edge to itself
+    assert emp.keep == {"id"}  # its own keys, for the rows after
 
 
 def test_retry_policy_from_defaults_dataset_and_overrides(manifest):
