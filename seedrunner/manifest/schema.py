@@ -95,7 +95,16 @@ class SequenceSpec(Modifiers):
         "null for plain integers."
     )
     start: int = Field(default=0, description="The first number.")
-    step: int = Field(default=1, description="Increment between rows.")
+    step: int = Field(default=1, description="Increment between rows (not 0).")
+
+    @field_validator("step")
+    @classmethod
+    def _moves(cls, v: int) -> int:
+        if v == 0:
+            raise PydanticCustomError(
+                "sequence_step", "sequence step must not be 0 (every row would repeat the first)"
+            )
+        return v
 
     @field_validator("sequence")
     @classmethod
@@ -159,7 +168,7 @@ class RefSpec(Spec):
         default=None,
         ge=1,
         description="A reference to the dataset's own rows (a tree): how many rows are roots "
-        "(no parent). Default: about one in ten, at least one.",
+        "(no parent); under count.per, per parent row. Default: about one in ten, at least one.",
     )
     max_depth: int | None = Field(
         default=None,
