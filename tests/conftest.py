@@ -8,6 +8,7 @@ server a failure.
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import sqlite3
 import textwrap
@@ -20,6 +21,11 @@ from seedrunner.cli.app import app
 from tests.databases import BACKENDS, SYNC_BACKENDS, Database, open_database, server_address
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A shell starts background jobs (`pytest ... &`) with SIGINT ignored, and every child
+# inherits that: the Ctrl-C tests would then see no interrupt. Take Ctrl-C back.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 # CLI runs in subprocesses import test plugins (tests.integration.resumekill:Killer ...) by
 # dotted path, from a tmp folder: the repository must be on their path, as it is on ours.
