@@ -101,9 +101,8 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         for ref in d.deferred:
             if ref.mode == "update":
                 node.add(Text(f"then sets {ref.label} (a cycle's deferred edge)", style="yellow"))
-        for f in d.fields:  # a reference to the dataset's own rows
-            if f.tree is not None:
-                node.add(Text(f"{f.name}  {f.source}", style="dim"))
+        for line in _shape_lines(d):  # trees, and unique keys drawn distinct (plan.joins)
+            node.add(Text(line, style="dim"))
         fields = ", ".join(d.output)
         node.add(
             Text(
@@ -122,6 +121,18 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))
     return tree
+
+
+def _shape_lines(d: Any) -> list[str]:
+    """A line per self-reference tree, and one per unique key drawn distinct (the fields of
+    a join table's key share theirs: ``ref film.id, distinct (film_id, actor_id) of ...``)."""
+    lines = [f"{f.name}  {f.source}" for f in d.fields if f.tree is not None]
+    keys: dict[str, list[str]] = {}
+    for f in d.fields:
+        if "distinct" in f.source or "one-to-one" in f.source:
+            how = f.source.split(", ", 1)[-1] if f.source.startswith("ref ") else f.source
+            keys.setdefault(how, []).append(f.name)
+    return lines + [f"{', '.join(names)}  {how}" for how, names in keys.items()]
 
 
 def _read_lines(d: Any) -> list[str]:
