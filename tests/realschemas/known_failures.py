@@ -22,6 +22,7 @@ from __future__ import annotations
 CHECKS = (
     "seeds_every_table",
     "foreign_keys",
+    "always_set",
     "forest",
     "join_tables",
     "next_insert",
