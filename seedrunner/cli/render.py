@@ -104,6 +104,8 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         for f in d.fields:  # a reference to the dataset's own rows
             if f.tree is not None:
                 node.add(Text(f"{f.name}  {f.source}", style="dim"))
+        for line in _draw_lines(d):
+            node.add(Text(line, style="dim"))
         fields = ", ".join(d.output)
         node.add(
             Text(
@@ -122,6 +124,17 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         if not d.targets:
             node.add(Text("not persisted", style="yellow"))
     return tree
+
+
+def _draw_lines(d: Any) -> list[str]:
+    """Keys of references drawn together (plan.joins): a join table's distinct pairs, a
+    one-to-one key; one line per draw, naming the parents."""
+    drawn: dict[str, list[str]] = {}
+    for f in d.fields:
+        ref, sep, what = f.source.partition(", ")
+        if sep and ref.startswith("ref ") and ("distinct" in what or "one-to-one" in what):
+            drawn.setdefault(what, []).append(ref.removeprefix("ref "))
+    return [f"draws {what} ← {', '.join(refs)}" for what, refs in drawn.items()]
 
 
 def _read_lines(d: Any) -> list[str]:
