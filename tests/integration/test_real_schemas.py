@@ -18,7 +18,10 @@ One test per check and schema x database, so a regression shows where it is:
 - ``test_apply_again_writes_nothing``: 0 rows written, per the report and the tables;
 - ``test_destroy_leaves_the_application_rows`` and ``test_cli_apply_then_destroy``: after
   destroy, exactly the rows the application wrote itself (lookup rows the DDL inserts,
-  rows it added before the seed).
+  rows it added before the seed);
+- ``test_cli_plan_shows_the_cycle_and_the_join_tables``: what ``plan`` says of film;
+- ``test_an_override_changes_the_default``: per shape, the few lines of YAML the README
+  quotes (tests/realschemas/overrides.py) plan as it says and write what it says.
 
 Every check runs through the sync drivers; seeding, the read-only checks, the next insert
 and apply again also through the async ones (``postgresql+psycopg_async``,
@@ -47,7 +50,8 @@ from tests.databases import BACKENDS, Database, open_database, server_address
 from tests.realschemas import catalog
 from tests.realschemas.cases import SCHEMAS, RealSchema
 from tests.realschemas.known_failures import KNOWN_FAILURES
-from tests.realschemas.loader import Names, loaded, write_manifest
+from tests.realschemas.loader import Names, loaded, manifest_text, write_manifest
+from tests.realschemas.overrides import OVERRIDES, with_override
 
 pytestmark = pytest.mark.slow
 
@@ -289,3 +293,24 @@ def test_cli_plan_shows_the_cycle_and_the_join_tables(backend, make_database, tm
         "draws distinct (film_id, category_id) of 300 x 16 = 4800 ← film.id, category.id",
     ):
         assert line in shown
+
+
+@pytest.mark.parametrize(
+    "override", OVERRIDES, ids=lambda o: o.shape.split(":")[0].replace(" ", "-") + "-" + o.dataset
+)
+def test_an_override_changes_the_default(override, make_database, tmp_path, cli):
+    schema = override.schema
+    db = make_database("postgresql")
+    with loaded(db, schema) as names:
+        target = "payroll" if override.dataset in schema.second_schema else "db"
+        path = tmp_path / f"{schema.name}.yaml"
+        path.write_text(with_override(manifest_text(schema, db, names), override, target))
+        code, out, err = cli("plan", str(path))
+        assert code == 0, f"seedrunner plan exited {code}: {first_line(err or out)}"
+        assert " ".join(override.shown.split()) in " ".join(out.split())
+        assert_seeded(*run_api(path))
+        with db.engine.connect() as c:
+            rows = [tuple(r) for r in c.execute(sa.text(override.query))]
+        assert rows == override.expect
+        fks = catalog.foreign_keys(db, names.schemas)
+        assert not {str(fk): n for fk in fks if (n := catalog.orphans(db, fk))}
