@@ -104,7 +104,7 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         for f in d.fields:  # a reference to the dataset's own rows
             if f.tree is not None:
                 node.add(Text(f"{f.name}  {f.source}", style="dim"))
-        for line in _draw_lines(d):
+        for line in _draw_lines(d) + _type_lines(d):
             node.add(Text(line, style="dim"))
         fields = ", ".join(d.output)
         node.add(
@@ -135,6 +135,19 @@ def _draw_lines(d: Any) -> list[str]:
         if sep and ref.startswith("ref ") and ("distinct" in what or "one-to-one" in what):
             drawn.setdefault(what, []).append(ref.removeprefix("ref "))
     return [f"draws {what} ← {', '.join(refs)}" for what, refs in drawn.items()]
+
+
+def _type_lines(d: Any) -> list[str]:
+    """Columns of a database type beyond the usual (a PostgreSQL domain, inet, money, bit):
+    the kind of value written and, for numbers, the range a domain's CHECK keeps them in."""
+    shown = []
+    for f in d.shape.fields:
+        t = f.type
+        if t.sql_type is None or t.kind == "any" or f.name not in d.output:
+            continue
+        span = f" {t.ge}..{t.le}" if t.ge is not None and t.le is not None else ""
+        shown.append(f"{f.name} {t.sql_type} ({t.kind}{span})")
+    return [f"database types: {', '.join(shown)}"] if shown else []
 
 
 def _read_lines(d: Any) -> list[str]:

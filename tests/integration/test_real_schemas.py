@@ -19,7 +19,8 @@ One test per check and schema x database, so a regression shows where it is:
 - ``test_destroy_leaves_the_application_rows`` and ``test_cli_apply_then_destroy``: after
   destroy, exactly the rows the application wrote itself (lookup rows the DDL inserts,
   rows it added before the seed);
-- ``test_cli_plan_shows_the_cycle_and_the_join_tables``: what ``plan`` says of film;
+- ``test_cli_plan_shows_the_cycle_the_join_tables_and_the_domain``: what ``plan`` says of
+  film;
 - ``test_an_override_changes_the_default``: per shape, the few lines of YAML the README
   quotes (tests/realschemas/overrides.py) plan as it says and write what it says.
 
@@ -278,7 +279,9 @@ def test_cli_apply_then_destroy(schema, backend, make_database, tmp_path, cli):
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "mariadb", "sqlite"])
-def test_cli_plan_shows_the_cycle_and_the_join_tables(backend, make_database, tmp_path, cli):
+def test_cli_plan_shows_the_cycle_the_join_tables_and_the_domain(
+    backend, make_database, tmp_path, cli
+):
     """What ``seedrunner plan`` says of film's shapes, before anything is written."""
     schema = next(s for s in SCHEMAS if s.name == "film")
     db = make_database(backend)
@@ -293,6 +296,8 @@ def test_cli_plan_shows_the_cycle_and_the_join_tables(backend, make_database, tm
         "draws distinct (film_id, category_id) of 300 x 16 = 4800 ← film.id, category.id",
     ):
         assert line in shown
+    domain = "database types: released year (int 1888..2100)"  # CREATE DOMAIN year
+    assert (domain in shown) == (backend == "postgresql")
 
 
 @pytest.mark.parametrize(
