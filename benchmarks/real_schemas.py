@@ -2,7 +2,8 @@
 
 Each schema of tests/realschemas/ (shop, film rental, music store, trading company, HR
 across two schemas, forum) is loaded as DDL into a fresh PostgreSQL schema, MariaDB
-database or SQLite file (dropped afterwards) and seeded by the manifest a new user writes
+database or SQLite file (dropped afterwards), through the sync drivers or (``-async``) the
+async ones, and seeded by the manifest a new user writes
 first: per table only ``table:`` and ``count:`` (``seed`` and ``now`` pinned), through
 ``load_manifest -> build_plan -> apply`` in this process.  Printed per schema and database:
 
@@ -17,6 +18,7 @@ Not a test: the same checks, one by one, are tests/integration/test_real_schemas
 
     python benchmarks/real_schemas.py
     python benchmarks/real_schemas.py --schemas shop,forum --backends postgresql --json
+    python benchmarks/real_schemas.py --backends postgresql-async,mariadb-async,sqlite-async
 """
 
 from __future__ import annotations
@@ -128,7 +130,7 @@ def main() -> None:
     wanted, backends = a.schemas.split(","), a.backends.split(",")
     outcomes = []
     for schema in (s for s in SCHEMAS if s.name in wanted):
-        for backend in (b for b in backends if b in schema.backends):
+        for backend in (b for b in backends if b.removesuffix("-async") in schema.backends):
             if not reachable(backend):
                 print(f"skipped {schema.name} on {backend}: server not reachable", file=sys.stderr)
                 continue

@@ -101,7 +101,10 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
         for ref in d.deferred:
             if ref.mode == "update":
                 node.add(Text(f"then sets {ref.label} (a cycle's deferred edge)", style="yellow"))
-        for line in _shape_lines(d):  # trees, and unique keys drawn distinct (plan.joins)
+        for f in d.fields:  # a reference to the dataset's own rows
+            if f.tree is not None:
+                node.add(Text(f"{f.name}  {f.source}", style="dim"))
+        for line in _draw_lines(d) + _type_lines(d):
             node.add(Text(line, style="dim"))
         fields = ", ".join(d.output)
         node.add(
@@ -123,16 +126,28 @@ def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = Fa
     return tree
 
 
-def _shape_lines(d: Any) -> list[str]:
-    """A line per self-reference tree, and one per unique key drawn distinct (the fields of
-    a join table's key share theirs: ``ref film.id, distinct (film_id, actor_id) of ...``)."""
-    lines = [f"{f.name}  {f.source}" for f in d.fields if f.tree is not None]
-    keys: dict[str, list[str]] = {}
+def _draw_lines(d: Any) -> list[str]:
+    """Keys of references drawn together (plan.joins): a join table's distinct pairs, a
+    one-to-one key; one line per draw, naming the parents."""
+    drawn: dict[str, list[str]] = {}
     for f in d.fields:
-        if "distinct" in f.source or "one-to-one" in f.source:
-            how = f.source.split(", ", 1)[-1] if f.source.startswith("ref ") else f.source
-            keys.setdefault(how, []).append(f.name)
-    return lines + [f"{', '.join(names)}  {how}" for how, names in keys.items()]
+        ref, sep, what = f.source.partition(", ")
+        if sep and ref.startswith("ref ") and ("distinct" in what or "one-to-one" in what):
+            drawn.setdefault(what, []).append(ref.removeprefix("ref "))
+    return [f"draws {what} ← {', '.join(refs)}" for what, refs in drawn.items()]
+
+
+def _type_lines(d: Any) -> list[str]:
+    """Columns of a database type beyond the usual (a PostgreSQL domain, inet, money, bit):
+    the kind of value written and, for numbers, the range a domain's CHECK keeps them in."""
+    shown = []
+    for f in d.shape.fields:
+        t = f.type
+        if t.sql_type is None or t.kind == "any" or f.name not in d.output:
+            continue
+        span = f" {t.ge}..{t.le}" if t.ge is not None and t.le is not None else ""
+        shown.append(f"{f.name} {t.sql_type} ({t.kind}{span})")
+    return [f"database types: {', '.join(shown)}"] if shown else []
 
 
 def _read_lines(d: Any) -> list[str]:

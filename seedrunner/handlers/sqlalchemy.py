@@ -806,11 +806,14 @@ class SqlAlchemyHandler:
 
     def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
         """Delete the rows with these primary keys, in this order where it matters: on
-        MariaDB/MySQL a self-referencing table checks its key row by row, so each row goes
-        by a statement of its own; elsewhere 500 a statement (checked per statement)."""
+        MariaDB/MySQL a self-referencing table checks its key row by row, and SQLite runs
+        its ON DELETE CASCADE row by row (a parent met first takes its children along,
+        uncounted), so each row goes by a statement of its own; elsewhere 500 a statement
+        (checked and cascaded per statement)."""
         assert self.table is not None
         table = self.table
-        one_by_one = self.self_referencing and self._engine.dialect.name in ("mysql", "mariadb")
+        row_by_row = ("mysql", "mariadb", "sqlite")
+        one_by_one = self.self_referencing and self._engine.dialect.name in row_by_row
         delete = delete_in_order if one_by_one else delete_by_key
         return self._run(what, lambda: self.link.run(lambda c: delete(c, table, picked)))
 

@@ -1,6 +1,6 @@
 """Statements by key for cycles and trees: UPDATE one column of seeded rows (how a cycle's
 deferred edge is completed), DELETE rows by key (in order, one by one, for a
-self-referencing table on MariaDB/MySQL).
+self-referencing table on MariaDB/MySQL and SQLite).
 
 A cycle (store.manager_staff_id -> staff, staff.store_id -> store) is written child first
 with the deferred column NULL; once the parent's rows are in, the column is set, in the
@@ -110,14 +110,17 @@ def delete_by_key(conn: Connection, table: sa.Table, picked: list[tuple[Any, ...
 def delete_in_order(conn: Connection, table: sa.Table, picked: list[tuple[Any, ...]]) -> int:
     """Delete rows by primary key one statement each, in ``picked``'s order (children
     first): MariaDB/MySQL check a self-referencing key row by row, even within one
-    statement.  A row that is its own parent (a tree's root pointing at itself) cannot be
-    deleted with the check on at all; when no other row points at it, it is deleted with
-    ``foreign_key_checks`` off for that one statement, which leaves nothing dangling."""
+    statement, and SQLite cascades row by row (so each row is counted, none taken along by
+    its parent).  On MariaDB/MySQL a row that is its own parent (a tree's root pointing at
+    itself) cannot be deleted with the check on at all; when no other row points at it, it
+    is deleted with ``foreign_key_checks`` off for that one statement, which leaves nothing
+    dangling (SQLite deletes such a row as it is)."""
     keys = list(table.primary_key.columns)
     stmt = table.delete().where(
         sa.and_(*(c == sa.bindparam(f"_sr_k{i}_", type_=c.type) for i, c in enumerate(keys)))
     )
-    columns = _self_columns(table) if len(keys) == 1 else []
+    mysql = conn.dialect.name in ("mysql", "mariadb")
+    columns = _self_columns(table) if mysql and len(keys) == 1 else []
     loops = _loops(conn, table, keys[0], columns, picked) if columns else set()
     gone = 0
     for k in picked:

@@ -2,24 +2,34 @@
 SQLite where it can hold the shape), seeded by a manifest that lists only ``table:`` and
 ``count:``, then checked with SQL.
 
-One test per check and schema x database, so each feature shows the moment it lands:
+One test per check and schema x database, so a regression shows where it is:
 
 - ``test_plan_and_apply_seed_every_table``: the public API seeds every table to its count;
-- ``test_every_foreign_key_is_valid``: an anti-join per FK read from the catalog
-  (the FKs of PostgreSQL partitions included);
-- ``test_self_references_form_a_forest``: roots and children, no cycle (bounded walk);
+- ``test_every_foreign_key_is_valid``: an anti-join per FK read from the catalog (the FKs of
+  PostgreSQL partitions included), and every FK column holds values (none left all NULL);
+- ``test_deferred_edges_are_set_on_every_row``: a cycle's nullable edge (film's
+  store.manager_staff_id), written NULL first, is set on every row;
+- ``test_self_references_form_a_forest``: roots and children, no cycle (bounded walk), no
+  row deeper than the default ``max_depth``;
 - ``test_join_tables_hold_distinct_pairs``: as many distinct pairs as the count asked;
 - ``test_next_insert_without_a_key_works``: the application's own INSERT on every table
-  whose key the database generates;
+  whose key the database generates gets a key past every seeded one (PostgreSQL sequences
+  included, the one not OWNED BY its column too);
 - ``test_apply_again_writes_nothing``: 0 rows written, per the report and the tables;
 - ``test_destroy_leaves_the_application_rows`` and ``test_cli_apply_then_destroy``: after
   destroy, exactly the rows the application wrote itself (lookup rows the DDL inserts,
-  rows it added before the seed).
+  rows it added before the seed);
+- ``test_cli_plan_shows_the_cycle_the_join_tables_and_the_domain``: what ``plan`` says of
+  film;
+- ``test_an_override_changes_the_default``: per shape, the few lines of YAML the README
+  quotes (tests/realschemas/overrides.py) plan as it says and write what it says.
 
-The four read-only checks share one seeded database per schema x database (seeding is the
-slow part); every check that writes gets its own. What fails today is listed in
-tests/realschemas/known_failures.py and marked ``xfail(strict=True)`` with the error it
-fails with: drop the entry when the feature lands (a strict xfail that passes fails).
+Every check runs through the sync drivers; seeding, the read-only checks, the next insert
+and apply again also through the async ones (``postgresql+psycopg_async``,
+``mysql+aiomysql``, ``sqlite+aiosqlite``). The read-only checks share one seeded database
+per schema x backend (seeding is the slow part); every check that writes gets its own.
+What fails is listed in tests/realschemas/known_failures.py (empty today) and marked
+``xfail(strict=True)`` with the error it fails with.
 """
 
 from __future__ import annotations
@@ -34,15 +44,24 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import ApplyReport, SeedrunnerError, apply, build_plan, load_manifest
+from seedrunner.generate.forest import DEFAULT_MAX_DEPTH
 from seedrunner.state.destroy import destroy
 from tests.conftest import require_server
 from tests.databases import BACKENDS, Database, open_database, server_address
 from tests.realschemas import catalog
 from tests.realschemas.cases import SCHEMAS, RealSchema
 from tests.realschemas.known_failures import KNOWN_FAILURES
-from tests.realschemas.loader import Names, loaded, write_manifest
+from tests.realschemas.loader import Names, loaded, manifest_text, write_manifest
+from tests.realschemas.overrides import OVERRIDES, with_override
 
 pytestmark = pytest.mark.slow
+
+
+#: checks also run through the async drivers
+ASYNC_CHECKS = frozenset(
+    {"seeds_every_table", "foreign_keys", "always_set", "forest", "join_tables", "next_insert",
+     "apply_again"}
+)  # fmt: skip
 
 
 def cases(check: str, where: str = "") -> list[Any]:
@@ -51,7 +70,10 @@ def cases(check: str, where: str = "") -> list[Any]:
     for schema in SCHEMAS:
         if where and not getattr(schema, where):
             continue
-        for backend in schema.backends:
+        backends = schema.backends
+        if check in ASYNC_CHECKS:
+            backends += schema.async_backends
+        for backend in backends:
             reason = KNOWN_FAILURES.get((check, schema.name, backend))
             marks = [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
             out.append(pytest.param(schema, backend, id=f"{schema.name}-{backend}", marks=marks))
@@ -149,6 +171,20 @@ def test_every_foreign_key_is_valid(schema, backend, seeded):
     assert fks, "the catalog lists no foreign key"
     bad = {str(fk): n for fk in fks if (n := catalog.orphans(s.db, fk))}
     assert not bad, f"rows whose foreign key has no parent: {bad}"
+    unused = [
+        str(fk) for fk in fks if not catalog.filled(s.db, fk.schema, fk.table, fk.columns[0])[1]
+    ]
+    assert not unused, f"foreign keys left NULL on every row: {unused}"
+
+
+@pytest.mark.parametrize(("schema", "backend"), cases("always_set", where="always_set"))
+def test_deferred_edges_are_set_on_every_row(schema, backend, seeded):
+    s = seeded(schema, backend)
+    assert_seeded(s.report, s.error)
+    for ref in schema.always_set:
+        table, column = ref.split(".")
+        rows, set_ = catalog.filled(s.db, s.names.schema_of(schema, table), table, column)
+        assert (rows, set_) == (schema.counts[table],) * 2, f"{ref}: set on {set_} of {rows}"
 
 
 @pytest.mark.parametrize(("schema", "backend"), cases("forest", where="self_references"))
@@ -162,7 +198,7 @@ def test_self_references_form_a_forest(schema, backend, seeded):
         assert not looping, f"{ref}: {len(looping)} rows on a cycle, e.g. {looping[:5]}"
         roots = sum(1 for p in links.values() if p is None)
         assert 0 < roots < len(links), f"{ref}: {roots} roots of {len(links)} rows (no tree)"
-        assert depth >= 1
+        assert 1 <= depth <= DEFAULT_MAX_DEPTH, f"{ref}: {depth} levels below the roots"
 
 
 @pytest.mark.parametrize(("schema", "backend"), cases("join_tables", where="joins"))
@@ -178,16 +214,25 @@ def test_join_tables_hold_distinct_pairs(schema, backend, seeded):
 
 @pytest.mark.parametrize(("schema", "backend"), cases("next_insert"))
 def test_next_insert_without_a_key_works(schema, backend, make_database, tmp_path):
+    """Each insert must get a key past every seeded one: a sequence left behind would
+    collide later even where the first insert happens to fit."""
     db = make_database(backend)
     with loaded(db, schema) as names:
         assert_seeded(*run_api(write_manifest(tmp_path, schema, db, names)))
-        assert set(schema.next_inserts) == catalog.generated_key_tables(db, names.schemas)
+        keys = catalog.generated_keys(db, names.schemas)
+        assert set(schema.next_inserts) == set(keys)
         failures = {}
         for table, insert in schema.next_inserts.items():
+            where = names.schema_of(schema, table)
+            seeded_max = catalog.highest(db, where, table, keys[table])
             try:
                 db.execute(names.sql(insert))
             except sa.exc.DBAPIError as exc:
                 failures[table] = first_line(str(exc.orig))
+                continue
+            new = catalog.highest(db, where, table, keys[table])
+            if not new > seeded_max:
+                failures[table] = f"new {keys[table]} {new} is not past the seeded {seeded_max}"
         assert not failures, f"the application's next insert fails: {failures}"
 
 
@@ -231,3 +276,46 @@ def test_cli_apply_then_destroy(schema, backend, make_database, tmp_path, cli):
         code, out, err = cli("destroy", path, "--yes")
         assert code == 0, f"seedrunner destroy exited {code}: {first_line(err or out)}"
         assert catalog.snapshot(db, names.schemas) == before
+
+
+@pytest.mark.parametrize("backend", ["postgresql", "mariadb", "sqlite"])
+def test_cli_plan_shows_the_cycle_the_join_tables_and_the_domain(
+    backend, make_database, tmp_path, cli
+):
+    """What ``seedrunner plan`` says of film's shapes, before anything is written."""
+    schema = next(s for s in SCHEMAS if s.name == "film")
+    db = make_database(backend)
+    with loaded(db, schema) as names:
+        code, out, err = cli("plan", str(write_manifest(tmp_path, schema, db, names)))
+        assert code == 0, f"seedrunner plan exited {code}: {first_line(err or out)}"
+    shown = " ".join(out.split())  # the tree wraps long lines
+    for line in (
+        "deferred store.manager_staff_id -> staff.id (written NULL, set once staff is written)",
+        "then sets store.manager_staff_id -> staff.id (a cycle's deferred edge)",
+        "draws distinct (film_id, actor_id) of 300 x 150 = 45000 ← film.id, actor.id",
+        "draws distinct (film_id, category_id) of 300 x 16 = 4800 ← film.id, category.id",
+    ):
+        assert line in shown
+    domain = "database types: released year (int 1888..2100)"  # CREATE DOMAIN year
+    assert (domain in shown) == (backend == "postgresql")
+
+
+@pytest.mark.parametrize(
+    "override", OVERRIDES, ids=lambda o: o.shape.split(":")[0].replace(" ", "-") + "-" + o.dataset
+)
+def test_an_override_changes_the_default(override, make_database, tmp_path, cli):
+    schema = override.schema
+    db = make_database("postgresql")
+    with loaded(db, schema) as names:
+        target = "payroll" if override.dataset in schema.second_schema else "db"
+        path = tmp_path / f"{schema.name}.yaml"
+        path.write_text(with_override(manifest_text(schema, db, names), override, target))
+        code, out, err = cli("plan", str(path))
+        assert code == 0, f"seedrunner plan exited {code}: {first_line(err or out)}"
+        assert " ".join(override.shown.split()) in " ".join(out.split())
+        assert_seeded(*run_api(path))
+        with db.engine.connect() as c:
+            rows = [tuple(r) for r in c.execute(sa.text(override.query))]
+        assert rows == override.expect
+        fks = catalog.foreign_keys(db, names.schemas)
+        assert not {str(fk): n for fk in fks if (n := catalog.orphans(db, fk))}

@@ -5,7 +5,11 @@ small, facts larger. ``next_inserts`` are the application's own next INSERT into
 whose key the database generates (no key given; one dialect-neutral statement each, run in
 this order). ``app_rows`` are rows the application wrote before seeding (explicit, far-away
 keys); with the rows a DDL script inserts itself (``lookup_rows``) they are what ``destroy``
-must leave. Table names are qualified with ``__hr__`` / ``__payroll__`` in the HR schema.
+must leave. ``always_set`` columns are set on every row after apply although the DDL allows
+NULL (a cycle's edge written NULL, then updated). Table names are qualified with ``__hr__``
+/ ``__payroll__`` in the HR schema. Each schema runs on its databases through the sync
+drivers (``backends``) and the async ones (``async_backends``: psycopg_async, aiomysql,
+aiosqlite).
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ class RealSchema:
     backends: tuple[str, ...] = (PG, MARIADB, SQLITE)
     joins: tuple[JoinTable, ...] = ()
     self_references: tuple[str, ...] = ()  # "table.column" that must form a forest
+    always_set: tuple[str, ...] = ()  # "table.column" not NULL on any row after apply
     next_inserts: dict[str, str] = field(default_factory=dict)
     app_rows: tuple[str, ...] = ()
     lookup_rows: dict[str, int] = field(default_factory=dict)  # rows the DDL inserts
@@ -39,6 +44,10 @@ class RealSchema:
     @property
     def rows(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def async_backends(self) -> tuple[str, ...]:
+        return tuple(f"{b}-async" for b in self.backends)
 
 
 SHOP = RealSchema(
@@ -102,6 +111,7 @@ FILM = RealSchema(
         JoinTable("film_actor", ("film_id", "actor_id")),
         JoinTable("film_category", ("film_id", "category_id")),
     ),
+    always_set=("store.manager_staff_id",),  # the cycle's nullable edge, set after staff
     next_inserts={
         "language": "INSERT INTO language (name) VALUES ('app:Esperanto')",
         "actor": "INSERT INTO actor (first_name, last_name) VALUES ('App', 'Actor')",
@@ -226,6 +236,13 @@ HR = RealSchema(
         "payslip": "INSERT INTO __payroll__.payslip (employee_id, period_start, gross, net) "
         "SELECT min(employee_id), CURRENT_DATE, 100, 80 FROM __payroll__.employee_pay",
     },
+    app_rows=(
+        "INSERT INTO __hr__.department (id, name, country_code) "
+        "VALUES (9001, 'app:Head office', 'NL')",
+        "INSERT INTO __hr__.person (id, first_name, last_name, email, country_code) "
+        "VALUES (900001, 'App', 'Admin', 'admin@hr.invalid', 'NL')",
+        "INSERT INTO __payroll__.pay_grade (id, code, min_salary) VALUES (9001, 'APP', 1000)",
+    ),
     lookup_rows={"country": 5},
     second_schema=frozenset({"pay_grade", "employee_pay", "payslip"}),
 )

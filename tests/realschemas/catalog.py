@@ -40,7 +40,7 @@ ORDER BY TABLE_SCHEMA, TABLE_NAME, CONSTRAINT_NAME, ORDINAL_POSITION
 """
 
 _PG_GENERATED_KEYS = """
-SELECT DISTINCT c.relname FROM pg_attribute a
+SELECT DISTINCT c.relname, a.attname FROM pg_attribute a
 JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
 WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p') AND NOT c.relispartition
@@ -49,7 +49,7 @@ WHERE n.nspname = ANY(:schemas) AND c.relkind IN ('r', 'p') AND NOT c.relisparti
 """
 
 _MARIADB_GENERATED_KEYS = """
-SELECT DISTINCT TABLE_NAME FROM information_schema.COLUMNS
+SELECT DISTINCT TABLE_NAME, COLUMN_NAME FROM information_schema.COLUMNS
 WHERE TABLE_SCHEMA IN :schemas AND EXTRA LIKE '%auto_increment%'
 """
 
@@ -177,23 +177,34 @@ def cycles(links: dict[Any, Any]) -> tuple[list[Any], int]:
     return looping, deepest
 
 
-def generated_key_tables(db: Database, schemas: list[str]) -> set[str]:
-    """Tables whose key the database generates (sequence, identity, AUTO_INCREMENT, rowid)."""
+def generated_keys(db: Database, schemas: list[str]) -> dict[str, str]:
+    """table -> the key column the database generates (sequence, identity, AUTO_INCREMENT,
+    rowid)."""
     if db.family in ("postgresql", "mariadb"):
         sql = _PG_GENERATED_KEYS if db.family == "postgresql" else _MARIADB_GENERATED_KEYS
-        found = {r[0] for r in _query(db, sql, schemas=schemas)}
-        return {t for t in found if not t.startswith(LEDGER_PREFIX)}
-    out = set()
+        found = dict(_query(db, sql, schemas=schemas))
+        return {t: c for t, c in found.items() if not t.startswith(LEDGER_PREFIX)}
+    out = {}
     for table in tables(db, schemas):
         info = _query(db, f"PRAGMA table_info({_quote(db, table)})")
         keys = [r for r in info if r[5]]
         if len(keys) == 1 and keys[0][2].upper() == "INTEGER":
-            without_rowid = _query(db, "SELECT sql FROM sqlite_master WHERE name = :t", t=table)[0][
-                0
-            ]
-            if "WITHOUT ROWID" not in without_rowid.upper():
-                out.add(table)
+            sql = "SELECT sql FROM sqlite_master WHERE name = :t"
+            if "WITHOUT ROWID" not in _query(db, sql, t=table)[0][0].upper():
+                out[table] = keys[0][1]
     return out
+
+
+def highest(db: Database, schema: str, table: str, column: str) -> Any:
+    sql = f"SELECT max({_quote(db, column)}) FROM {qualified(db, schema, table)}"
+    return _query(db, sql)[0][0]
+
+
+def filled(db: Database, schema: str, table: str, column: str) -> tuple[int, int]:
+    """(rows, rows whose ``column`` is not NULL)."""
+    sql = f"SELECT count(*), count({_quote(db, column)}) FROM {qualified(db, schema, table)}"
+    rows, set_ = _query(db, sql)[0]
+    return int(rows), int(set_)
 
 
 def snapshot(db: Database, schemas: list[str]) -> dict[str, list[tuple[Any, ...]]]:

@@ -59,7 +59,7 @@ def test_foreign_keys_of_partitions_are_read(make_database):
 def test_next_inserts_cover_every_generated_key(schema, backend, make_database):
     db = make_database(backend)
     with loaded(db, schema, app_rows=True) as names:
-        assert set(schema.next_inserts) == catalog.generated_key_tables(db, names.schemas)
+        assert set(schema.next_inserts) == set(catalog.generated_keys(db, names.schemas))
         tables = set(catalog.tables(db, names.schemas))
         assert set(schema.counts) <= tables
         assert tables - set(schema.counts) <= set(schema.lookup_rows) | {
