@@ -379,6 +379,22 @@ class _Planner:
             data["from"] = self.fixed[dp.name].digest
         return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests, data)
 
+    def refs_written_first(self, dp: DatasetPlan, built: dict[str, DatasetPlan]) -> None:
+        """A ref whose edge was dropped (``depends_on: []``) must still name a dataset
+        written before this one: its rows are picked from the run's keys."""
+        deferred = {d.field for d in dp.deferred_fields}
+        for f in dp.fields:
+            parent = f.ref.dataset if f.ref is not None else None
+            if parent is None or parent in built or parent == dp.name or f.name in deferred:
+                continue
+            self.problem(
+                f"{dp.name}.{f.name} takes its values from {parent}'s rows, but {parent} is "
+                f"written after {dp.name} (the field's depends_on drops that edge)",
+                ("datasets", dp.name, "fields", f.name),
+                f"remove depends_on from {dp.name}.{f.name}; to leave the column empty "
+                f"write {f.name}: {{value: null}} or exclude it",
+            )
+
     def ahead_digest(self, name: str) -> str:
         """What decides a dataset's keys before it is planned (a deferrable cycle's child
         takes them ahead, picking over all of them): its spec, seed, model and count."""
@@ -420,6 +436,7 @@ class _Planner:
             dp = self.dataset(name, totals, counts, parents)
             dp.edges = {e.parent: e.why for e in live if e.child == name}
             deferrals.defer_fields(dp, self.deferrals, self.located)
+            self.refs_written_first(dp, built)
             dp.fingerprint = self.fingerprint(dp, live, built)
             ds = self.spec.datasets[name]
             src, out = self.m.source, self.out
