@@ -382,7 +382,7 @@ class _Planner:
     def refs_written_first(self, dp: DatasetPlan, built: dict[str, DatasetPlan]) -> None:
         """A ref whose edge was dropped (``depends_on: []``) must still name a dataset
         written before this one: its rows are picked from the run's keys."""
-        deferred = {d.field for d in dp.deferred_fields}
+        deferred = {k.field for d in self.deferrals if d.child == dp.name for k in d.links}
         for f in dp.fields:
             parent = f.ref.dataset if f.ref is not None else None
             if parent is None or parent in built or parent == dp.name or f.name in deferred:

@@ -30,9 +30,11 @@ def test_a_ref_to_a_dataset_written_later_is_refused_at_the_field(manifest):
     with pytest.raises(PlanError) as exc:
         build_plan(load_manifest(path))
     (problem,) = exc.value.problems
-    assert problem.location is not None and problem.location.line == 7
+    assert problem.location is not None
+    assert problem.location.line == 7
     assert "a.b_id takes its values from b's rows, but b is written after a" in problem.message
-    assert problem.hint is not None and "remove depends_on" in problem.hint
+    assert problem.hint is not None
+    assert "remove depends_on" in problem.hint
 
 
 def test_without_depends_on_the_ref_is_a_cycle_not_this_problem(manifest):
