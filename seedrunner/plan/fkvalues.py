@@ -1,26 +1,38 @@
 """Values a field spec gives a foreign-key column, checked against the parent's keys at plan.
 
-A constant, a choice or a sequence on ``orders.customer_id`` is written as is, so a value the
-parent never had fails the foreign key at apply, after earlier datasets were written.  When
-both sides are known while planning (the parent's keys are ids 1..N or another plain
-sequence; the child's values are listed or counted) a value outside the keys is a located
-problem; when either side is drawn at run time (a faker, a template, keys the database
-assigns) the plan says it cannot check them.
+A constant, a choice, a sequence, a template or a faker on ``orders.customer_id`` is written
+as is, so a value the parent never had fails the foreign key at apply, after earlier
+datasets were written.  When the parent's keys are known while planning (ids 1..N or
+another sequence; any key its own generators make, fixed rows and lookups included, up to
+``_LISTED`` rows) the child's values are checked: all of those listed or counted, and for a
+template or a faker those of a sample of rows drawn as apply draws them (plan/fksamples.py).
+A value outside the keys is a located problem; where either side is only known at apply
+(keys the database assigns, a template reading a ref's pick) the plan says it cannot check.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from seedrunner.errors import ProblemCollector
 from seedrunner.generate import columns as C
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.source import SourceMap
+from seedrunner.plan.fksamples import sampled_values
 from seedrunner.plan.steps import DatasetPlan
 
 _ALL_FOUND = object()
 _LISTED = 100_000  # at most this many formatted parent keys are listed to check against
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    """What a template needs to render at plan as at apply."""
+
+    now: Any
+    variables: Mapping[str, Any]
 
 
 def check_foreign_key_values(
@@ -31,6 +43,7 @@ def check_foreign_key_values(
     source: SourceMap,
     out: ProblemCollector,
     warnings: list[str],
+    inputs: PlanInputs,
 ) -> None:
     """Problems (values outside the parent's keys) and warnings (cannot be known) for every
     spec ``ds`` gives a foreign key to another dataset planned before it."""
@@ -46,18 +59,27 @@ def check_foreign_key_values(
         label = f"{dp.name}.{f.name}"
         at = source.locate(path)
         where = f" ({at})" if at else ""
-        values = _spec_values(spec, dp.count.total)
         keys = _parent_keys(built[parent], fk.column)
-        if values is None or keys is None:
-            unknown = "its values are drawn at apply" if values is None else (
+        values = _spec_values(spec, dp.count.total)
+        sampled = None
+        if values is None and keys is not None:  # a template or a faker: drawn for a sample
+            sampled = sampled_values(dp, f.name, inputs.now, inputs.variables)
+        if (values is None and sampled is None) or keys is None:
+            unknown = (
                 f"{parent}'s {fk.column} values are only known at apply"
-            )  # fmt: skip
+                if keys is None
+                else "its values read what only apply knows (a ref's pick, the parent row)"
+            )
             warnings.append(
                 f"{label}{where} is a foreign key to {parent}.{fk.column} with a spec of its "
                 f"own: {unknown}, so they are not checked against {parent}'s keys; a value "
                 f"{parent} does not have fails at apply (prefer {{ref: {parent}.{fk.column}}})"
             )
             continue
+        if sampled is not None:
+            _check_sampled(sampled, keys, label, parent, fk.column, path, f.name, source, out)
+            continue
+        assert values is not None
         bad = _first_missing(values, keys)
         if bad is not _ALL_FOUND:
             problem = source.problem(
@@ -69,6 +91,42 @@ def check_foreign_key_values(
                 code="SR-E030",
             )
             out.extend([problem])
+
+
+def _check_sampled(
+    sampled: list[tuple[int, Any]],
+    keys: Collection[Any],
+    label: str,
+    parent: str,
+    column: str,
+    path: tuple[str, ...],
+    name: str,
+    source: SourceMap,
+    out: ProblemCollector,
+) -> None:
+    """The first sampled value that is not a parent key, as a located problem."""
+    row, bad = next(((r, v) for r, v in sampled if v is not None and not _among(v, keys)),
+                    (None, _ALL_FOUND))  # fmt: skip
+    if bad is _ALL_FOUND:
+        return
+    shown = ", ".join(str(r) for r, _ in sampled[:5])
+    problem = source.problem(
+        f"{label}: row {row} gets {bad!r}, which is not among {parent}'s keys "
+        f"({parent}.{column} is {_describe(keys)}): the foreign key would fail at apply "
+        f"(rows drawn at plan: {shown}, ... {len(sampled)} in all)",
+        path,
+        hint=f"write {name}: {{ref: {parent}.{column}}} (a seeded pick of {parent}'s rows), "
+        f"keep the values within {_describe(keys)}, or add depends_on: [] to the field if "
+        "the values are meant for rows that exist already",
+        code="SR-E030",
+    )
+    out.extend([problem])
+
+
+def _among(value: Any, keys: Collection[Any]) -> bool:
+    if isinstance(keys, range):
+        return _int_text(value) in keys
+    return _as_key(value) in keys
 
 
 def _checked(spec: Any) -> bool:
@@ -108,10 +166,15 @@ def _parent_keys(parent: DatasetPlan, column: str) -> Collection[Any] | None:
         if col.fmt is None:
             return numbers
         if total <= _LISTED:  # formatted keys: listed when there are few enough
-            return frozenset(col.fmt.format(n, n=n) for n in numbers)
+            return frozenset(_as_key(col.fmt.format(n, n=n)) for n in numbers)
     if type(col) is C.ConstantColumn:
-        return [col.value] if total else []
-    return None
+        return [_as_key(col.value)] if total else []
+    if col is None or parent.transforms or total > _LISTED:  # a transform may change them
+        return None
+    try:  # its own generators (fixed rows, a lookup, a faker): drawn as apply draws them
+        return frozenset(_as_key(v) for v in col.values(0, total))
+    except Exception:  # apply reports it
+        return None
 
 
 def _first_missing(values: Iterable[Any], keys: Collection[Any]) -> Any:
@@ -120,7 +183,7 @@ def _first_missing(values: Iterable[Any], keys: Collection[Any]) -> Any:
         ends = values[0] in keys and values[-1] in keys
         if ends and (len(values) == 1 or values.step % keys.step == 0):
             return _ALL_FOUND
-    as_key: Callable[[Any], Any] = _int_text if isinstance(keys, range) else _same
+    as_key: Callable[[Any], Any] = _int_text if isinstance(keys, range) else _as_key
     for v in values:
         if as_key(v) not in keys:
             return v
@@ -133,8 +196,15 @@ def _int_text(v: Any) -> Any:
     return v
 
 
-def _same(v: Any) -> Any:
-    return v
+def _as_key(v: Any) -> Any:
+    """A key as it compares across types: ints (and their text) as ints, the rest as text
+    (a UUID and its string form are the same key)."""
+    if isinstance(v, bool) or v is None:
+        return v
+    if isinstance(v, int):
+        return v
+    text = str(v)
+    return int(text) if text.strip().lstrip("-").isdigit() else text
 
 
 def _describe(keys: Collection[Any]) -> str:
