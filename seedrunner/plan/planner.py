@@ -423,7 +423,7 @@ class _Planner:
             dp.fingerprint = self.fingerprint(dp, live, built)
             ds = self.spec.datasets[name]
             src, out = self.m.source, self.out
-            inputs = PlanInputs(self.now, dict(self.m.vars))
+            inputs = PlanInputs(self.now, dict(self.m.vars), self.lookups)
             check_foreign_key_values(dp, ds, built, self.tables, src, out, self.warnings, inputs)
             built[name] = dp
             if name not in selected:

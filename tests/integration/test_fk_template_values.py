@@ -2,7 +2,8 @@
 plan (issue 13 item 7): the values of the first rows, the last ones and a seeded spread are
 drawn as apply draws them, and one the parent does not have is a located SR-E030 naming the
 row, the value and the keys, with nothing written.  Parents whose keys plan knows: ids
-1..N of a reflected table, fixed rows.  SQLite, PostgreSQL and MariaDB.
+1..N of a reflected table, fixed rows, a table the application filled (read at plan).
+SQLite, PostgreSQL and MariaDB.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import re
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
+from tests.integration import test_existing_rows as existing_rows
 from tests.integration import test_fk_specs as fk_specs
 
 
@@ -126,3 +128,51 @@ def test_a_template_over_fixed_rows_is_checked_and_depends_on_lets_it_be(
     report = apply(plan)
     assert report.ok, report.error
     assert other.scalar("SELECT COUNT(*) FROM ticket WHERE status_code = 'LEGACY'") == 40
+
+
+def cities(url: str, country_code: str) -> str:
+    return f"""\
+        version: 1
+        seed: 3
+        now: "2026-01-01T00:00:00Z"
+        targets:
+          db: {{handler: sqlalchemy, url: "{url}", ledger: true}}
+        datasets:
+          cities:
+            table: city
+            count: 30
+            fields:
+              name: {{faker: city}}
+              country_code: {country_code}
+            persist: [db]
+        """
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql", "mariadb"])
+def test_a_template_on_a_key_to_a_table_the_application_filled(
+    manifest, make_database, cli, backend
+):
+    """The table no dataset seeds is read at plan to check the values (read-only), and
+    only for that: the spec's rows do not read it, so it stays out of the fingerprint."""
+    db = make_database(backend)
+    db.execute(*existing_rows.schema_sql(db.family))
+    bad = "\"{{ ['DE', 'FR', 'XX'][index % 3] }}\""
+    code, _, err = cli("plan", str(manifest(cities(db.url, bad))))
+    assert code == 2
+    assert "seed.yaml:12:21: error SR-E030" in err
+    assert (
+        "cities.country_code: row 2 gets 'XX', which is not among table country's keys "
+        "(country.code is 'DE', 'FR', 'NL', ... (5 keys))"
+    ) in err
+    assert "hint: write country_code: {ref: {table: country, column: code}}" in err
+    assert db.rows("city") == []
+
+    path = str(manifest(cities(db.url, "\"{{ ['DE', 'FR'][index % 2] }}\""), "good.yaml"))
+    assert cli("apply", path, "-q")[0] == 0
+    assert db.scalar("SELECT COUNT(*) FROM city WHERE country_code IN ('DE', 'FR')") == 30
+    db.execute("INSERT INTO country (code, name, active) VALUES ('IT', 'Italy', 1)"
+               if db.family != "postgresql" else
+               "INSERT INTO country (code, name, active) VALUES ('IT', 'Italy', TRUE)")  # fmt: skip
+    code, out, _ = cli("plan", path, "--detailed-exitcode")
+    assert code == 0, out  # the check's read is no part of the rows: still up to date
+    assert "up to date (30 rows applied)" in out

@@ -128,7 +128,7 @@ def test_keys_only_known_at_apply_are_a_warning_not_a_problem(manifest):
     (warning,) = [w for w in plan.warnings if "album_id" in w]
     assert "track.album_id (" in warning
     assert "seed.yaml:11" in warning
-    assert "album's id values are only known at apply" in warning
+    assert "album.id values are only known at apply" in warning
     assert "not checked against album's keys" in warning
 
 
