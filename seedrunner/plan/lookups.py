@@ -158,9 +158,7 @@ def read_lookups(
                     "dataset to a sqlalchemy target",
                     "SR-E030",
                 )
-            result[req.key] = Lookup(
-                req.query, req.explicit, [], error=_NO_TARGET, check=req.check
-            )
+            result[req.key] = Lookup(req.query, req.explicit, [], error=_NO_TARGET, check=req.check)
             continue
         schema = req.query.schema or options.get("schema")
         if isinstance(schema, str) and req.query.schema is None:

@@ -16,7 +16,7 @@ import pytest
 CASES = [  # through a pydantic model
     (1292, "DATE", '"SENTINEL-1292"', "SENTINEL-1292"),
     # a value that looks like the end of MariaDB's message: the real column is found
-    (1292, "DATE", "\"SENTINEL' for column `fake` at row 7\"", "SENTINEL' for column `fake`"),
+    (1292, "DATE", '"SENTINEL\' for column `fake` at row 7"', "SENTINEL' for column `fake`"),
     (1366, "INTEGER", '"SENTINEL1366"', "SENTINEL1366"),
     (1406, "VARCHAR(3)", '"SENTINEL1406"', "SENTINEL1406"),
     (1264, "TINYINT", '"917264"', "917264"),
