@@ -51,7 +51,13 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.other_spec:
         what = f" (changed: {', '.join(state.changed)})" if state.changed else ""
-        return Text(f"  · written by another spec{what}: apply refuses", style="bold red")
+        text = f"  · written by another spec{what}: apply refuses"
+        if state.same_keys:  # only what the rows read changed: their keys are found
+            text += (
+                f"; apply --replace deletes its {state.same_keys:,} rows and writes this "
+                "spec's, destroy deletes them (their keys read nothing that changed)"
+            )
+        return Text(text, style="bold red")
     if not state.to_write:
         return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
     text = f"  · {state.applied:,} applied, {state.to_write:,} to write"
@@ -69,6 +75,13 @@ def _undo_text(state: TargetState | None) -> Text:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.undo_note:  # a file: removed whole, whatever spec wrote it
         return Text(f"  · would {state.undo_note}", style="bold red")
+    if state.other_spec and state.same_keys:
+        what = f"changed: {', '.join(state.changed)}; " if state.changed else ""
+        return Text(
+            f"  · would delete {state.same_keys:,} rows (written by another spec: {what}"
+            "their keys read nothing that changed)",
+            style="bold red",
+        )
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
     if not state.applied:

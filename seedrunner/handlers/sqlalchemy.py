@@ -874,7 +874,7 @@ class SqlAlchemyHandler:
             assert self.table is not None
             return cls(f"{where}: cannot {what}: {conflict_message(self.table, *dup)}{kept}")
         cause = describe(e)
-        if self.table is not None:  # PostgreSQL names a refused type, not its column
+        if self.table is not None:  # PostgreSQL names a type, not its column; MariaDB the reverse
             cause += type_error_columns(self.table, e)
         if kept and not cause.endswith("."):
             cause += "."

@@ -24,11 +24,58 @@ _MYSQL_KEY = re.compile(r"for key '(?:[^'.]*\.)?([^']+)'")
 _SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)$")
 _PG_VALUE = re.compile(r'"(?:[^"]|"")*"')
 _MYSQL_VALUE = re.compile(r"value: '(?:[^'\\]|\\.|'')*'")
+#: MariaDB/MySQL refusing a value for a column: 1292 "Incorrect date value: '...' for column
+#: `db`.`t`.`c` at row 1", 1366 (the same for numbers, strings), 1406 "Data too long for
+#: column 'c' at row 1", 1264 "Out of range value for column 'c' ...", 1265 "Data truncated"
+_MYSQL_COLUMN_VALUE = frozenset({1292, 1366, 1406, 1264, 1265})
+_MYSQL_WHAT = re.compile(r"(Incorrect \w+ value|Data too long|Out of range value|Data truncated)")
+_MYSQL_COLUMN = re.compile(
+    r"for column (?:`((?:[^`]|``)*)`\.)?(?:`((?:[^`]|``)*)`\.)?"
+    r"(?:`((?:[^`]|``)*)`|'([^']*)') at row (\d+)\W*$"
+)
 
 
 def _mysql_code(error: BaseException) -> int | None:
     args = getattr(error, "args", ())
     return args[0] if args and isinstance(args[0], int) else None
+
+
+def mysql_column(error: BaseException | None) -> tuple[str, str | None] | None:
+    """(column, table or None) a MariaDB/MySQL error names when it refused a value for it."""
+    orig = getattr(error, "orig", None) or error
+    if orig is None or _mysql_code(orig) not in _MYSQL_COLUMN_VALUE:
+        return None
+    found = _MYSQL_COLUMN.search(_mysql_message(orig))
+    if found is None:
+        return None
+    column = found.group(3) if found.group(3) is not None else found.group(4)
+    table = found.group(2) if found.group(2) is not None else found.group(1)
+    return column.replace("``", "`"), (table.replace("``", "`") if table else None)
+
+
+def _mysql_message(orig: BaseException) -> str:
+    """The server's text of a MariaDB error (its second argument)."""
+    args: tuple[object, ...] = tuple(getattr(orig, "args", ()))
+    return str(args[1]) if len(args) > 1 else ""
+
+
+def _mysql_value_error(orig: BaseException) -> str | None:
+    """``Incorrect date value for column 'd' of table 't' at row 1 (value hidden)``: the
+    message MariaDB gives, its column and table kept, the value it quotes left out."""
+    named = mysql_column(orig)
+    if named is None:
+        return None
+    column, table = named
+    text = _mysql_message(orig)
+    what = _MYSQL_WHAT.match(text)
+    row = _MYSQL_COLUMN.search(text)
+    assert row is not None
+    of = f" of table '{table}'" if table else ""
+    return (
+        f"{type(orig).__name__}: MariaDB error {_mysql_code(orig)}: "
+        f"{what.group(1) if what else 'Incorrect value'} for column '{column}'{of} "
+        f"at row {row.group(5)} of the statement (value hidden)"
+    )
 
 
 def sqlstate(error: BaseException | None) -> str | None:
@@ -79,6 +126,9 @@ def describe(error: BaseException) -> str:
     if _mysql_code(orig) == _MYSQL_DUPLICATE:  # the line quotes the duplicate value
         key = _MYSQL_KEY.search(str(orig))
         return f"{type(orig).__name__}: duplicate entry for key '{key.group(1) if key else '?'}'"
+    column_error = _mysql_value_error(orig)
+    if column_error is not None:
+        return scrub(column_error)
     lines = str(orig).strip().splitlines()
     first = lines[0] if lines else ""
     if (sqlstate(orig) or "").startswith("22"):  # PostgreSQL data exception

@@ -17,9 +17,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
+from seedrunner.handlers.sqlerrors import mysql_column
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 
 _INT32 = 2**31 - 1
+_BUILT = "seedrunner.built"  # Table.info key: built from a model's shape, not reflected
 
 
 class EnumValue(sa.types.TypeDecorator[Any]):
@@ -141,7 +143,9 @@ def build_table(
     _stub_referenced(metadata, name, shape, schema)
     columns = [_column(f, schema) for f in shape.fields]
     uniques = [sa.UniqueConstraint(*cols) for cols in shape.unique_together if cols]
-    return sa.Table(name, metadata, *columns, *uniques, schema=schema)
+    table = sa.Table(name, metadata, *columns, *uniques, schema=schema)
+    table.info[_BUILT] = True
+    return table
 
 
 # -- naming the column behind a type error ----------------------------------------------
@@ -160,8 +164,12 @@ _TYPE_IN_MESSAGE = [
 
 def type_error_columns(table: sa.Table, error: BaseException) -> str:
     """`` (column 'x' of type T)`` when the database refused a value for a type without
-    saying for which column; "" when it named the column or the type fits no column."""
+    saying for which column; "" when it named the column or the type fits no column.
+    MariaDB names the column but not its type: `` (column 'x' of type VARCHAR(3))``."""
     orig = getattr(error, "orig", error)
+    named = mysql_column(orig)
+    if named is not None:
+        return _column_type(table, named[0])
     diag = getattr(orig, "diag", None)
     if getattr(diag, "column_name", None):
         return ""
@@ -178,6 +186,17 @@ def type_error_columns(table: sa.Table, error: BaseException) -> str:
         return ""
     shown = ", ".join(f"'{c}'" for c in columns)
     return f" (column{'s' if len(columns) > 1 else ''} {shown} of type {wanted})"
+
+
+def _column_type(table: sa.Table, name: str) -> str:
+    column = table.columns.get(name)
+    if column is None or isinstance(column.type, sa.types.NullType) or table.info.get(_BUILT):
+        return ""  # a table built from a model: its types are seedrunner's, not the database's
+    try:
+        shown = str(column.type)
+    except Exception:  # a type with no generic SQL (a dialect's own), say nothing
+        return ""
+    return f" (column '{name}' of type {shown})"
 
 
 def _type_names(type_: Any) -> set[str]:

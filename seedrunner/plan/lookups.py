@@ -2,6 +2,9 @@
 
 Two things read such a table: a ``ref`` written as ``{table, column, where, schema,
 target}``, and a foreign key (of a model or a reflected table) to a table no dataset seeds.
+A foreign key given a spec of its own (a template, a faker, a constant) is read too, only
+to check the spec's values (plan.fkvalues): its rows do not read it (``check``), so it
+stays out of the fingerprint.
 ``read_lookups`` finds both before any dataset is compiled and reads each database once
 (``models.tablevalues``: read-only, capped, ordered); ``table_ref_field`` and
 ``foreign_key_field`` then turn what was read into a seeded ``PickColumn``.
@@ -27,6 +30,7 @@ from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models.reflect import ReflectionError
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.tablevalues import LOOKUP_CAP, ValuesQuery, ValuesRead, read_values
+from seedrunner.plan.fkvalues import writes_own_values
 from seedrunner.plan.steps import FieldPlan
 
 if TYPE_CHECKING:
@@ -46,6 +50,7 @@ class Lookup:
     digest: str = ""
     error: str | None = None  # the table could not be read; safe to show
     over_cap: bool = False
+    check: bool = False  # read only to check a spec's values against (not picked from)
 
 
 @dataclass
@@ -53,6 +58,7 @@ class _Request:
     key: LookupKey
     query: ValuesQuery
     explicit: bool
+    check: bool = False
 
 
 class _Reader:
@@ -115,12 +121,15 @@ def _requests(
         shape = shapes.get(name)
         for f in shape.fields if shape is not None else []:
             fk = f.foreign_key
-            if fk is None or fk.table in tables or f.name in ds.fields or f.name in ds.exclude:
+            if fk is None or fk.table in tables or f.name in ds.exclude:
                 continue
             if f.name in given.get(name, ()):
                 continue
+            check = f.name in ds.fields
+            if check and not writes_own_values(ds.fields[f.name]):
+                continue
             q = ValuesQuery(None, fk.table, fk.column)
-            found.append((_Request((name, f.name), q, False), None))
+            found.append((_Request((name, f.name), q, False, check), None))
     return found
 
 
@@ -149,7 +158,7 @@ def read_lookups(
                     "dataset to a sqlalchemy target",
                     "SR-E030",
                 )
-            result[req.key] = Lookup(req.query, req.explicit, [], error=_NO_TARGET)
+            result[req.key] = Lookup(req.query, req.explicit, [], error=_NO_TARGET, check=req.check)
             continue
         schema = req.query.schema or options.get("schema")
         if isinstance(schema, str) and req.query.schema is None:
@@ -163,7 +172,7 @@ def read_lookups(
         for r in reqs:
             got = read[r.query]
             result[r.key] = Lookup(
-                r.query, r.explicit, got.values, got.digest, got.error, got.over_cap
+                r.query, r.explicit, got.values, got.digest, got.error, got.over_cap, r.check
             )
     for key, lk in result.items():
         if lk.explicit:
@@ -202,7 +211,7 @@ def digests(lookups: Mapping[LookupKey, Lookup], dataset: str) -> dict[str, str]
     return {
         f"lookup {f}": f"{lk.query.label}: {len(lk.values)} rows {lk.digest}"
         for (d, f), lk in lookups.items()
-        if d == dataset and lk.values
+        if d == dataset and lk.values and not lk.check
     }
 
 
@@ -228,7 +237,7 @@ def foreign_key_field(ctx: DatasetContext, fname: str, fshape: FieldShape) -> Fi
     when the table could not be read or is empty (the caller keeps its old behaviour)."""
     lk = ctx.lookups.get((ctx.name, fname))
     fk = fshape.foreign_key
-    if lk is None or fk is None or lk.error == _NO_TARGET:
+    if lk is None or fk is None or lk.error == _NO_TARGET or lk.check:
         return None
     if not lk.values:
         why = (

@@ -40,7 +40,7 @@ from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan import cycles, deferrals, guard
 from seedrunner.plan.fields import DatasetContext, compile_fields
 from seedrunner.plan.fixedrows import FixedRows, read_fixed_rows
-from seedrunner.plan.fkvalues import check_foreign_key_values
+from seedrunner.plan.fkvalues import PlanInputs, check_foreign_key_values
 from seedrunner.plan.joins import one_to_one_parent, plan_joins
 from seedrunner.plan.lookups import Lookup, LookupKey, read_lookups
 from seedrunner.plan.lookups import digests as lookup_digests
@@ -440,7 +440,8 @@ class _Planner:
             dp.fingerprint = self.fingerprint(dp, live, built)
             ds = self.spec.datasets[name]
             src, out = self.m.source, self.out
-            check_foreign_key_values(dp, ds, built, self.tables, src, out, self.warnings)
+            inputs = PlanInputs(self.now, dict(self.m.vars), self.lookups)
+            check_foreign_key_values(dp, ds, built, self.tables, src, out, self.warnings, inputs)
             built[name] = dp
             if name not in selected:
                 dp.targets = []

@@ -7,6 +7,9 @@ added meanwhile stay.  Each dataset step is one transaction with the deletion of
 ledger rows, so a failure leaves both as they were.  Parent keys children need (refs) are
 regenerated first, in dependency order, as apply makes them.  A file target's ledger
 says which bytes are seedrunner's: the file is removed with its ledger (fileledger.undo_file).
+Rows of an earlier spec that differs only in what its rows read (a lookup table the
+application changed, an edited ``from:`` file) are found by this spec's keys when those read
+none of it (state/rekey.py): they are deleted under the fingerprint the ledger records.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
 from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
+from seedrunner.state.rekey import rekeyed
+from seedrunner.state.status import step_ledger
 from seedrunner.state.stored import StoredLedger
 from seedrunner.state.storeoptions import keeps_stored_ledger
 from seedrunner.transforms import TransformContext, apply_transform
@@ -108,6 +113,7 @@ def _undo(
         why = "destroy does not remove file rows yet" if keeps else "keeps no ledger"
         result.status, result.note = "cannot undo", f"handler {target.handler}: {why}"
         return result
+    fingerprint, result.note = _undo_fingerprint(plan, dp, position, resources)
     ctx = HandlerContext(
         dataset=dp.name,
         target=target.name,
@@ -123,7 +129,7 @@ def _undo(
         options=target.options,
         manifest=plan.manifest,
         position=position,
-        fingerprint=dp.fingerprint.digest if dp.fingerprint is not None else "",
+        fingerprint=fingerprint,
         lock_timeout=lock_timeout,
     )
     try:
@@ -149,6 +155,26 @@ def _undo(
     handler.close_undo(None)
     result.status = "done" if stop else "nothing to undo"
     return result
+
+
+def _undo_fingerprint(
+    plan: Plan, dp: DatasetPlan, position: int, resources: ResourcePool
+) -> tuple[str, str]:
+    """The fingerprint whose rows go: the plan's, or the earlier spec's the ledger holds
+    when only what its rows read changed and the keys read none of it; with a note."""
+    current = dp.fingerprint.digest if dp.fingerprint is not None else ""
+    try:
+        found = step_ledger(plan, dp, position, resources)
+    except Exception:  # unreadable: open_undo reports it, with the handler's words
+        return current, ""
+    recorded = rekeyed(dp, found[0].fingerprints, found[1]) if found is not None else None
+    if recorded is None or dp.fingerprint is None:
+        return current, ""
+    changed = ", ".join(dp.fingerprint.changed(recorded))
+    return recorded.digest, (
+        f"written by an earlier spec (changed: {changed}); deleted by this spec's keys, "
+        "which read nothing that changed"
+    )
 
 
 def _deferrable_targets(plan: Plan) -> set[str]:

@@ -27,18 +27,14 @@ from seedrunner.errors import ManifestError
 from seedrunner.handlers.base import ResourcePool
 from seedrunner.handlers.fileledger import FileLedger
 from seedrunner.handlers.files import AppendableOptions
-from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import DatasetPlan, Plan
-from seedrunner.state import stored
 from seedrunner.state.destroy import Undone, destroy, undo_file_target
 from seedrunner.state.fingerprint import SPEC_EXCLUDED, FingerprintParts
 from seedrunner.state.rekey import adopt_recorded
-from seedrunner.state.sqlledger import StepKey
-from seedrunner.state.status import read_ledger
-from seedrunner.state.storeoptions import keeps_stored_ledger
+from seedrunner.state.status import step_ledger
 
 #: parts no manifest edit can put back: the rows they describe cannot be regenerated
 _UNREBUILDABLE = ("model", "versions")
@@ -97,18 +93,11 @@ def earlier_specs(plan: Plan) -> list[Earlier]:
         for d in plan.datasets:
             current = d.fingerprint.digest if d.fingerprint is not None else ""
             for position, t in enumerate(d.targets):
-                options = t.options
-                key = StepKey(plan.manifest, d.name, t.name, position)
-                if keeps_stored_ledger(options):
-                    found = stored.read_state(t, plan.base_dir, key, current, resources)
-                    pending = {p.fingerprint for p in found.pending}
-                    digests, specs = found.applied.fingerprints | pending, found.specs
-                elif isinstance(options, SqlAlchemyOptions) and options.ledger:
-                    applied, specs = read_ledger(plan, options, key, resources, current)
-                    digests = applied.fingerprints
-                else:
+                found = step_ledger(plan, d, position, resources)
+                if found is None:
                     continue
-                for digest in sorted(digests - {current}):
+                applied, specs = found
+                for digest in sorted(applied.fingerprints - {current}):
                     text = specs.get(digest)
                     parts = FingerprintParts(json.loads(text)) if text else None
                     out.append(Earlier(d.name, t.name, digest, parts))

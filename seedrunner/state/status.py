@@ -24,6 +24,7 @@ from seedrunner.redact import scrub
 from seedrunner.state import stored
 from seedrunner.state.fingerprint import changed_since
 from seedrunner.state.locks import sqlite_file
+from seedrunner.state.rekey import rekeyed
 from seedrunner.state.sqlledger import (
     Applied,
     StepKey,
@@ -50,6 +51,9 @@ class TargetState:
     undo_note: str = ""  # files: what destroy would do to the file, or why it cannot
     pending: int = 0  # rows sent whose outcome a crash left unknown (sent again by apply)
     error: str | None = None  # the ledger could not be read
+    # with other_spec: rows of the earlier spec whose keys this spec finds (only what they
+    # read changed, state/rekey.py): destroy deletes them, apply --replace rewrites them
+    same_keys: int = 0
 
     @property
     def to_write(self) -> int:
@@ -63,7 +67,8 @@ class TargetState:
     def undoes(self) -> bool:
         """Would destroy change something here (or cannot tell): rows it can undo, a file
         it would remove, or a ledger it could not read."""
-        return bool(self.error or (self.undoable and (self.applied or self.undo_note)))
+        undo = self.applied or self.undo_note or self.same_keys
+        return bool(self.error or (self.undoable and undo))
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -77,6 +82,7 @@ class TargetState:
             "pending": self.pending,
             "undoable": self.undoable,
             "undo_note": self.undo_note,
+            "same_keys": self.same_keys,
         }
 
 
@@ -117,8 +123,20 @@ def _state(
     changed = changed_since(d.fingerprint, specs.values()) if d.fingerprint else []
     return TargetState(
         d.name, t.name, total, ledger=True, applied=done, other_spec=other,
-        changed=tuple(changed),
+        changed=tuple(changed), same_keys=_same_keys(d, applied, specs),
     )  # fmt: skip
+
+
+def _same_keys(d: DatasetPlan, applied: Applied, specs: dict[str, str]) -> int:
+    """Rows of an earlier spec that ``d``'s keys find (state/rekey.py), else 0."""
+    recorded = rekeyed(d, applied.fingerprints, specs)
+    if recorded is None:
+        return 0
+    return sum(b - a for a, b in applied.present(recorded.digest, 0, _end(applied)))
+
+
+def _end(applied: Applied) -> int:
+    return max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
 
 
 def _file_state(
@@ -165,12 +183,15 @@ def _stored_state(
             d.name, t.name, total, ledger=True, error=error, undoable=undoable, undo_note=note
         )
     missing = found.applied.missing(fingerprint, 0, total) if total else []
-    others = found.applied.fingerprints | {p.fingerprint for p in found.pending}
+    written = Applied({k: list(v) for k, v in found.applied.ranges.items()})
+    for p in found.pending:  # perhaps written: destroy deletes them too
+        written.add(p.fingerprint, p.start, p.stop)
     changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
     return TargetState(
         d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
-        other_spec=bool(others - {fingerprint}), changed=tuple(changed), undoable=undoable,
-        undo_note=note, pending=sum(p.stop - p.start for p in found.pending),
+        other_spec=bool(written.fingerprints - {fingerprint}), changed=tuple(changed),
+        undoable=undoable, undo_note=note, pending=sum(p.stop - p.start for p in found.pending),
+        same_keys=_same_keys(d, written, found.specs),
     )  # fmt: skip
 
 
@@ -195,3 +216,22 @@ def read_ledger(
         return applied, link.run(lambda conn: read_specs(conn, specs, other))
     finally:
         link.close()
+
+
+def step_ledger(
+    plan: Plan, d: DatasetPlan, position: int, resources: ResourcePool
+) -> tuple[Applied, dict[str, str]] | None:
+    """What a SQL or state-store ledger records for one step (pending batches counted as
+    written) and the recorded parts of the fingerprints other than the plan's; None for a
+    target with no such ledger (files, none)."""
+    t = d.targets[position]
+    current = d.fingerprint.digest if d.fingerprint is not None else ""
+    key = StepKey(plan.manifest, d.name, t.name, position)
+    if keeps_stored_ledger(t.options):
+        found = stored.read_state(t, plan.base_dir, key, current, resources)
+        for p in found.pending:
+            found.applied.add(p.fingerprint, p.start, p.stop)
+        return found.applied, found.specs
+    if isinstance(t.options, SqlAlchemyOptions) and t.options.ledger:
+        return read_ledger(plan, t.options, key, resources, current)
+    return None
