@@ -19,10 +19,10 @@ Reflection misses a few things the databases do enforce, which are added to the 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import exc
@@ -40,6 +40,7 @@ from seedrunner.models.shape import ModelShape
 from seedrunner.models.sqlalchemy import table_shape
 from seedrunner.redact import scrub
 
+T = TypeVar("T")
 TableKey = tuple[str | None, str]  # (schema or None for the default, table name)
 
 
@@ -68,6 +69,15 @@ def reflect_tables(url: str, base_dir: Path, wanted: Iterable[TableKey]) -> Refl
     be reached or read.
     """
     keys = list(dict.fromkeys(wanted))
+    return read_database(url, base_dir, lambda conn: _reflect(conn, keys), "read tables")
+
+
+def read_database(
+    url: str, base_dir: Path, read: Callable[[Connection], T], what: str = "read tables"
+) -> T:
+    """``read`` on one connection to ``url``, then the engine disposed; an async URL runs on
+    an event loop of its own.  Errors are ``ReflectionError`` ("cannot WHAT from URL: ...",
+    password masked); a SQLite file that does not exist is reported, never created."""
     try:
         parsed = resolve_url(url, base_dir)
     except HandlerError as e:
@@ -76,15 +86,15 @@ def reflect_tables(url: str, base_dir: Path, wanted: Iterable[TableKey]) -> Refl
     _require_sqlite_file(parsed, shown)
     try:
         if parsed.get_dialect().is_async:
-            return _in_event_loop(parsed, keys)
+            return _in_event_loop(parsed, read)
         engine = sa.create_engine(parsed, hide_parameters=True)
         try:
             with engine.connect() as conn:
-                return _reflect(conn, keys)
+                return read(conn)
         finally:
             engine.dispose()
     except (exc.SQLAlchemyError, ImportError, OSError) as e:
-        raise ReflectionError(f"cannot read tables from {shown}: {describe(e)}") from None
+        raise ReflectionError(f"cannot {what} from {shown}: {describe(e)}") from None
 
 
 def reflected_shape(
@@ -106,16 +116,16 @@ def _require_sqlite_file(url: sa.URL, shown: str) -> None:
         raise ReflectionError(f"cannot read tables from {shown}: the database file does not exist")
 
 
-def _in_event_loop(url: sa.URL, keys: list[TableKey]) -> Reflection:
-    """Reflect through an async engine on a loop of its own (a thread if one is running)."""
+def _in_event_loop(url: sa.URL, read: Callable[[Connection], T]) -> T:
+    """``read`` through an async engine on a loop of its own (a thread if one is running)."""
 
-    async def main() -> Reflection:
+    async def main() -> T:
         from sqlalchemy.ext.asyncio import create_async_engine  # needs greenlet: [async]
 
         engine = create_async_engine(url, hide_parameters=True)
         try:
             async with engine.connect() as conn:
-                return await conn.run_sync(_reflect, keys)
+                return await conn.run_sync(read)
         finally:
             await engine.dispose()
 

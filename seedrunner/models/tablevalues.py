@@ -23,11 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
-from seedrunner.errors import HandlerError
-from seedrunner.handlers.aio import new_loop
-from seedrunner.handlers.sqlalchemy import resolve_url
 from seedrunner.handlers.sqlerrors import describe
-from seedrunner.models.reflect import ReflectionError, _require_sqlite_file
+from seedrunner.models.reflect import read_database
 from seedrunner.redact import scrub
 
 #: the most values one lookup may hold (they are kept for the whole run: ~100 MB at most)
@@ -69,41 +66,7 @@ def read_values(
     set; ``ReflectionError`` is raised when the database itself cannot be reached.
     """
     wanted = list(dict.fromkeys(queries))
-    try:
-        parsed = resolve_url(url, base_dir)
-    except HandlerError as e:
-        raise ReflectionError(str(e)) from None
-    shown = parsed.render_as_string(hide_password=True)
-    _require_sqlite_file(parsed, shown)
-    try:
-        if parsed.get_dialect().is_async:
-            return _in_event_loop(parsed, wanted, cap)
-        engine = sa.create_engine(parsed, hide_parameters=True)
-        try:
-            with engine.connect() as conn:
-                return _read_all(conn, wanted, cap)
-        finally:
-            engine.dispose()
-    except (exc.SQLAlchemyError, ImportError, OSError) as e:
-        raise ReflectionError(f"cannot read from {shown}: {describe(e)}") from None
-
-
-def _in_event_loop(url: sa.URL, queries: list[ValuesQuery], cap: int) -> dict[Any, ValuesRead]:
-    async def main() -> dict[ValuesQuery, ValuesRead]:
-        from sqlalchemy.ext.asyncio import create_async_engine  # needs greenlet: [async]
-
-        engine = create_async_engine(url, hide_parameters=True)
-        try:
-            async with engine.connect() as conn:
-                return await conn.run_sync(_read_all, queries, cap)
-        finally:
-            await engine.dispose()
-
-    loop = new_loop()
-    try:
-        return loop.run(main())
-    finally:
-        loop.close()
+    return read_database(url, base_dir, lambda conn: _read_all(conn, wanted, cap), "read")
 
 
 def _read_all(conn: Connection, queries: list[ValuesQuery], cap: int) -> dict[Any, ValuesRead]:
