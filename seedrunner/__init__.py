@@ -13,6 +13,7 @@ Nothing is written before ``apply``; ``ManifestError`` and ``PlanError`` carry l
 ``Problem`` objects (file, line, column, key path, hint).
 """
 
+from seedrunner._version import __version__
 from seedrunner.errors import (
     GenerationError,
     HandlerError,
@@ -32,8 +33,6 @@ from seedrunner.manifest.loader import Manifest, load_manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.preview import preview_rows
-
-__version__ = "0.2.0"
 
 __all__ = [
     "ApplyInterrupted",

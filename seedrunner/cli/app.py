@@ -21,7 +21,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from seedrunner import __version__
+from seedrunner._version import __version__
 from seedrunner.cli import render
 from seedrunner.cli.confirm import confirm
 from seedrunner.cli.progress import PlainProgress, RichProgress

@@ -27,7 +27,7 @@ from typing import Any, ClassVar
 
 import httpx
 
-from seedrunner import __version__
+from seedrunner._version import __version__
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.aio import LoopRunner, event_loop

@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from seedrunner import __version__
+from seedrunner._version import __version__
 from seedrunner.plan.steps import Plan
 from seedrunner.state.fingerprint import faker_version
 from seedrunner.state.status import TargetState
