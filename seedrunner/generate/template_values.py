@@ -24,6 +24,7 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from seedrunner.models.cells import text_bool
 from seedrunner.models.shape import TypeShape
 from seedrunner.redact import scrub
 
@@ -35,8 +36,6 @@ KEEP_KINDS = frozenset({"enum", "literal", "list", "set", "tuple", "dict", "mode
 #: function) is written as its text, like Jinja would
 PLAIN = (bool, int, float, Decimal, str, dt.date, dt.time, dt.timedelta, uuid.UUID)
 CONTAINERS = (list, dict, tuple)
-_TRUE = frozenset({"true", "t", "yes", "y", "on", "1"})
-_FALSE = frozenset({"false", "f", "no", "n", "off", "0"})
 
 
 class NotConvertible(ValueError):
@@ -78,15 +77,6 @@ def _int(text: str) -> int:
     return int(text)
 
 
-def _bool(text: str) -> bool:
-    word = text.lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise ValueError(text)
-
-
 def _date(text: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -98,7 +88,7 @@ _PARSERS: dict[str, Callable[[str], Any]] = {
     "int": _int,
     "float": float,
     "decimal": Decimal,
-    "bool": _bool,
+    "bool": text_bool,
     "date": _date,
     "datetime": dt.datetime.fromisoformat,
     "time": dt.time.fromisoformat,

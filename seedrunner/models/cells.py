@@ -67,7 +67,8 @@ def _parse(parse: Callable[[str], Any], text: str, kind: str) -> Any:
         raise CellError(f"is not {_EXPECTED.get(kind, 'a ' + kind)}") from None
 
 
-def _bool(text: str) -> bool:
+def text_bool(text: str) -> bool:
+    """A boolean from its word (true/false, t/f, yes/no, y/n, on/off, 1/0; any case)."""
     low = text.lower()
     if low in _TRUE:
         return True
@@ -103,7 +104,7 @@ _TEXT: dict[str, Callable[[str], Any]] = {
     "int": _int,
     "float": float,
     "decimal": _decimal,
-    "bool": _bool,
+    "bool": text_bool,
     "date": dt.date.fromisoformat,
     "datetime": dt.datetime.fromisoformat,
     "time": dt.time.fromisoformat,
