@@ -14,6 +14,7 @@ Nothing is written before ``apply``; ``ManifestError`` and ``PlanError`` carry l
 """
 
 from seedrunner._version import __version__
+from seedrunner.commands.preview import preview_rows
 from seedrunner.errors import (
     GenerationError,
     HandlerError,
@@ -32,7 +33,6 @@ from seedrunner.handlers.base import Handler, HandlerContext, HandlerOptions
 from seedrunner.manifest.loader import Manifest, load_manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
-from seedrunner.preview import preview_rows
 
 __all__ = [
     "ApplyInterrupted",

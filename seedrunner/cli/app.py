@@ -25,6 +25,12 @@ from seedrunner._version import __version__
 from seedrunner.cli import render
 from seedrunner.cli.confirm import confirm
 from seedrunner.cli.progress import PlainProgress, RichProgress
+from seedrunner.commands import savedplan
+from seedrunner.commands.destroy import destroy as undo_all
+from seedrunner.commands.preview import preview_rows
+from seedrunner.commands.recordednow import with_recorded_now
+from seedrunner.commands.replace import replace_changed
+from seedrunner.commands.status import TargetState, plan_state
 from seedrunner.errors import HandlerError, ManifestError, Problem, SeedrunnerError
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.runner import ApplyInterrupted, apply
@@ -34,13 +40,7 @@ from seedrunner.manifest.loader import Manifest, load_manifest
 from seedrunner.plan.guard import refuse_protected
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
-from seedrunner.preview import preview_rows
 from seedrunner.redact import scrub
-from seedrunner.state import savedplan
-from seedrunner.state.destroy import destroy as undo_all
-from seedrunner.state.recordednow import with_recorded_now
-from seedrunner.state.replace import replace_changed
-from seedrunner.state.status import TargetState, plan_state
 
 app = typer.Typer(
     add_completion=False,

@@ -16,12 +16,12 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from seedrunner.commands.destroy import Undone
+from seedrunner.commands.status import TargetState
 from seedrunner.errors import Problem
 from seedrunner.execute.report import ApplyReport
 from seedrunner.plan.steps import DatasetPlan, DeferredRef, Plan
 from seedrunner.redact import scrub
-from seedrunner.state.destroy import Undone
-from seedrunner.state.status import TargetState
 
 
 def _count_text(d: DatasetPlan) -> str:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import (
     GenerationError,
     RunError,
@@ -29,15 +30,15 @@ from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.parallel import batch_source
 from seedrunner.execute.report import ApplyReport, StepResult
+from seedrunner.execute.transforms import TransformContext, apply_transform
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.handlers.base import HandlerContext
+from seedrunner.ledger.storeoptions import keeps_stored_ledger
 from seedrunner.plan.guard import ProtectedTargetError, refuse_protected
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
-from seedrunner.state.storeoptions import keeps_stored_ledger
-from seedrunner.transforms import TransformContext, apply_transform
 
 T = TypeVar("T")
 
@@ -156,7 +157,7 @@ class _DatasetRun:
             self.current = (step, -1, 0, 0)
             handler = adapt(target.handler_cls(target.options))
             if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
-                from seedrunner.state.stored import StoredLedger
+                from seedrunner.ledger.stored import StoredLedger
 
                 handler = StoredLedger(handler, target)
             ctx = HandlerContext(

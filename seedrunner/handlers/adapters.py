@@ -18,9 +18,9 @@ import inspect
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
+from seedrunner.db.aio import LoopRunner, event_loop
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.aio import LoopRunner, event_loop
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.models.shape import ModelShape
 

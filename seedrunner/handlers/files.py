@@ -24,8 +24,8 @@ from pydantic import Field
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
-from seedrunner.handlers.fileledger import FileLedger, TargetLock, ledger_path
-from seedrunner.handlers.jsonable import dumps, dumps_row, to_csv_cell
+from seedrunner.jsonable import dumps, dumps_row, to_csv_cell
+from seedrunner.ledger.fileledger import FileLedger, TargetLock, ledger_path
 
 
 class FileOptions(HandlerOptions):

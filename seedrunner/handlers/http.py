@@ -28,9 +28,9 @@ from typing import Any, ClassVar
 import httpx
 
 from seedrunner._version import __version__
+from seedrunner.db.aio import LoopRunner, event_loop
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.aio import LoopRunner, event_loop
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.httpoptions import AsyncHttpOptions, HttpOptions
 from seedrunner.handlers.httpretry import (
@@ -42,7 +42,7 @@ from seedrunner.handlers.httpretry import (
     judge_response,
     redirected,
 )
-from seedrunner.handlers.jsonable import dumps, to_jsonable
+from seedrunner.jsonable import dumps, to_jsonable
 from seedrunner.redact import redact_url
 
 __all__ = ["AsyncHttpHandler", "AsyncHttpOptions", "HttpHandler", "HttpOptions"]

@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
+from seedrunner.ledger.storeoptions import StoredLedgerOptions
 from seedrunner.redact import MASK, SECRETS, is_secret_key, redact_url
-from seedrunner.state.storeoptions import StoredLedgerOptions
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 

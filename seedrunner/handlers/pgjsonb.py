@@ -32,13 +32,13 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
 
+from seedrunner.db.engines import Link, connect, get_engine, resolve_url
+from seedrunner.db.errors import describe, duplicate_key, is_transient
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.redisstore import seeded_uuid
 from seedrunner.handlers.sqlcopy import can_copy, copy_rows
-from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
-from seedrunner.handlers.sqlerrors import describe, duplicate_key, is_transient
 from seedrunner.redact import redact_url
 
 T = TypeVar("T")

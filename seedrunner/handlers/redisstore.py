@@ -27,13 +27,14 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field, model_validator
 
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.base import HandlerContext, HandlerOptions, ResourcePool
-from seedrunner.handlers.jsonable import dumps_row, to_jsonable
+from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.jsonable import dumps_row, to_jsonable
+from seedrunner.ledger.storeoptions import StoredLedgerOptions
 from seedrunner.redact import redact_url, scrub
-from seedrunner.state.storeoptions import StoredLedgerOptions
 
 if TYPE_CHECKING:
     import redis

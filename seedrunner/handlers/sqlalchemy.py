@@ -24,12 +24,8 @@ from pydantic import ConfigDict, Field
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
-from seedrunner.errors import HandlerError, TransientHandlerError
-from seedrunner.generate.rows import Batch
-from seedrunner.handlers.base import HandlerContext, HandlerOptions
-from seedrunner.handlers.sqlcopy import can_copy, copy_rows
-from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
-from seedrunner.handlers.sqlerrors import (
+from seedrunner.db.engines import Link, connect, get_engine, resolve_url
+from seedrunner.db.errors import (
     conflict_message,
     describe,
     duplicate_key,
@@ -37,6 +33,10 @@ from seedrunner.handlers.sqlerrors import (
     is_transient,
     sqlstate,
 )
+from seedrunner.errors import HandlerError, TransientHandlerError
+from seedrunner.generate.rows import Batch
+from seedrunner.handlers.base import HandlerContext, HandlerOptions
+from seedrunner.handlers.sqlcopy import can_copy, copy_rows
 from seedrunner.handlers.sqlkeys import advance_sequence, insert_returning
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqltypes import build_table, type_error_columns
@@ -49,11 +49,9 @@ from seedrunner.handlers.sqlupdate import (
     set_constraints_deferred,
 )
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
-from seedrunner.models.shape import ModelShape
-from seedrunner.redact import redact_url
-from seedrunner.state import locks
-from seedrunner.state.fingerprint import refusal
-from seedrunner.state.sqlledger import (
+from seedrunner.ledger import locks
+from seedrunner.ledger.fingerprint import refusal
+from seedrunner.ledger.sqlledger import (
     DEFAULT_TABLE,
     Applied,
     StepKey,
@@ -69,6 +67,8 @@ from seedrunner.state.sqlledger import (
     record_spec,
     specs_table,
 )
+from seedrunner.models.shape import ModelShape
+from seedrunner.redact import redact_url
 
 T = TypeVar("T")
 

@@ -16,10 +16,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.util import await_only
 
+from seedrunner.db.engines import driver_connection
 from seedrunner.handlers.copytext import copy_text
-from seedrunner.handlers.jsonable import dumps
-from seedrunner.handlers.sqlengine import driver_connection
 from seedrunner.handlers.sqlwrite import column_converter, converted_columns
+from seedrunner.jsonable import dumps
 
 
 def can_copy(dialect: Dialect, table: sa.Table, names: Sequence[str]) -> bool:

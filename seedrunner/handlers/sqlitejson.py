@@ -27,7 +27,7 @@ from sqlalchemy.dialects import sqlite as sa_sqlite
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
-from seedrunner.handlers.jsonable import dumps_row
+from seedrunner.jsonable import dumps_row
 from seedrunner.redact import scrub
 
 T = TypeVar("T")

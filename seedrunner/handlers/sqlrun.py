@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy import exc
 
+from seedrunner.db.engines import Link, connect
+from seedrunner.db.errors import describe, is_transient
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError, TransientHandlerError
-from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.sqlengine import Link, connect
-from seedrunner.handlers.sqlerrors import describe, is_transient
 
 
 class RunScope:

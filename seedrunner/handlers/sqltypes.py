@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from seedrunner.handlers.sqlerrors import mysql_column
+from seedrunner.db.errors import mysql_column
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 
 _INT32 = 2**31 - 1

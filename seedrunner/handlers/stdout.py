@@ -14,7 +14,7 @@ from pydantic import Field
 
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
-from seedrunner.handlers.jsonable import dumps_row
+from seedrunner.jsonable import dumps_row
 
 
 class StdoutOptions(HandlerOptions):

@@ -29,8 +29,8 @@ from sqlalchemy import exc
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
+from seedrunner.db.aio import new_loop
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.aio import new_loop
 from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
 from seedrunner.models.dbtypes import NamedSqlType, UnknownSqlType

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
-from seedrunner.handlers.sqlerrors import describe
+from seedrunner.db.errors import describe
 from seedrunner.models.reflect import read_database
 from seedrunner.redact import scrub
 

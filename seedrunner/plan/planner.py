@@ -25,6 +25,7 @@ from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
 from seedrunner.generate.streams import BLOCK, Stream, derive_seed, wall_clock
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.ledger.fingerprint import FingerprintParts, dataset_fingerprint
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
@@ -49,7 +50,6 @@ from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets
 from seedrunner.plan.transforms import compile_transforms
-from seedrunner.state.fingerprint import FingerprintParts, dataset_fingerprint
 
 _NO_SPEC = object()  # a field the manifest gives no spec
 

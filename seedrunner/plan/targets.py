@@ -8,17 +8,17 @@ from pydantic import ValidationError
 
 from seedrunner.errors import HandlerError, ProblemCollector
 from seedrunner.handlers.registry import UnknownHandlerError, resolve_handler
+from seedrunner.ledger.storeoptions import (
+    StoredLedgerOptions,
+    sqlite_state_conflict,
+    state_problem,
+)
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.source import Path
 from seedrunner.plan.steps import TargetPlan
 from seedrunner.redact import is_secret_key, register_secrets, scrub
-from seedrunner.state.storeoptions import (
-    StoredLedgerOptions,
-    sqlite_state_conflict,
-    state_problem,
-)
 
 
 def _add(

@@ -1,1 +1,2 @@
-"""State across runs: dataset fingerprints and the ledgers that record what was written."""
+"""Deprecated: the ledger machinery moved to ``seedrunner.ledger`` and the use cases to
+``seedrunner.commands``; ``seedrunner.state.storeoptions`` still works, with a warning."""

@@ -14,7 +14,7 @@ PLUGIN = """
 import json, os
 from typing import ClassVar
 
-from seedrunner.state.storeoptions import StoredLedgerOptions
+from seedrunner.ledger.storeoptions import StoredLedgerOptions
 
 
 class Options(StoredLedgerOptions):

@@ -13,8 +13,8 @@ import sys
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
+from seedrunner.commands.destroy import destroy
 from seedrunner.errors import PlanError
-from seedrunner.state.destroy import destroy
 
 KILLER = '  killer: {"handler": "tests.integration.resumekill:Killer"}'
 

@@ -6,7 +6,7 @@ child went uncounted (4 of 40 categories reported); children go first, one by on
 from __future__ import annotations
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 from tests.integration.test_destroy_order import category_manifest
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 from tests.integration.test_cycles import add_app_rows, store_manifest, store_staff_sql
 
 

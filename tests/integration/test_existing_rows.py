@@ -9,7 +9,7 @@ import json
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 
 COUNTRIES = [("DE", "Germany", 1), ("FR", "France", 1), ("NL", "Netherlands", 0),
              ("PL", "Poland", 1), ("SE", "Sweden", 0)]  # fmt: skip

@@ -18,9 +18,9 @@ from typing import Any, ClassVar
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
+from seedrunner.commands.destroy import destroy
 from seedrunner.handlers.base import HandlerOptions
-from seedrunner.handlers.fileledger import TargetLock
-from seedrunner.state.destroy import destroy
+from seedrunner.ledger.fileledger import TargetLock
 from tests.integration.shopmodels import REPO
 
 HANDLERS = ["jsonl", "csv", "json"]

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 
 STATUSES = [  # code, label, weight, since, active
     ("new", "New", Decimal("1.50"), dt.date(2020, 1, 1), True),

@@ -26,9 +26,9 @@ from seedrunner.generate.rows import Batch
 from seedrunner.handlers.http import HttpOptions, encode_rows
 from seedrunner.handlers.httpoptions import is_secret_header
 from seedrunner.handlers.httpretry import idempotency_key, parse_retry_after
-from seedrunner.handlers.jsonable import dumps as jsonable_dumps
 from seedrunner.handlers.registry import resolve_handler
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.jsonable import dumps as jsonable_dumps
 from seedrunner.redact import scrub
 from tests.httpserver import RecordingServer, Reply
 from tests.integration.shopmodels import MODELS, REPO

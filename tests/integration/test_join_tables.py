@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import PlanError, apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 from tests.conftest import REPO
 
 INT_KEY = {

@@ -44,8 +44,8 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import ApplyReport, SeedrunnerError, apply, build_plan, load_manifest
+from seedrunner.commands.destroy import destroy
 from seedrunner.generate.forest import DEFAULT_MAX_DEPTH
-from seedrunner.state.destroy import destroy
 from tests.conftest import require_server
 from tests.databases import BACKENDS, Database, open_database, server_address
 from tests.realschemas import catalog

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.base import ResourcePool
 from seedrunner.handlers.redisstore import RedisHandler, RedisOptions, seeded_uuid
 from seedrunner.handlers.retry import RetryPolicy
 from tests.conftest import require_server

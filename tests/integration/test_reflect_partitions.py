@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.destroy import destroy
+from seedrunner.commands.destroy import destroy
 
 CUSTOMER = "CREATE TABLE customer (id serial PRIMARY KEY, name text NOT NULL)"
 STAFF = "CREATE TABLE staff (id serial PRIMARY KEY, name text NOT NULL)"

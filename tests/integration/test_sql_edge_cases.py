@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.handlers.sqlerrors import describe
+from seedrunner.db.errors import describe
 from seedrunner.handlers.sqlkeys import insert_returning
 
 MODELS = """

@@ -117,7 +117,7 @@ def test_assigned_keys_are_kept_by_the_ledger(manifest, make_database, backend):
     assert new_parents == 10
     refs = db.scalar(f"SELECT count(*) FROM parts WHERE supplier_id > {app_id}")
     assert refs == 10 * PARTS_EACH  # the new children point at the new parents' keys
-    from seedrunner.state.destroy import destroy
+    from seedrunner.commands.destroy import destroy
 
     results = destroy(build_plan(load_manifest(path)))
     assert all(r.status == "done" for r in results), results

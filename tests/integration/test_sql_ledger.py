@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.state.sqlledger import Applied
+from seedrunner.ledger.sqlledger import Applied
 from tests.integration.shopmodels import Base, Customer, Tier, dump, shop_manifest, table_of
 
 BACKENDS = ["sqlite", "postgresql", "mariadb", "postgresql-async"]
@@ -194,7 +194,7 @@ def test_plan_says_when_the_ledger_cannot_be_read(manifest, cli):
 def test_destroy_removes_exactly_the_seeded_rows(manifest, make_database, cli, backend):
     """Apply, let the application add a customer and an order of its own, destroy: only
     the application's rows are left, the ledger is empty, and apply can seed again."""
-    from seedrunner.state.destroy import destroy
+    from seedrunner.commands.destroy import destroy
 
     db = make_database(backend)
     text = shop_manifest(
@@ -250,7 +250,7 @@ def test_destroy_from_the_command_line(manifest, make_database, cli):
 
 
 def test_destroy_refuses_targets_without_a_ledger(manifest, make_database):
-    from seedrunner.state.destroy import destroy
+    from seedrunner.commands.destroy import destroy
 
     db = make_database("sqlite")
     text = shop_manifest(

@@ -11,9 +11,9 @@ import time
 import pytest
 
 from seedrunner import apply, build_plan, load_manifest
-from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
-from seedrunner.state import locks
+from seedrunner.db.engines import connect, get_engine, resolve_url
+from seedrunner.db.pool import ResourcePool
+from seedrunner.ledger import locks
 from tests.integration.shopmodels import dump, shop_manifest
 
 DATASETS = ["customers", "orders"]

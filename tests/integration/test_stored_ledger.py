@@ -24,10 +24,10 @@ import pytest
 import sqlalchemy as sa
 
 from seedrunner import apply, build_plan, load_manifest
+from seedrunner.commands.destroy import destroy
+from seedrunner.commands.status import plan_state
 from seedrunner.errors import PlanError
-from seedrunner.state import locks
-from seedrunner.state.destroy import destroy
-from seedrunner.state.status import plan_state
+from seedrunner.ledger import locks
 from tests.conftest import require_server
 from tests.httpserver import RecordingServer, Reply
 from tests.integration.shopmodels import REPO
@@ -479,7 +479,7 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
-from seedrunner.state.storeoptions import StoredLedgerOptions
+from seedrunner.ledger.storeoptions import StoredLedgerOptions
 
 
 class Options(StoredLedgerOptions):
@@ -559,8 +559,8 @@ def test_delete_urls_percent_encode_each_value_and_keys_are_per_attempt():
     """A row value cannot leave its path segment; a pending batch's key depends on the run
     that first sent it, so a batch sent again after destroy is not taken for a duplicate."""
     from seedrunner.handlers.httpoptions import HttpDelete
-    from seedrunner.state.sqlledger import StepKey
-    from seedrunner.state.stored import delivery_key
+    from seedrunner.ledger.sqlledger import StepKey
+    from seedrunner.ledger.stored import delivery_key
 
     delete = HttpDelete(url="/orgs/{org}/users/{id}")
     assert delete.for_row({"org": "a/b", "id": "x y?z=1"}) == "/orgs/a%2Fb/users/x%20y%3Fz%3D1"

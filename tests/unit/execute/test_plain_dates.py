@@ -6,7 +6,7 @@ import datetime as dt
 import pickle
 
 from seedrunner import build_plan, load_manifest
-from seedrunner.preview import preview_rows
+from seedrunner.commands.preview import preview_rows
 
 
 def test_faker_dates_are_plain_values(manifest):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from seedrunner.handlers.base import ResourcePool
+from seedrunner.db.pool import ResourcePool
 
 
 @pytest.fixture

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from seedrunner.db.pool import ResourcePool
 from seedrunner.generate.rows import Batch
-from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.handlers.base import HandlerContext
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeShape
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from pydantic import BaseModel, TypeAdapter
 
-from seedrunner.handlers.jsonable import dumps_row, iso_duration, to_csv_cell, to_jsonable
+from seedrunner.jsonable import dumps_row, iso_duration, to_csv_cell, to_jsonable
 
 
 class Color(enum.Enum):
@@ -119,7 +119,7 @@ def test_dumps_row_fast_path_gives_the_same_text_as_dumps():
     import uuid
     from decimal import Decimal
 
-    from seedrunner.handlers.jsonable import dumps
+    from seedrunner.jsonable import dumps
 
     class Kind(enum.StrEnum):
         a = "x"

@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from seedrunner.errors import HandlerError
-from seedrunner.state.locks import FileLock, acquire, me
+from seedrunner.ledger.locks import FileLock, acquire, me
 
 SUFFIX = ".seedrunner-ledger.json"
 

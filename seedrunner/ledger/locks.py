@@ -29,7 +29,7 @@ from seedrunner.errors import HandlerError
 from seedrunner.generate.streams import wall_clock
 
 if TYPE_CHECKING:
-    from seedrunner.handlers.base import ResourcePool
+    from seedrunner.db.pool import ResourcePool
 
 POLL = 0.2  # seconds between tries while waiting for a lock
 

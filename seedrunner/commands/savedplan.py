@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from seedrunner._version import __version__
+from seedrunner.commands.status import TargetState
+from seedrunner.ledger.fingerprint import faker_version
 from seedrunner.plan.steps import Plan
-from seedrunner.state.fingerprint import faker_version
-from seedrunner.state.status import TargetState
 
 FORMAT = "seedrunner-plan/1"
 _PASSWORD_IN_URL = re.compile(r"://[^/@\s:]*:[^/@\s]+@")

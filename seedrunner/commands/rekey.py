@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
+from seedrunner.ledger.fingerprint import FingerprintParts
 from seedrunner.plan.steps import DatasetPlan, FieldPlan
-from seedrunner.state.fingerprint import FingerprintParts
 
 #: parts that change what a dataset's rows read, never how its own keys are made
 _READ_PARTS = frozenset({"data", "parents"})

@@ -15,9 +15,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
+from seedrunner.commands.replace import earlier_specs
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.steps import Plan
-from seedrunner.state.replace import earlier_specs
 
 
 def recorded_now(plan: Plan) -> dt.datetime | None:

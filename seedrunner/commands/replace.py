@@ -23,18 +23,18 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from seedrunner.commands.destroy import Undone, destroy, undo_file_target
+from seedrunner.commands.rekey import adopt_recorded
+from seedrunner.commands.status import step_ledger
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import ManifestError
-from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.fileledger import FileLedger
 from seedrunner.handlers.files import AppendableOptions
+from seedrunner.ledger.fileledger import FileLedger
+from seedrunner.ledger.fingerprint import SPEC_EXCLUDED, FingerprintParts
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import DatasetPlan, Plan
-from seedrunner.state.destroy import Undone, destroy, undo_file_target
-from seedrunner.state.fingerprint import SPEC_EXCLUDED, FingerprintParts
-from seedrunner.state.rekey import adopt_recorded
-from seedrunner.state.status import step_ledger
 
 #: parts no manifest edit can put back: the rows they describe cannot be regenerated
 _UNREBUILDABLE = ("model", "versions")

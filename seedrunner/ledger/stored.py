@@ -37,19 +37,18 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seedrunner.db.engines import Link, connect, get_engine, resolve_url
+from seedrunner.db.errors import describe
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.streams import wall_clock
 from seedrunner.handlers.adapters import AsyncHandlerAdapter
-from seedrunner.handlers.base import HandlerContext, ResourcePool
+from seedrunner.handlers.base import HandlerContext
 from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
-from seedrunner.handlers.sqlengine import Link, connect, get_engine, resolve_url
-from seedrunner.handlers.sqlerrors import describe
-from seedrunner.plan.steps import TargetPlan
-from seedrunner.redact import redact_url, scrub
-from seedrunner.state import locks
-from seedrunner.state.fingerprint import refusal
-from seedrunner.state.sqlledger import (
+from seedrunner.ledger import locks
+from seedrunner.ledger.fingerprint import refusal
+from seedrunner.ledger.sqlledger import (
     DEFAULT_TABLE,
     SCHEMA_VERSION,
     Applied,
@@ -64,7 +63,9 @@ from seedrunner.state.sqlledger import (
     specs_table,
     step_table,
 )
-from seedrunner.state.storeoptions import LOCAL_DIR, LOCAL_FILE
+from seedrunner.ledger.storeoptions import LOCAL_DIR, LOCAL_FILE
+from seedrunner.plan.steps import TargetPlan
+from seedrunner.redact import redact_url, scrub
 
 _KEY_NAMESPACE = uuid.UUID("0b6c3f3e-7f59-4c2e-a1d8-4f0f6b1e9a27")
 

@@ -12,20 +12,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.exc import DBAPIError
 
+from seedrunner.commands.rekey import rekeyed
+from seedrunner.db.engines import connect, get_engine, resolve_url
+from seedrunner.db.errors import describe
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.fileledger import FileChanged, FileLedger
 from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
-from seedrunner.handlers.sqlengine import connect, get_engine, resolve_url
-from seedrunner.handlers.sqlerrors import describe
-from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
-from seedrunner.redact import scrub
-from seedrunner.state import stored
-from seedrunner.state.fingerprint import changed_since
-from seedrunner.state.locks import sqlite_file
-from seedrunner.state.rekey import rekeyed
-from seedrunner.state.sqlledger import (
+from seedrunner.ledger import stored
+from seedrunner.ledger.fileledger import FileChanged, FileLedger
+from seedrunner.ledger.fingerprint import changed_since
+from seedrunner.ledger.locks import sqlite_file
+from seedrunner.ledger.sqlledger import (
     Applied,
     StepKey,
     ledger_table,
@@ -33,7 +31,9 @@ from seedrunner.state.sqlledger import (
     read_specs,
     specs_table,
 )
-from seedrunner.state.storeoptions import keeps_stored_ledger
+from seedrunner.ledger.storeoptions import keeps_stored_ledger
+from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
+from seedrunner.redact import scrub
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, Protocol, TypeVar
 
-from seedrunner.handlers.base import ResourcePool
+from seedrunner.db.pool import ResourcePool
 
 T = TypeVar("T")
 

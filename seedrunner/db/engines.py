@@ -22,10 +22,10 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Dialect, Engine, RootTransaction, make_url
 
+from seedrunner.db.aio import LoopRunner, event_loop
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.aio import LoopRunner, event_loop
-from seedrunner.handlers.base import ResourcePool
-from seedrunner.handlers.jsonable import dumps
+from seedrunner.jsonable import dumps
 from seedrunner.redact import redact_url, scrub
 
 if TYPE_CHECKING:  # imported when an async URL is used: it needs greenlet ([async] extra)

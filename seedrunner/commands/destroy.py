@@ -18,24 +18,25 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from seedrunner.commands.rekey import rekeyed
+from seedrunner.commands.status import step_ledger
+from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.deferred import before_step, update_rows
 from seedrunner.execute.keys import KeyStore
+from seedrunner.execute.transforms import TransformContext, apply_transform
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.base import HandlerContext, ResourcePool
-from seedrunner.handlers.fileledger import undo_file
+from seedrunner.handlers.base import HandlerContext
 from seedrunner.handlers.files import AppendableOptions
 from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
 from seedrunner.handlers.sqlupdate import ColumnUpdate
+from seedrunner.ledger.fileledger import undo_file
+from seedrunner.ledger.stored import StoredLedger
+from seedrunner.ledger.storeoptions import keeps_stored_ledger
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
-from seedrunner.state.rekey import rekeyed
-from seedrunner.state.status import step_ledger
-from seedrunner.state.stored import StoredLedger
-from seedrunner.state.storeoptions import keeps_stored_ledger
-from seedrunner.transforms import TransformContext, apply_transform
 
 
 @dataclass
