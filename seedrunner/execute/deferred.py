@@ -62,8 +62,8 @@ def attach(
                 ColumnUpdate(
                     dataset=child.name,
                     model=child.shape,
-                    table=getattr(target.options, "table", None),
-                    schema=getattr(target.options, "schema_", None),
+                    table=d.table,
+                    schema=d.schema,
                     keys=d.keys,
                     column=d.field,
                     rows=lambda pending, d=d, child=child: update_rows(  # type: ignore[misc]

@@ -22,6 +22,13 @@ from seedrunner.plan.steps import DatasetPlan, DeferredRef, FieldPlan
 Problem = Callable[[str, tuple[str | int, ...], str], None]
 
 
+def _table_of(dp: DatasetPlan, target: str) -> tuple[str | None, str | None]:
+    """The table and schema ``dp``'s target ``target`` names (None: the model's own), so the
+    executor and destroy need not read a SQL target's options."""
+    options = next((t.options for t in dp.targets if t.name == target), None)
+    return getattr(options, "table", None), getattr(options, "schema_", None)
+
+
 def defer_fields(dp: DatasetPlan, deferrals: list[Deferral], problem: Problem) -> None:
     """On the child ``dp``: take the deferred columns' refs out of its rows (``update``)."""
     pk = [f.name for f in dp.shape.primary_key]
@@ -29,6 +36,7 @@ def defer_fields(dp: DatasetPlan, deferrals: list[Deferral], problem: Problem) -
     for d in deferrals:
         if d.child != dp.name:
             continue
+        table, schema = _table_of(dp, d.target)
         for link in d.links:
             at = next((i for i, f in enumerate(dp.fields) if f.name == link.field), None)
             ref = dp.fields[at] if at is not None else None
@@ -56,6 +64,8 @@ def defer_fields(dp: DatasetPlan, deferrals: list[Deferral], problem: Problem) -
                 keys=keys,
                 unique=link.unique,
                 constraint=link.constraint,
+                table=table,
+                schema=schema,
             )
             dp.deferred_fields.append(deferred)
             if d.mode == "update":

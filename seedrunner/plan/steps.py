@@ -88,6 +88,8 @@ class DeferredRef:
     keys: tuple[str, ...] = ()  # the child's primary key fields (which rows to update)
     unique: bool = False  # a unique column: distinct parents
     constraint: str | None = None  # the deferrable foreign key's name
+    table: str | None = None  # the target's table for the child, when its options name one
+    schema: str | None = None  # ... and its schema
 
     @property
     def label(self) -> str:
