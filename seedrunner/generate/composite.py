@@ -27,7 +27,8 @@ from faker import Faker
 from faker.providers import BaseProvider
 
 from seedrunner.generate import vector
-from seedrunner.generate.typed import ChoiceGen, Concat, Gen
+from seedrunner.generate.choices import ChoiceGen
+from seedrunner.generate.gens import Concat, Gen
 from seedrunner.generate.vector import Words
 
 #: numerify's placeholders: (lowest digit, may be empty).  ``?`` (bothify) is a letter.

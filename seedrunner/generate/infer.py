@@ -23,10 +23,12 @@ from typing import Any
 from faker import Faker
 
 from seedrunner.generate.columns import Column, SequenceColumn, UuidColumn
+from seedrunner.generate.gens import Context, Gen, GenColumn
 from seedrunner.generate.names import name_gen
 from seedrunner.generate.pgtypes import spans_gen
 from seedrunner.generate.streams import derive_seed
-from seedrunner.generate.typed import Context, Gen, GenColumn, format_gen, type_gen
+from seedrunner.generate.text import format_gen
+from seedrunner.generate.typed import type_gen
 from seedrunner.models.shape import FieldShape
 
 

@@ -22,29 +22,13 @@ from faker import Faker
 from faker.providers.address.en_US import Provider as UsAddressProvider
 
 from seedrunner.generate import dates
+from seedrunner.generate.bounds import Bounds, Lengths
+from seedrunner.generate.choices import ascii_word, faker_gen, vocab, words
 from seedrunner.generate.composite import FormatsGen, numerified, per_locale
 from seedrunner.generate.draws import Uuids
-from seedrunner.generate.typed import (
-    ALNUM,
-    Concat,
-    Context,
-    FnGen,
-    Gen,
-    IntGen,
-    LettersGen,
-    MapGen,
-    ascii_word,
-    decimal_gen,
-    domain_gen,
-    email_gen,
-    faker_gen,
-    float_gen,
-    int_gen,
-    ipv4_gen,
-    url_gen,
-    vocab,
-    words,
-)
+from seedrunner.generate.gens import Concat, Context, FnGen, Gen, MapGen
+from seedrunner.generate.numbers import IntGen, decimal_gen, float_gen, int_gen
+from seedrunner.generate.text import ALNUM, LettersGen, domain_gen, email_gen, ipv4_gen, url_gen
 from seedrunner.generate.vector import Words
 from seedrunner.models.shape import FieldShape, TypeShape
 
@@ -179,25 +163,35 @@ def name_gen(field: FieldShape, ctx: Context) -> Gen | None:
 
 
 def _fit(gen: Gen, t: TypeShape) -> Gen:
-    """Cut to max_length; pad to min_length with zeros (digits keep most formats readable)."""
-    lo, hi = t.min_length or 0, t.max_length
+    return FitGen(gen, t.min_length or 0, t.max_length)
 
-    def fit(v: Any) -> Any:
+
+def fit_to(lo: int, hi: int | None) -> Callable[[Any], str]:
+    """Cut to ``hi``; pad to ``lo`` with zeros (digits keep most formats readable)."""
+
+    def fit(v: Any) -> str:
         s = str(v)
         if hi is not None and len(s) > hi:
             s = s[:hi]
         return s + "0" * (lo - len(s)) if len(s) < lo else s
 
-    return FitGen(gen, fit, lo, hi)
+    return fit
 
 
 class FitGen(MapGen):
-    """``MapGen(gen, fit)`` that passes a column through untouched when every value is
-    already a str of the right length (nearly always), checked at C speed."""
+    """``MapGen(gen, fit_to(lo, hi))`` that passes a column through untouched when every
+    value is already a str of the right length (nearly always), checked at C speed.
 
-    def __init__(self, inner: Gen, post: Callable[[Any], Any], lo: int, hi: int | None) -> None:
-        super().__init__(inner, post)
+    Its post is always that fit, so it can state its lengths whatever ``gen`` draws.
+    """
+
+    def __init__(self, inner: Gen, lo: int, hi: int | None) -> None:
+        super().__init__(inner, fit_to(lo, hi))
         self.lo, self.hi = lo, hi
+
+    def bounds(self) -> Bounds | None:
+        picked = super().bounds()  # a pick's options, fitted
+        return picked if picked is not None else Lengths(self.lo, self.hi)
 
     def _fitted(self, values: list[Any]) -> list[Any]:
         if values and set(map(type, values)) == {str}:

@@ -20,7 +20,9 @@ from typing import Any
 from sqlalchemy.dialects.postgresql import Range
 
 from seedrunner.generate import dates
-from seedrunner.generate.typed import WINDOW, Context, FnGen, Gen, decimal_gen, int_gen, words
+from seedrunner.generate.choices import words
+from seedrunner.generate.gens import Context, FnGen, Gen
+from seedrunner.generate.numbers import WINDOW, decimal_gen, int_gen
 from seedrunner.models.shape import TypeShape
 
 Draw = Callable[[random.Random], Any]

@@ -1,26 +1,23 @@
 """Which generators cannot produce an invalid value: the proofs behind FieldPlan.guaranteed.
 
 A proof, not a sample: each rule knows the whole set of values a generator can produce
-(finite sets are listed, ranges checked at both ends, types read from the code that draws
-them) and checks it with the validator's own per-value check (``values_fit``).  Anything not
-listed (Faker calls, templates, functions, refs, whose values the handler chain may
+(finite sets are listed, ranges checked at both ends, types stated by a sample of the
+draw) and checks it with the validator's own per-value check (``values_fit``).  A type-driven
+generator states its values itself (``Gen.bounds``); the columns are read here.  Anything
+not stated (Faker calls, templates, functions, refs, whose values the handler chain may
 replace) is not guaranteed and stays checked per batch.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import inspect
 import string
 import uuid
 from collections.abc import Callable, Iterable
-from decimal import Decimal
-from types import CodeType
 from typing import TYPE_CHECKING, Any
 
 from seedrunner.generate import columns as C
-from seedrunner.generate import dates, names, typed
-from seedrunner.generate.vector import RowDraw
+from seedrunner.generate.bounds import Lengths, OneOf, Span, TypeOf
+from seedrunner.generate.gens import Gen, GenColumn
 from seedrunner.models.shape import FieldShape, TypeShape
 from seedrunner.models.validate import values_fit
 from seedrunner.plan.steps import FieldPlan
@@ -66,7 +63,7 @@ def _column_proven(ctx: DatasetContext, col: C.Column, f: FieldShape, *, in_rang
         if col.as_str:
             return f.type.kind == "str" and fits([str(uuid.UUID(int=0))])  # always 36 chars
         return f.type.kind in _TYPE_ONLY and fits([uuid.UUID(int=0)])
-    if type(col) is typed.GenColumn:
+    if type(col) is GenColumn:
         return _gen_proven(col.gen, f.type, fits)
     return False
 
@@ -108,43 +105,19 @@ def _monotone_format(fmt: str) -> bool:
     return True
 
 
-def _gen_proven(gen: typed.Gen, t: TypeShape, fits: Callable[..., bool]) -> bool:
-    if isinstance(gen, typed.ChoiceGen):
-        return fits(o for opts, _ in gen.tables for o in opts)
-    if type(gen) in (typed.MapGen, names.FitGen):  # post draws nothing: a finite set maps
-        assert isinstance(gen, typed.MapGen)
-        if isinstance(gen.inner, typed.ChoiceGen):
-            return fits(gen.post(o) for opts, _ in gen.inner.tables for o in opts)
-        return _fit_proven(gen.post, t, fits)
-    if type(gen) is typed.WordsGen:  # lorem words grown to lo, cut at hi: str, lo..hi long
-        return _lengths_proven(gen.lo, gen.hi, t, fits)
-    if type(gen) is typed.LettersGen:
-        return _lengths_proven(gen.lo, gen.lo + gen.span - 1, t, fits)
-    if type(gen) is typed.IntGen:
-        last = gen.lo + gen.step * (gen.count - 1)
-        return t.kind == "int" and fits([gen.lo, last])
-    if type(gen) is typed.DecimalGen:
-        units = gen.units
-        ends = [units.lo, units.lo + units.step * (units.count - 1)]
-        places_ok = t.decimal_places is None or gen.places <= t.decimal_places
-        values = [Decimal(u).scaleb(-gen.places) for u in ends]
-        return t.kind == "decimal" and places_ok and fits(values)
-    if type(gen) is typed.FloatGen:
-        finite = all(abs(v) < float("inf") for v in (gen.lo, gen.hi))
-        return t.kind == "float" and finite and fits([float(gen.lo), float(gen.hi)])
-    if type(gen) is typed.FnGen and t.kind in _TYPE_ONLY:
-        samples = _fn_samples(gen.fn)
-        return samples is not None and fits(samples)
+def _gen_proven(gen: Gen, t: TypeShape, fits: Callable[..., bool]) -> bool:
+    """The generator's own statement of its values, checked against the field's type."""
+    match gen.bounds():
+        case OneOf(values):
+            return fits(values)
+        case Lengths(lo, hi):
+            return _lengths_proven(lo, hi, t, fits)
+        case Span(kind, lo, hi, places):
+            places_ok = places is None or t.decimal_places is None or places <= t.decimal_places
+            return t.kind == kind and places_ok and fits([lo, hi])
+        case TypeOf(samples):
+            return t.kind in _TYPE_ONLY and fits(samples)
     return False
-
-
-def _fit_proven(post: Callable[[Any], Any], t: TypeShape, fits: Callable[..., bool]) -> bool:
-    """names._fit's ``fit`` cuts and pads any value to a str of the field's own lengths."""
-    if getattr(post, "__code__", None) is not _FIT_CODE:
-        return False
-    bound = inspect.getclosurevars(post).nonlocals
-    lo, hi = bound.get("lo"), bound.get("hi")
-    return isinstance(lo, int) and _lengths_proven(lo, hi, t, fits)
 
 
 def _lengths_proven(lo: int, hi: int | None, t: TypeShape, fits: Callable[..., bool]) -> bool:
@@ -154,25 +127,3 @@ def _lengths_proven(lo: int, hi: int | None, t: TypeShape, fits: Callable[..., b
     if hi is not None and hi < lo:
         return False
     return fits(["x" * lo] + ([] if hi is None else ["x" * hi]))
-
-
-def _fn_samples(fn: Callable[..., Any]) -> list[Any] | None:
-    """Values that stand for everything ``fn`` can return (same type and awareness)."""
-    if isinstance(fn, RowDraw):  # dates, datetimes, coins, UUIDs: each states its sample
-        return list(fn.sample) or None
-    if fn is dates.times_of_day:
-        return [dt.time()]
-    if fn is dates.durations:
-        return [dt.timedelta()]
-    return None
-
-
-def _code(fn: Any) -> CodeType | None:
-    return getattr(fn, "__code__", None)
-
-
-def _post_of(gen: typed.Gen) -> Any:
-    return getattr(gen, "post", None)
-
-
-_FIT_CODE = _code(_post_of(names._fit(typed.choice_gen(["x"]), TypeShape("str", max_length=1))))
