@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from faker import Faker
 
-from seedrunner.generate import dates, names, vector
+from seedrunner.generate import dates, fakerformats, vector
 from seedrunner.generate.composite import NumerifyGen, PerLocaleGen, numerified
 from seedrunner.generate.draws import Coin, Uuids
 from seedrunner.generate.typed import (
@@ -55,8 +55,8 @@ def _gens() -> dict[str, Gen]:
     multi = Context((EN, Faker("de_DE"), Faker("ja_JP")), NOW)
     email = email_gen(ctx, None, 30)
     assert email is not None
-    street = names._template(EN, "street_address")
-    city = names._template(Faker("en_GB"), "city")
+    street = fakerformats.template(EN, "street_address")
+    city = fakerformats.template(Faker("en_GB"), "city")
     assert street is not None
     assert city is not None
     phones = [numerified(Faker(loc), "phone_number") for loc in ("en_US", "en_GB", "ja_JP")]
@@ -175,7 +175,7 @@ def test_numerified_refuses_what_it_cannot_reproduce() -> None:
 
 
 def test_street_and_city_use_the_locales_vocabularies() -> None:
-    street = names._template(EN, "street_address")
+    street = fakerformats.template(EN, "street_address")
     assert street is not None
     provider = next(p for p in EN.get_providers() if hasattr(p, "street_suffixes"))
     suffixes = {s.lower() for s in provider.street_suffixes}
