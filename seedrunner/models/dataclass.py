@@ -13,7 +13,7 @@ from typing import Any
 from seedrunner.models import pydantic as pydantic_adapter
 from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
-from seedrunner.models.types import annotation_shape
+from seedrunner.models.types import annotation_shape, register_nested
 
 
 def supports(obj: object) -> bool:
@@ -64,3 +64,6 @@ def _field_shape(f: dataclasses.Field[Any], annotation: Any, stack: Nesting) -> 
         has_default=has_value or has_factory,
         description=f.metadata.get("description") if f.metadata else None,
     )
+
+
+register_nested("dataclass", supports, shape)

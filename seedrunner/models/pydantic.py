@@ -17,7 +17,7 @@ from pydantic_core import PydanticUndefined
 
 from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape
-from seedrunner.models.types import annotation_shape
+from seedrunner.models.types import annotation_shape, register_nested
 
 
 def supports(obj: object) -> bool:
@@ -56,3 +56,6 @@ def field_shape(name: str, info: FieldInfo, *, stack: Nesting) -> FieldShape:
         has_default=has_default,
         description=info.description,
     )
+
+
+register_nested("pydantic", supports, shape)

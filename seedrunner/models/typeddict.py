@@ -17,7 +17,7 @@ import typing_extensions
 from seedrunner.models.imports import ModelReferenceError
 from seedrunner.models.recursion import ROOT, Nesting, field_type
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
-from seedrunner.models.types import annotation_shape
+from seedrunner.models.types import annotation_shape, register_nested
 
 
 def supports(obj: object) -> bool:
@@ -70,3 +70,6 @@ def keys(td: Any) -> dict[str, tuple[Any, bool]]:
             annotation = get_args(annotation)[0]
         result[name] = (annotation, required)
     return result
+
+
+register_nested("typeddict", supports, shape)

@@ -27,7 +27,7 @@ import types
 import typing
 import uuid
 from collections import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from decimal import Decimal
 from enum import Enum
 from typing import Any, get_args, get_origin
@@ -218,18 +218,25 @@ def is_model_class(obj: object) -> bool:
     )
 
 
-def _nested_shape(cls: type, stack: Nesting) -> ModelShape | None:
-    # Imported here: the adapters import this module for their own fields.
-    from seedrunner.models import dataclass as dataclass_adapter
-    from seedrunner.models import pydantic as pydantic_adapter
-    from seedrunner.models import typeddict as typeddict_adapter
+#: the adapters that shape a nested model class, in the order they are tried; each
+#: registers itself on import (``seedrunner.models`` imports all three), so this module,
+#: which they build on, does not import them back
+NESTED_ORDER = ("pydantic", "dataclass", "typeddict")
+_NESTED: dict[str, tuple[Callable[[Any], bool], Callable[..., ModelShape]]] = {}
 
-    if pydantic_adapter.supports(cls):
-        return pydantic_adapter.shape(cls, stack=stack)
-    if dataclass_adapter.supports(cls):
-        return dataclass_adapter.shape(cls, stack=stack)
-    if typeddict_adapter.supports(cls):
-        return typeddict_adapter.shape(cls, stack=stack)
+
+def register_nested(
+    name: str, supports: Callable[[Any], bool], shape: Callable[..., ModelShape]
+) -> None:
+    """Let ``annotation_shape`` shape a nested class of adapter ``name``."""
+    _NESTED[name] = (supports, shape)
+
+
+def _nested_shape(cls: type, stack: Nesting) -> ModelShape | None:
+    for name in NESTED_ORDER:
+        supports, shape = _NESTED[name]
+        if supports(cls):
+            return shape(cls, stack=stack)
     return None
 
 

@@ -7,15 +7,12 @@ removing a field, or a dataset, leaves every other column as it was.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import graphlib
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from jinja2 import TemplateSyntaxError
 
-from seedrunner.errors import GenerationError, Problem, ProblemCollector
+from seedrunner.errors import GenerationError, Problem
 from seedrunner.generate import columns as C
 from seedrunner.generate.fakercalls import (
     FakerCallError,
@@ -25,12 +22,9 @@ from seedrunner.generate.fakercalls import (
 )
 from seedrunner.generate.infer import infer_column
 from seedrunner.generate.locales import (
-    FakerPool,
     is_known_locale,
-    resolve_locale,
     unknown_locale_hint,
 )
-from seedrunner.generate.streams import derive_seed
 from seedrunner.generate.templates import (
     SAMPLE_VALUE_ROWS,
     TemplateCheckError,
@@ -40,67 +34,15 @@ from seedrunner.generate.templates import (
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
-from seedrunner.manifest.source import SourceMap
 from seedrunner.manifest.yaml import describe_surprise
-from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.models.shape import FieldShape
+from seedrunner.plan.context import DatasetContext as DatasetContext
 from seedrunner.plan.guarantees import proven
-from seedrunner.plan.lookups import Lookup, LookupKey, foreign_key_field, table_ref_field
+from seedrunner.plan.lookups import foreign_key_field, table_ref_field
 from seedrunner.plan.selfref import self_reference
 from seedrunner.plan.steps import FieldPlan, RefPlan
 
 STR_KINDS = ("str",)
-
-
-@dataclass
-class DatasetContext:
-    """What compiling a dataset's fields needs to know about the rest of the manifest."""
-
-    name: str
-    spec: S.DatasetSpec
-    shape: ModelShape
-    total: int
-    base_seed: int
-    now: dt.datetime
-    manifest: S.ManifestSpec
-    source: SourceMap
-    fakers: FakerPool
-    shapes: Mapping[str, ModelShape]  # every dataset's shape
-    tables: Mapping[str, str]  # table name -> dataset
-    per: str | None
-    var_names: list[str]
-    out: ProblemCollector
-    warnings: list[str] = field(default_factory=list)
-    lookups: Mapping[LookupKey, Lookup] = field(default_factory=dict)  # plan.lookups
-    fixed: Mapping[str, C.Column] = field(default_factory=dict)  # fields given by fixed rows
-
-    def seed(self, fname: str, purpose: str = "") -> int:
-        return derive_seed(self.base_seed, self.name, fname, purpose)
-
-    def path(self, *parts: str | int) -> tuple[str | int, ...]:
-        return ("datasets", self.name, *parts)
-
-    def problem(
-        self,
-        message: str,
-        *parts: str | int,
-        hint: str | None = None,
-        code: str = "SR-E030",
-        prefer_key: bool = False,
-    ) -> None:
-        problem = self.source.problem(
-            message, self.path(*parts), hint=hint, code=code, prefer_key=prefer_key
-        )
-        self.out.extend([problem])
-
-    def locales(self, fname: str | None, own: str | list[str] | None = None) -> list[str]:
-        return resolve_locale(
-            dataset=self.name,
-            field=fname,
-            field_locale=own,
-            dataset_locale=self.spec.locale,
-            locale_map=self.manifest.locale_map,
-            default=self.manifest.locale,
-        )
 
 
 def compile_fields(ctx: DatasetContext) -> tuple[list[FieldPlan], list[str], set[str]]:

@@ -23,7 +23,7 @@ from seedrunner.models.validate import values_fit
 from seedrunner.plan.steps import FieldPlan
 
 if TYPE_CHECKING:
-    from seedrunner.plan.fields import DatasetContext
+    from seedrunner.plan.context import DatasetContext
 
 #: kinds whose check is the value's type only (plus awareness for datetime, bounds for bool),
 #: so one value of the type stands for all of them.

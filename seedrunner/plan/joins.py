@@ -22,7 +22,7 @@ from math import prod
 from seedrunner.generate.tuples import PARENT, PositionColumn, TupleColumn, TupleDraw
 from seedrunner.manifest import schema as S
 from seedrunner.models.shape import ModelShape
-from seedrunner.plan.fields import DatasetContext
+from seedrunner.plan.context import DatasetContext
 from seedrunner.plan.steps import CountPlan, FieldPlan
 
 

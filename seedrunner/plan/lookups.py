@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from seedrunner.errors import ProblemCollector
 from seedrunner.generate.columns import Column, NullableColumn
@@ -30,27 +30,13 @@ from seedrunner.manifest.locate import did_you_mean
 from seedrunner.models.reflect import ReflectionError
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.models.tablevalues import LOOKUP_CAP, ValuesQuery, ValuesRead, read_values
+from seedrunner.plan.context import DatasetContext
+from seedrunner.plan.context import Lookup as Lookup
+from seedrunner.plan.context import LookupKey as LookupKey
 from seedrunner.plan.fkvalues import writes_own_values
 from seedrunner.plan.steps import FieldPlan
 
-if TYPE_CHECKING:
-    from seedrunner.plan.fields import DatasetContext
-
-LookupKey = tuple[str, str]  # (dataset, field)
 _NO_TARGET = "no sqlalchemy target to read it from"
-
-
-@dataclass
-class Lookup:
-    """One field's lookup: what was asked, and what the table gave (or why nothing)."""
-
-    query: ValuesQuery
-    explicit: bool  # written as a ref (else inferred from a foreign key)
-    values: list[Any]
-    digest: str = ""
-    error: str | None = None  # the table could not be read; safe to show
-    over_cap: bool = False
-    check: bool = False  # read only to check a spec's values against (not picked from)
 
 
 @dataclass

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from seedrunner.models.shape import FieldShape
-from seedrunner.plan.fields import DatasetContext
+from seedrunner.plan.context import DatasetContext
 from seedrunner.plan.steps import FieldPlan
 
 #: converter name -> function of a parent value (never called with None)

@@ -20,7 +20,7 @@ from seedrunner.models.shape import FieldShape
 from seedrunner.plan.steps import DatasetPlan, FieldPlan, RefPlan, TreePlan
 
 if TYPE_CHECKING:
-    from seedrunner.plan.fields import DatasetContext
+    from seedrunner.plan.context import DatasetContext
 
 
 def self_reference(
