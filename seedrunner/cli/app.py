@@ -1,4 +1,4 @@
-"""The seedrunner command line: a thin layer over load_manifest, build_plan and apply.
+"""The seedrunner command line: a thin layer over the use cases in seedrunner.commands.
 
 This module (with render.py and progress.py) is the only code that prints or exits.
 Exit codes: 0 done, 1 a step failed, 2 the manifest or the command line is wrong,
@@ -229,7 +229,7 @@ def _show_plan(
         sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
         return outcome
     out = _stdout()
-    out.print(render.plan_tree(p, outcome.states, destroy), soft_wrap=False)  # wrap
+    out.print(render.plan_tree(p, outcome.states, destroy), soft_wrap=False)  # wrap, never crop
     for w in p.warnings:
         out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
     if rows is not None:

@@ -127,8 +127,8 @@ class _DatasetRun:
             self.current = (step, *span)
             return self._timed(step, fn, *args)
 
-        for made in dataset_batches(self.run.plan, self.dp, self.run.keys, source=source,
-                                    stage=stage):  # fmt: skip
+        run = self.run
+        for made in dataset_batches(run.plan, self.dp, run.keys, source=source, stage=stage):
             batch = made.batch
             for step, handler in self.handlers:
                 self.current = (step, *made.span)
