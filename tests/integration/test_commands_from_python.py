@@ -21,6 +21,7 @@ from seedrunner.execute.regenerate import dataset_batches
 from seedrunner.generate import fakerclock
 from seedrunner.manifest.loader import load_manifest
 from seedrunner.plan.planner import build_plan
+from tests.integration.test_cycles import store_manifest, store_staff_sql
 
 SHOP = """
 version: 1
@@ -191,3 +192,16 @@ def test_a_consumer_that_stops_early_leaves_the_clock_alone(manifest):
     batches = dataset_batches(plan, plan.datasets[0], KeyStore())
     next(batches)
     assert fakerclock._faker_dates.datetime is real  # pinned per batch, not across yields
+
+
+def test_preview_of_a_deferrable_cycle_shows_the_keys_apply_writes(manifest, make_database):
+    """The child is made before its parent with the parent's keys made ahead: preview
+    makes them too (it used to fail: the parent had generated no rows yet)."""
+    db = make_database("postgresql")
+    db.execute(*store_staff_sql("postgresql", manager_null=False, deferrable=True))
+    path = manifest(store_manifest(db.url), "cycle.yaml")
+    shown = plan_manifest(PlanRequest(manifest=path, preview=5)).preview
+    assert shown is not None
+    assert apply_manifest(ApplyRequest(manifest=path)).report.ok  # type: ignore[union-attr]
+    written = [row[1] for row in sorted(db.rows("store"))]
+    assert [r["manager_staff_id"] for r in shown["store"]] == written
