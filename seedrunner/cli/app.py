@@ -1,4 +1,4 @@
-"""The seedrunner command line: a thin layer over load_manifest, build_plan and apply.
+"""The seedrunner command line: a thin layer over the use cases in seedrunner.commands.
 
 This module (with render.py and progress.py) is the only code that prints or exits.
 Exit codes: 0 done, 1 a step failed, 2 the manifest or the command line is wrong,
@@ -7,13 +7,13 @@ Exit codes: 0 done, 1 a step failed, 2 the manifest or the command line is wrong
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import signal
 import sys
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, TypeVar
 
@@ -25,19 +25,15 @@ from seedrunner._version import __version__
 from seedrunner.cli import render
 from seedrunner.cli.confirm import confirm
 from seedrunner.cli.progress import PlainProgress, RichProgress
-from seedrunner.commands import savedplan
-from seedrunner.commands.destroy import destroy as undo_all
-from seedrunner.commands.preview import preview_rows
-from seedrunner.commands.recordednow import with_recorded_now
-from seedrunner.commands.replace import replace_changed
-from seedrunner.commands.status import TargetState, plan_state
-from seedrunner.errors import HandlerError, ManifestError, Problem, SeedrunnerError
+from seedrunner.commands.apply import ApplyOutcome, ApplyRequest, apply_manifest
+from seedrunner.commands.destroy import Undone
+from seedrunner.commands.destroyall import DestroyOutcome, DestroyRequest, destroy_manifest
+from seedrunner.commands.showplan import PlanOutcome, PlanRequest, plan_manifest
+from seedrunner.errors import ManifestError, Problem, SeedrunnerError
 from seedrunner.execute.events import NullObserver, Observer
-from seedrunner.execute.runner import ApplyInterrupted, apply
 from seedrunner.handlers.registry import handler_options_schema
 from seedrunner.manifest.jsonschema import manifest_json_schema_text
-from seedrunner.manifest.loader import Manifest, load_manifest
-from seedrunner.plan.guard import refuse_protected
+from seedrunner.manifest.loader import load_manifest
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import Plan
 from seedrunner.redact import scrub
@@ -50,10 +46,6 @@ app = typer.Typer(
 )
 
 T = TypeVar("T")
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an exception so `finally` blocks (rollbacks) run."""
 
 
 class _State:
@@ -109,24 +101,6 @@ def _guard(fn: Callable[[], T]) -> T:
             highlight=False,
         )
         raise typer.Exit(1) from None
-
-
-def _parse_now(now: str | None) -> dt.datetime | None:
-    if now is None:
-        return None
-    try:
-        parsed = dt.datetime.fromisoformat(now)
-    except ValueError:
-        _fail(
-            [
-                Problem(
-                    f"--now must be ISO 8601 (e.g. 2026-01-01T00:00:00Z), got {now!r}",
-                    path="--now",
-                    code="SR-E011",
-                )
-            ]
-        )
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
 ManifestArg = Annotated[
@@ -189,29 +163,6 @@ JsonErrorsOpt = Annotated[
 ]
 
 
-def _manifest_and_plan(
-    manifest: Path | None,
-    seed: int | None,
-    now: str | None,
-    sets: list[str] | None,
-    only: list[str] | None,
-    batch_size: int | None,
-    max_retries: int | None = None,
-    retry_wait: float | None = None,
-) -> tuple[Manifest, Plan]:
-    m = load_manifest(manifest, overrides=sets or ())
-
-    def plan_at(when: dt.datetime | None) -> Plan:
-        return build_plan(
-            m, seed=seed, now=when, only=only, batch_size=batch_size,
-            max_retries=max_retries, retry_wait=retry_wait,
-        )  # fmt: skip
-
-    pinned = _parse_now(now)
-    p = plan_at(pinned)
-    return m, p if pinned is not None else with_recorded_now(m, p, plan_at)
-
-
 @app.callback()
 def _main(
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
@@ -250,34 +201,40 @@ def plan(
     ] = None,
 ) -> None:
     """Show what apply would do, without touching any target (ledgers are only read)."""
-    changes = False
-
-    def body() -> None:
-        nonlocal changes
-        m, p = _manifest_and_plan(manifest, seed, now, sets, only, batch_size)
-        states = plan_state(p)
-        if save_to is not None:
-            _save_plan(save_to, m, p, states, sets, seed, only, batch_size)
-        changes = any(st.undoes if destroy else st.changes for st in states)
-        rows = preview_rows(p, preview) if preview else None
-        if as_json:
-            data = render.plan_json(p, states)
-            data["changes"] = changes
-            data["destroy"] = destroy
-            if rows is not None:
-                data["preview"] = json.loads(json.dumps(rows, default=str))
-            sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
-            return
-        out = _stdout()
-        out.print(render.plan_tree(p, states, destroy), soft_wrap=False)  # wrap, never crop
-        for w in p.warnings:
-            out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
-        if rows is not None:
-            out.print(render.preview_tables(rows))
-
-    _guard(body)
-    if detailed_exitcode and changes:
+    request = PlanRequest(
+        manifest=manifest, seed=seed, now=now, sets=sets or (), only=only,
+        batch_size=batch_size, preview=preview, destroy=destroy, save_to=save_to,
+    )  # fmt: skip
+    outcome = _guard(lambda: _show_plan(plan_manifest(request), as_json, destroy, save_to))
+    if detailed_exitcode and outcome.changes:
         raise typer.Exit(3)
+
+
+def _show_plan(
+    outcome: PlanOutcome, as_json: bool, destroy: bool, saved_to: Path | None
+) -> PlanOutcome:
+    p, rows = outcome.plan, outcome.preview
+    if saved_to is not None:
+        _stderr().print(
+            f"saved the plan to {escape(str(saved_to))}; "
+            f"apply it with: seedrunner apply {escape(str(saved_to))}",
+            highlight=False,
+        )
+    if as_json:
+        data = render.plan_json(p, outcome.states)
+        data["changes"] = outcome.changes
+        data["destroy"] = destroy
+        if rows is not None:
+            data["preview"] = json.loads(json.dumps(rows, default=str))
+        sys.stdout.write(scrub(json.dumps(data, indent=2)) + "\n")
+        return outcome
+    out = _stdout()
+    out.print(render.plan_tree(p, outcome.states, destroy), soft_wrap=False)  # wrap, never crop
+    for w in p.warnings:
+        out.print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
+    if rows is not None:
+        out.print(render.preview_tables(rows))
+    return outcome
 
 
 def _observer(quiet: bool, to_stderr: bool) -> Observer:
@@ -292,49 +249,6 @@ def _observer(quiet: bool, to_stderr: bool) -> Observer:
 def _writes_stdout(plan: Plan) -> bool:
     """A plan with a `stdout` target owns stdout: progress and summary go to stderr."""
     return any(t.handler == "stdout" for d in plan.datasets for t in d.targets)
-
-
-def _save_plan(
-    out: Path,
-    m: Manifest,
-    p: Plan,
-    states: list[TargetState],
-    sets: list[str] | None,
-    seed: int | None,
-    only: list[str] | None,
-    batch_size: int | None,
-) -> None:
-    secret = savedplan.secret_in(sets or ())
-    if secret is not None:
-        raise ManifestError.single(
-            f"--set {secret} holds a password; a saved plan never stores one",
-            hint="read it in the manifest from the environment: {{ env.DATABASE_URL }}",
-        )
-    saved = savedplan.SavedPlan(
-        manifest=str(m.path), sets=list(sets or ()), seed=seed, only=only, batch_size=batch_size
-    )
-    savedplan.save(out, saved, p, m, states)
-    _stderr().print(
-        f"saved the plan to {escape(str(out))}; apply it with: seedrunner apply {escape(str(out))}",
-        highlight=False,
-    )
-
-
-def _saved_plan(path: Path | None) -> Plan | None:
-    """The plan a saved plan file describes, rebuilt and checked; None for a manifest."""
-    saved = savedplan.load(path) if path is not None else None
-    if saved is None:
-        return None
-    m, p = _manifest_and_plan(
-        Path(saved.manifest), saved.seed, saved.now, saved.sets, saved.only, saved.batch_size
-    )
-    changed = savedplan.changes(saved, p, m, plan_state(p))
-    if changed:
-        raise ManifestError.single(
-            f"{path}: the saved plan no longer matches: " + "; ".join(changed),
-            hint="run seedrunner plan -o again, review it, and apply the new plan",
-        )
-    return p
 
 
 @app.command(name="apply")
@@ -366,84 +280,49 @@ def apply_cmd(
     json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Generate the datasets and persist them through their handler chains."""
-
-    def body() -> int:
-        p = _saved_plan(manifest)
-        m: Manifest | None = None
-        if p is not None and replace:
-            raise ManifestError.single(
-                "--replace cannot apply a saved plan: it would change the state the plan saw",
-                hint="apply the manifest with --replace, or plan -o again after replacing",
-            )
-        if p is None:
-            m, p = _manifest_and_plan(
-                manifest, seed, now, sets, only, batch_size, max_retries, retry_wait
-            )
-        if not dry_run and not _may_write(p.datasets, allow_protected, yes, "apply"):
-            return 1
-        if m is not None and replace and not dry_run:
-            _replace(m, p, lock_timeout, quiet or as_json)
-        for w in p.warnings:
-            _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
-        previous = signal.getsignal(signal.SIGTERM)
-        signal.signal(signal.SIGTERM, _on_sigterm)
-        try:
-            report = apply(
-                p,
-                observer=_observer(quiet or as_json, _writes_stdout(p)),
-                dry_run=dry_run,
-                allow_protected=allow_protected,
-                workers=workers,
-                lock_timeout=lock_timeout,
-            )
-        except ApplyInterrupted as exc:
-            report = exc.report
-            _report(report, as_json, quiet, _writes_stdout(p))
-            return 143 if isinstance(exc.__context__, Terminated) else 130
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        _report(report, as_json, quiet, _writes_stdout(p))
-        return 0 if report.ok else 1
-
-    code = _guard(body)
+    request = ApplyRequest(
+        manifest=manifest, seed=seed, now=now, sets=sets or (), only=only,
+        batch_size=batch_size, max_retries=max_retries, retry_wait=retry_wait,
+        dry_run=dry_run, workers=workers, lock_timeout=lock_timeout,
+        allow_protected=allow_protected, replace=replace, catch_sigterm=True,
+    )  # fmt: skip
+    ask = partial(confirm, question="Write to", yes=yes)
+    starting = partial(_starting, quiet=quiet or as_json)
+    code = _guard(
+        lambda: _applied(apply_manifest(request, confirm=ask, starting=starting), as_json, quiet)
+    )
     raise typer.Exit(code)
 
 
-def _may_write(datasets: list[Any], allow_protected: bool, yes: bool, command: str) -> bool:
-    """The production guard, before anything is opened: protected targets are refused
-    (exit 2) unless --allow-protected; on a terminal, remote targets need a yes."""
-    verb = "apply refuses to write to" if command == "apply" else "destroy refuses to delete from"
-    if not allow_protected:
-        refuse_protected(datasets, verb)
-    question = "Write to" if command == "apply" else "Delete seedrunner's rows from"
-    if confirm(datasets, question, yes=yes):
-        return True
-    nothing = "written" if command == "apply" else "deleted"
-    _stderr().print(
-        f"{command} cancelled: nothing was {nothing} (answer y, or pass --yes)", highlight=False
-    )
-    return False
-
-
-def _replace(m: Manifest, p: Plan, lock_timeout: float, quiet: bool) -> None:
-    """apply --replace: delete rows of earlier specs first; a failed delete stops apply."""
-    results = replace_changed(m, p, lock_timeout)
-    failed = [r for r in results if r.status == "failed"]
-    if failed:
-        raise HandlerError(
-            "--replace: " + "; ".join(f"{r.dataset} -> {r.target}: {r.note}" for r in failed)
-        )
-    for r in results:
+def _starting(plan: Plan, replaced: list[Undone], quiet: bool) -> Observer:
+    """The run begins: what --replace deleted, the plan's warnings, then progress."""
+    for r in replaced:
         if r.rows and not quiet:
             _stderr().print(
                 f"replaced: deleted {r.rows} rows of dataset '{r.dataset}' written to "
                 f"'{r.target}' under an earlier spec",
                 highlight=False,
             )
+    for w in plan.warnings:
+        _stderr().print(f"[yellow]warning:[/] {escape(scrub(w))}", highlight=False)
+    return _observer(quiet, _writes_stdout(plan))
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise Terminated()
+def _applied(outcome: ApplyOutcome, as_json: bool, quiet: bool) -> int:
+    """Render the outcome; its exit code (130/143: interrupted by SIGINT/SIGTERM)."""
+    if outcome.report is None:
+        return _cancelled("apply", "written")
+    _report(outcome.report, as_json, quiet, _writes_stdout(outcome.plan))
+    if outcome.interrupted_by is not None:
+        return 143 if outcome.interrupted_by == signal.SIGTERM else 130
+    return 0 if outcome.report.ok else 1
+
+
+def _cancelled(command: str, nothing: str) -> int:
+    _stderr().print(
+        f"{command} cancelled: nothing was {nothing} (answer y, or pass --yes)", highlight=False
+    )
+    return 1
 
 
 def _report(report: Any, as_json: bool, quiet: bool, to_stderr: bool = False) -> None:
@@ -482,27 +361,21 @@ def destroy(
     json_errors: JsonErrorsOpt = False,
 ) -> None:
     """Delete exactly the rows the ledgers record (children first); the application's stay."""
-    failed = False
+    request = DestroyRequest(
+        manifest=manifest, seed=seed, now=now, sets=sets or (), only=only,
+        lock_timeout=lock_timeout, allow_protected=allow_protected,
+    )  # fmt: skip
+    ask = partial(confirm, question="Delete seedrunner's rows from", yes=yes)
+    code = _guard(lambda: _destroyed(destroy_manifest(request, confirm=ask)))
+    if code:
+        raise typer.Exit(code)
 
-    def body() -> None:
-        nonlocal failed
-        p = _manifest_and_plan(manifest, seed, now, sets, None, None)[1]
-        unknown = sorted(set(only or ()) - {d.name for d in p.datasets})
-        if unknown:
-            raise ManifestError.single(
-                f"--only: no dataset named {', '.join(unknown)}",
-                hint="names: " + ", ".join(d.name for d in p.datasets),
-            )
-        undone = [d for d in p.datasets if not only or d.name in only]
-        if not _may_write(undone, allow_protected, yes, "destroy"):
-            raise typer.Exit(1)
-        results = undo_all(p, only, lock_timeout)
-        failed = any(r.status == "failed" for r in results)
-        _stdout().print(render.destroy_table(p, results))
 
-    _guard(body)
-    if failed:
-        raise typer.Exit(1)
+def _destroyed(outcome: DestroyOutcome) -> int:
+    if outcome.results is None:
+        return _cancelled("destroy", "deleted")
+    _stdout().print(render.destroy_table(outcome.plan, outcome.results))
+    return 1 if outcome.failed else 0
 
 
 @app.command()

@@ -14,7 +14,7 @@ none of it (state/rekey.py): they are deleted under the fingerprint the ledger r
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,11 +22,10 @@ from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.status import step_ledger
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
-from seedrunner.execute.batches import BatchBuilder
-from seedrunner.execute.deferred import before_step, update_rows
+from seedrunner.execute.deferred import update_rows
 from seedrunner.execute.keys import KeyStore
-from seedrunner.execute.transforms import TransformContext, apply_transform
-from seedrunner.generate.fakerclock import pinned_faker_clock
+from seedrunner.execute.regenerate import dataset_batches, record_keys
+from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.base import HandlerContext
 from seedrunner.handlers.files import AppendableOptions
@@ -57,38 +56,28 @@ def destroy(
     wanted = set(only) if only else {d.name for d in plan.datasets}
     resources = ResourcePool()
     try:
-        with pinned_faker_clock(plan.now):
-            keys = KeyStore()
-            for dp in plan.datasets:  # parents' key columns, as apply recorded them
-                before_step(plan, dp, keys)  # a deferrable cycle's keys, made ahead
-                if dp.keep:
-                    for batch in _batches(plan, dp, keys, dp.count.total):
-                        keys.record(dp.name, dp.keep, batch, batch)
-            out: list[Undone] = []
-            shared = _deferrable_targets(plan)
-            for dp in reversed(plan.datasets):  # children before parents
-                if dp.name in wanted:
-                    out += [
-                        _undo(plan, dp, i, keys, resources, lock_timeout, shared)
-                        for i in range(len(dp.targets))
-                    ]
-            if shared:
-                _commit_shared(resources, [r for r in out if r.target in shared])
-            return out
+        keys = KeyStore()
+        for dp in plan.datasets:  # parents' key columns, as apply recorded them
+            record_keys(plan, dp, keys)
+        out: list[Undone] = []
+        shared = _deferrable_targets(plan)
+        for dp in reversed(plan.datasets):  # children before parents
+            if dp.name in wanted:
+                out += [
+                    _undo(plan, dp, i, keys, resources, lock_timeout, shared)
+                    for i in range(len(dp.targets))
+                ]
+        if shared:
+            _commit_shared(resources, [r for r in out if r.target in shared])
+        return out
     finally:
         resources.close_all()
 
 
-def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Any:
-    """The dataset's batches (after its transforms) up to row ``stop``."""
-    builder = BatchBuilder(dp, keys, plan.variables, plan.now)
-    tctx = TransformContext(dp.name, {}, plan.variables, dp.seed, now=plan.now)
-    for index, start in enumerate(range(0, stop, dp.batch_size)):
-        batch = builder.build(index, start, min(dp.batch_size, stop - start))
-        for t in dp.transforms:
-            tctx.options = t.args if isinstance(t.args, Mapping) else {}
-            batch = apply_transform(t, batch, tctx)
-        yield batch
+def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Iterator[Batch]:
+    """The dataset's batches (after its transforms) up to row ``stop``; its keys are
+    recorded already."""
+    return (made.batch for made in dataset_batches(plan, dp, keys, stop, record=False))
 
 
 def _undo(

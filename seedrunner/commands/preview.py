@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.keys import KeyStore
-from seedrunner.generate.fakerclock import pinned_faker_clock
+from seedrunner.execute.regenerate import dataset_batches
 from seedrunner.plan.steps import Plan
 
 
@@ -16,11 +15,6 @@ def preview_rows(plan: Plan, n: int = 5) -> dict[str, list[dict[str, Any]]]:
     Parents are generated in full only as far as children need their keys, so a preview
     of a large plan stays cheap; a ``ref`` shows the very value apply would write.
     """
-    with pinned_faker_clock(plan.now):
-        return _preview(plan, n)
-
-
-def _preview(plan: Plan, n: int) -> dict[str, list[dict[str, Any]]]:
     keys = KeyStore()
     out: dict[str, list[dict[str, Any]]] = {}
     needed = {name for d in plan.datasets for name in ([d.count.per] if d.count.per else [])}
@@ -28,16 +22,10 @@ def _preview(plan: Plan, n: int) -> dict[str, list[dict[str, Any]]]:
         f.ref.dataset for d in plan.datasets for f in d.fields if f.ref and f.tree is None
     }
     for dp in plan.datasets:
-        builder = BatchBuilder(dp, keys, plan.variables, plan.now)
-        total = dp.count.total if dp.name in needed else min(n, dp.count.total)
-        start = 0
-        while start < total:
-            size = min(dp.batch_size, total - start)
-            batch = builder.build(start // dp.batch_size, start, size)
+        stop = dp.count.total if dp.name in needed else min(n, dp.count.total)
+        rows = out.setdefault(dp.name, [])
+        for made in dataset_batches(plan, dp, keys, stop, transform=False):
+            start = made.span.start
             if start < n:
-                out.setdefault(dp.name, []).extend(batch.records()[: n - start])
-            if dp.keep:
-                keys.record(dp.name, dp.keep, batch, batch)
-            start += size
-        out.setdefault(dp.name, [])
+                rows.extend(made.generated.records()[: n - start])
     return out

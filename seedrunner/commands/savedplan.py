@@ -20,8 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from seedrunner._version import __version__
-from seedrunner.commands.status import TargetState
+from seedrunner.commands.load import PlanArgs, load_plan
+from seedrunner.commands.status import TargetState, plan_state
+from seedrunner.errors import ManifestError
 from seedrunner.ledger.fingerprint import faker_version
+from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.steps import Plan
 
 FORMAT = "seedrunner-plan/1"
@@ -127,3 +130,42 @@ def changes(
         if kept.get(step) != saved.states.get(step):
             out.append(f"the state of {step} (rows written since the plan was saved)")
     return out
+
+
+def save_plan(
+    out: Path, m: Manifest, plan: Plan, states: Sequence[TargetState], args: PlanArgs
+) -> None:
+    """``plan -o``: save how ``args`` rebuild ``plan``; refused (exit 2) when a ``--set``
+    holds a password, which a saved plan never stores."""
+    secret = secret_in(args.sets)
+    if secret is not None:
+        raise ManifestError.single(
+            f"--set {secret} holds a password; a saved plan never stores one",
+            hint="read it in the manifest from the environment: {{ env.DATABASE_URL }}",
+        )
+    only = list(args.only) if args.only is not None else None
+    saved = SavedPlan(
+        manifest=str(m.path), sets=list(args.sets), seed=args.seed, only=only,
+        batch_size=args.batch_size,
+    )  # fmt: skip
+    save(out, saved, plan, m, states)
+
+
+def rebuilt(path: Path) -> Plan | None:
+    """The plan a saved plan file describes, rebuilt and checked (exit 2 when anything
+    moved since it was saved); None when ``path`` is not a saved plan (a manifest)."""
+    saved = load(path)
+    if saved is None:
+        return None
+    args = PlanArgs(
+        Path(saved.manifest), saved.seed, saved.now, saved.sets, saved.only,
+        saved.batch_size,
+    )  # fmt: skip
+    m, p = load_plan(args)
+    changed = changes(saved, p, m, plan_state(p))
+    if changed:
+        raise ManifestError.single(
+            f"{path}: the saved plan no longer matches: " + "; ".join(changed),
+            hint="run seedrunner plan -o again, review it, and apply the new plan",
+        )
+    return p

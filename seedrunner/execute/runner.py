@@ -18,19 +18,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from seedrunner.db.pool import ResourcePool
-from seedrunner.errors import (
-    GenerationError,
-    RunError,
-    SeedrunnerError,
-    TransientHandlerError,
-)
+from seedrunner.errors import RunError, SeedrunnerError, TransientHandlerError
 from seedrunner.execute import deferred
-from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.parallel import batch_source
+from seedrunner.execute.regenerate import Generate, Span, dataset_batches, generator
 from seedrunner.execute.report import ApplyReport, StepResult
-from seedrunner.execute.transforms import TransformContext, apply_transform
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
@@ -104,22 +98,16 @@ class _DatasetRun:
 
     def _execute(self) -> None:
         dp, run = self.dp, self.run
-        deferred.before_step(run.plan, dp, run.keys)  # a cycle's keys made ahead
-        builder = BatchBuilder(dp, run.keys, run.variables, run.plan.now)
-        tctx = TransformContext(dp.name, {}, run.variables, dp.seed, now=run.plan.now)
         persist_steps = [s for s, _ in self.steps if s.kind == "persist"]
         self.opened = False
         if not run.dry_run:
             self._open(persist_steps)
             deferred.attach(run.plan, dp, self.handlers, run.keys, run.written())
         self.opened = True
-
-        def generate(index: int, start: int, n: int) -> Batch:
-            return self._generate(builder, index, start, n)
-
+        generate = generator(run.plan, dp, run.keys, validate=True)
         parallel = batch_source(dp, run.workers, generate)
         with parallel or contextlib.nullcontext():  # the pool never outlives the dataset
-            self._batches(generate if parallel is None else parallel.batch, tctx)
+            self._batches(generate if parallel is None else parallel.batch)
         while self.handlers:  # commit in chain order; a failed commit aborts the rest
             step, handler = self.handlers.pop(0)
             self.current = (step, -1, 0, 0)
@@ -130,26 +118,23 @@ class _DatasetRun:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)
 
-    def _batches(self, source: Callable[[int, int, int], Batch], tctx: TransformContext) -> None:
+    def _batches(self, source: Generate) -> None:
         """Every batch through generate, transforms and handlers, in order."""
-        dp, run = self.dp, self.run
-        gen_step = self.steps[0][0]
-        transform_steps = [s for s, _ in self.steps if s.kind == "transform"]
-        for index, start in enumerate(range(0, dp.count.total, dp.batch_size)):
-            n = min(dp.batch_size, dp.count.total - start)
-            self.current = (gen_step, index, start, n)
-            generated = self._timed(gen_step, source, index, start, n)
-            batch = generated
-            for t, step in zip(dp.transforms, transform_steps, strict=True):
-                self.current = (step, index, start, n)
-                tctx.options = t.args if isinstance(t.args, Mapping) else {}
-                batch = self._timed(step, apply_transform, t, batch, tctx)
+        stages = [s for s, _ in self.steps if s.kind != "persist"]  # generate, transforms
+
+        def stage(position: int, span: Span, fn: Callable[..., Batch], /, *args: Any) -> Batch:
+            step = stages[position]
+            self.current = (step, *span)
+            return self._timed(step, fn, *args)
+
+        run = self.run
+        for made in dataset_batches(run.plan, self.dp, run.keys, source=source, stage=stage):
+            batch = made.batch
             for step, handler in self.handlers:
-                self.current = (step, index, start, n)
+                self.current = (step, *made.span)
                 out = self._timed(step, handler.write, batch)
                 batch = out if isinstance(out, Batch) else batch
-            if dp.keep:
-                run.keys.record(dp.name, dp.keep, batch, generated)
+            made.batch = batch  # the keys children read: as the chain returned them
 
     def _open(self, persist_steps: list[Step]) -> None:
         fingerprint = self.dp.fingerprint.digest if self.dp.fingerprint is not None else ""
@@ -182,30 +167,6 @@ class _DatasetRun:
             )
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))
-
-    def _generate(self, builder: BatchBuilder, index: int, start: int, n: int) -> Batch:
-        """One batch, checked column-wise on the fields its generators cannot vouch for."""
-        batch = builder.build(index, start, n)
-        validator = self.dp.validator
-        check = None
-        if validator is not None:
-            guaranteed = {f.name for f in self.dp.fields if f.guaranteed}
-            unchecked = self.dp.skip_validation | validator.vouched(guaranteed)
-            names = validator.shape.field_names
-            check = validator.scoped(name for name in names if name not in unchecked)
-        if check is not None:
-            problems = [
-                p for p in check(batch.columns, n) if p.field not in self.dp.skip_validation
-            ]
-            if problems:
-                first = problems[0]
-                raise GenerationError(
-                    f"generated row {start + first.row} of '{self.dp.name}' does not validate "
-                    f"against {self.dp.shape.name}: {first.field}: {first.message}"
-                    + (f" (and {len(problems) - 1} more)" if len(problems) > 1 else "")
-                    + "; check the field's spec"
-                )
-        return batch
 
     def _timed(self, step: Step, fn: Callable[..., T], *args: Any) -> T:
         """Run one batch through ``fn``, adding its time and rows to ``step``."""

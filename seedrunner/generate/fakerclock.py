@@ -13,6 +13,7 @@ undone when the run ends.  Providers outside Faker's date module that read the c
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,7 @@ class _Accepting(type):
         return isinstance(obj, cls.real)
 
 
+@functools.lru_cache(maxsize=8)  # a pin per batch (execute/regenerate.py) stays cheap
 def _pinned_types(now: dt.datetime) -> tuple[type, type]:
     utc = now.astimezone(dt.UTC)
 
