@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from seedrunner.errors import Problem
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.source import Path, SourceMap, dotted
-from seedrunner.manifest.yaml import describe_surprise
+from seedrunner.manifest.yamlsurprises import describe_surprise
 from seedrunner.redact import is_secret_key
 
 MAX_PROBLEMS = 20

@@ -41,7 +41,7 @@ from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
 from seedrunner.manifest.source import SourceMap
-from seedrunner.manifest.yaml import describe_surprise
+from seedrunner.manifest.yamlsurprises import describe_surprise
 from seedrunner.models.shape import FieldShape, ModelShape
 from seedrunner.plan.guarantees import proven
 from seedrunner.plan.lookups import Lookup, LookupKey, foreign_key_field, table_ref_field
