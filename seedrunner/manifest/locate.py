@@ -17,8 +17,9 @@ from pydantic_core import ErrorDetails
 
 from seedrunner.errors import Problem
 from seedrunner.manifest import schema as S
+from seedrunner.manifest.fieldspecs import spec_kind
 from seedrunner.manifest.source import Path, SourceMap, dotted
-from seedrunner.manifest.yaml import describe_surprise
+from seedrunner.manifest.yamlsurprises import describe_surprise
 from seedrunner.redact import is_secret_key
 
 MAX_PROBLEMS = 20
@@ -115,7 +116,7 @@ def _model_at(path: Path, data: Any) -> type[BaseModel] | None:
         if n == 3 and p[2] == "retries":
             return S.RetriesSpec
         if n == 4 and p[2] == "fields":
-            kind = S._spec_kind(node)
+            kind = spec_kind(node)
             models: dict[str, type[BaseModel]] = {
                 "faker": S.FakerSpec,
                 "choice": S.ChoiceSpec,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import string
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -25,233 +24,66 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-from seedrunner.sandbox import SecurityError, check_format
+from seedrunner.manifest.fieldspecs import (
+    SPEC_KINDS,
+    ChoiceSpec,
+    FakerSpec,
+    FieldSpec,
+    Modifiers,
+    RefSpec,
+    Scalar,
+    SequenceSpec,
+    SkipSpec,
+    TableRefSpec,
+    TemplateSpec,
+    ValueSpec,
+)
+from seedrunner.manifest.specbase import Spec
+from seedrunner.manifest.transformspecs import (
+    CallTransform,
+    DropTransform,
+    HashTransform,
+    RenameTransform,
+    SetTransform,
+    TemplateTransform,
+    TransformEntry,
+)
+
+__all__ = [
+    "NAME_PATTERN",
+    "SPEC_KINDS",
+    "CallTransform",
+    "ChoiceSpec",
+    "CollectionsSpec",
+    "Count",
+    "CountPerSpec",
+    "DatasetSpec",
+    "DefaultsSpec",
+    "DropTransform",
+    "FakerSpec",
+    "FieldSpec",
+    "HashTransform",
+    "Locale",
+    "ManifestSpec",
+    "Modifiers",
+    "PersistEntry",
+    "RefSpec",
+    "RenameTransform",
+    "RetriesSpec",
+    "Scalar",
+    "SequenceSpec",
+    "SetTransform",
+    "SkipSpec",
+    "Spec",
+    "TableRefSpec",
+    "TargetSpec",
+    "TemplateSpec",
+    "TemplateTransform",
+    "TransformEntry",
+    "ValueSpec",
+]
 
 NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_\-]*$"
-SPEC_KINDS = ("faker", "choice", "sequence", "ref", "skip", "value", "template")
-
-
-class Spec(BaseModel):
-    """Base of every manifest model: unknown keys are errors, YAML types are taken strictly."""
-
-    model_config = ConfigDict(extra="forbid", strict=True, populate_by_name=True)
-
-
-# --------------------------------------------------------------------------- value specs
-
-
-class Modifiers(Spec):
-    unique: bool = Field(default=False, description="No repeated values within the dataset.")
-    null_probability: float = Field(
-        default=0.0, ge=0.0, le=1.0, description="Share of rows whose value is null (0..1)."
-    )
-    depends_on: list[str] | None = Field(
-        default=None,
-        description="On a foreign-key column: the datasets this field's values must exist in "
-        "first. Default: the dataset that seeds the referenced table; `[]` drops that edge.",
-    )
-
-
-class FakerSpec(Modifiers):
-    """``{faker: provider, ...kwargs}``: a Faker provider called with keyword arguments."""
-
-    model_config = ConfigDict(extra="allow", strict=True)
-
-    faker: str = Field(description="Faker provider name, e.g. `email` or `pyint`.")
-    locale: str | list[str] | None = Field(
-        default=None, description="Faker locale(s) for this field only."
-    )
-
-    @property
-    def kwargs(self) -> dict[str, Any]:
-        return dict(self.model_extra or {})
-
-
-class ChoiceSpec(Modifiers):
-    choice: list[Any] = Field(min_length=1, description="The values to pick from.")
-    weights: list[float] | None = Field(
-        default=None, description="Relative weights, one per value (default: equal)."
-    )
-
-    @model_validator(mode="after")
-    def _weights_match(self) -> ChoiceSpec:
-        if self.weights is not None:
-            if len(self.weights) != len(self.choice):
-                raise PydanticCustomError(
-                    "choice_weights",
-                    "choice has {n} values but {w} weights",
-                    {"n": len(self.choice), "w": len(self.weights)},
-                )
-            if any(w < 0 for w in self.weights) or sum(self.weights) <= 0:
-                raise PydanticCustomError(
-                    "choice_weights", "choice weights must be >= 0 and not all zero"
-                )
-        return self
-
-
-class SequenceSpec(Modifiers):
-    sequence: str | None = Field(
-        description="Python format string fed n = start, start+1, ... (e.g. `ORD-{n:06d}`); "
-        "null for plain integers."
-    )
-    start: int = Field(default=0, description="The first number.")
-    step: int = Field(default=1, description="Increment between rows (not 0).")
-
-    @field_validator("step")
-    @classmethod
-    def _moves(cls, v: int) -> int:
-        if v == 0:
-            raise PydanticCustomError(
-                "sequence_step", "sequence step must not be 0 (every row would repeat the first)"
-            )
-        return v
-
-    @field_validator("sequence")
-    @classmethod
-    def _format_ok(cls, v: str | None) -> str | None:
-        if v is not None:
-            try:
-                _plain_n_format(v)
-                v.format(0, n=0)
-            except (KeyError, IndexError, ValueError, TypeError, SecurityError) as e:
-                raise PydanticCustomError(
-                    "sequence_format",
-                    "sequence format '{fmt}' is not a valid format for n: {err}",
-                    {"fmt": v, "err": str(e)},
-                ) from None
-        return v
-
-
-def _plain_n_format(fmt: str) -> None:
-    """Only ``{n}`` / ``{}`` / ``{0}`` with a small spec: ``str.format`` walks attributes
-    (``{n.__class__.__mro__}``) and pads to any width (``{n:>999999999}``) otherwise."""
-    for _, name, _, _ in string.Formatter().parse(fmt):
-        if name not in (None, "", "0", "n"):
-            raise ValueError(f"only {{n}} may be formatted, not {{{name}}}")
-    check_format(fmt, "{}")
-
-
-class TableRefSpec(Spec):
-    """``{table: country, column: code, where: "active"}``: rows the application already has."""
-
-    table: str = Field(description="A table in the target's database that no dataset seeds.")
-    column: str = Field(description="The column whose values are picked.")
-    schema_: str | None = Field(
-        default=None, alias="schema", description="The table's schema (default: the target's)."
-    )
-    where: str | None = Field(
-        default=None,
-        description="A SQL condition on the table's rows, e.g. `active` or `region = 'EU'`; "
-        "read once while planning.",
-    )
-    target: str | None = Field(
-        default=None,
-        description="The sqlalchemy target whose database holds the table (default: the "
-        "dataset's first sqlalchemy target).",
-    )
-
-
-class RefSpec(Spec):
-    ref: Annotated[
-        str,
-        Field(
-            pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*\.[A-Za-z_][A-Za-z0-9_]*$",
-            description="`DATASET.FIELD`: a value from another dataset's rows (the parent's "
-            "with count.per, else a seeded pick).",
-        ),
-    ] | TableRefSpec = Field(
-        description="`DATASET.FIELD` (another dataset's rows), or `{table, column, where}` "
-        "(rows already in the database that no dataset seeds)."
-    )
-    null_probability: float = Field(default=0.0, ge=0.0, le=1.0, description="Share of nulls.")
-    roots: int | None = Field(
-        default=None,
-        ge=1,
-        description="A reference to the dataset's own rows (a tree): how many rows are roots "
-        "(no parent); under count.per, per parent row. Default: about one in ten, at least one.",
-    )
-    max_depth: int | None = Field(
-        default=None,
-        ge=1,
-        description="A reference to the dataset's own rows: the deepest level below a root "
-        "(default 4).",
-    )
-    depends_on: list[str] | None = Field(
-        default=None, description="`[]`: this reference makes no ordering edge."
-    )
-
-    @property
-    def dataset_ref(self) -> tuple[str, str] | None:
-        """``(dataset, field)`` of a ``DATASET.FIELD`` reference, else None."""
-        if isinstance(self.ref, str):
-            dataset, _, target = self.ref.partition(".")
-            return dataset, target
-        return None
-
-    @property
-    def table_ref(self) -> TableRefSpec | None:
-        return self.ref if isinstance(self.ref, TableRefSpec) else None
-
-
-class SkipSpec(Spec):
-    skip: Literal[True] = Field(description="Leave the field out of the row.")
-
-
-class ValueSpec(Spec):
-    value: Any = Field(description="A literal value, even a mapping or a string with braces.")
-
-
-class TemplateSpec(Modifiers):
-    template: str = Field(description="A Jinja2 template rendered per row in the sandbox.")
-
-
-def _spec_kind(v: Any) -> str | None:
-    if isinstance(v, dict):
-        kinds = [k for k in SPEC_KINDS if k in v]
-        return kinds[0] if len(kinds) == 1 else None
-    if isinstance(v, BaseModel):
-        for k in SPEC_KINDS:
-            if k in type(v).model_fields:
-                return k
-    if isinstance(v, str) and ("{{" in v or "{%" in v):
-        return "template_str"
-    return "scalar"
-
-
-def _check_spec_mapping(v: Any) -> Any:
-    if isinstance(v, dict):
-        kinds = [k for k in SPEC_KINDS if k in v]
-        if len(kinds) > 1:
-            raise PydanticCustomError(
-                "field_spec_ambiguous",
-                "a field spec takes one of {kinds}, not several ({found})",
-                {"kinds": ", ".join(SPEC_KINDS), "found": ", ".join(kinds)},
-            )
-        if not kinds:
-            raise PydanticCustomError(
-                "field_spec_kind",
-                "a field spec mapping needs one of: {kinds} (for a literal mapping write "
-                "{example})",
-                {"kinds": ", ".join(SPEC_KINDS), "example": "{value: {...}}"},
-            )
-    return v
-
-
-Scalar = str | int | float | bool | dt.date | dt.datetime | list[Any] | None
-
-FieldSpec = Annotated[
-    Annotated[FakerSpec, Tag("faker")]
-    | Annotated[ChoiceSpec, Tag("choice")]
-    | Annotated[SequenceSpec, Tag("sequence")]
-    | Annotated[RefSpec, Tag("ref")]
-    | Annotated[SkipSpec, Tag("skip")]
-    | Annotated[ValueSpec, Tag("value")]
-    | Annotated[TemplateSpec, Tag("template")]
-    | Annotated[str, Tag("template_str")]
-    | Annotated[Scalar, Tag("scalar")],
-    Discriminator(_spec_kind),
-    BeforeValidator(_check_spec_mapping),
-]
 
 # --------------------------------------------------------------------------- datasets
 
@@ -315,72 +147,6 @@ def _persist_kind(v: Any) -> str:
 PersistEntry = Annotated[
     Annotated[str, Tag("name")] | Annotated[TargetSpec, Tag("inline")],
     Discriminator(_persist_kind),
-]
-
-
-class DropTransform(Spec):
-    drop: list[str] = Field(description="Fields removed from every row before persisting.")
-
-
-class RenameTransform(Spec):
-    rename: dict[str, str] = Field(description="Old name -> new name.")
-
-
-class CallTransform(Spec):
-    call: str = Field(description="`package.module:callable` taking (batch, ctx).")
-    options: dict[str, Any] = Field(default_factory=dict, description="Passed as ctx.options.")
-
-
-class SetTransform(Spec):
-    set: dict[str, Any] = Field(
-        description="Field -> value given to every row (added or replaced)."
-    )
-
-
-class TemplateTransform(Spec):
-    template: dict[str, str] = Field(
-        description="Field -> template rendered per row from the row as it is at this step "
-        "(added or replaced); sees the row's fields, row, vars, index and now."
-    )
-
-
-class HashTransform(Spec):
-    hash: list[str] = Field(description="Fields whose values are replaced by their hash.")
-    algorithm: Literal["sha256", "pbkdf2_sha256", "bcrypt"] = Field(
-        default="sha256",
-        description="sha256 (hex digest), pbkdf2_sha256 (Django's format, stdlib) or bcrypt "
-        "(needs the bcrypt package: pip install 'seedrunner[passwords]'). Salts are derived "
-        "from the seed and the row, so hashes are the same on every run.",
-    )
-    rounds: int | None = Field(
-        default=None,
-        ge=1,
-        description="Work factor: PBKDF2 iterations (default 1000) or bcrypt cost (default 4, "
-        "at least 4). Seed data favours speed; raise it if your tests measure login time.",
-    )
-
-
-def _transform_kind(v: Any) -> str:
-    if isinstance(v, str):
-        return "path"
-    if isinstance(v, dict):
-        for k in ("drop", "rename", "call", "set", "template", "hash"):
-            if k in v:
-                return k
-    if isinstance(v, BaseModel):
-        return next(iter(type(v).model_fields))
-    return "call"
-
-
-TransformEntry = Annotated[
-    Annotated[str, Tag("path")]
-    | Annotated[DropTransform, Tag("drop")]
-    | Annotated[RenameTransform, Tag("rename")]
-    | Annotated[CallTransform, Tag("call")]
-    | Annotated[SetTransform, Tag("set")]
-    | Annotated[TemplateTransform, Tag("template")]
-    | Annotated[HashTransform, Tag("hash")],
-    Discriminator(_transform_kind),
 ]
 
 

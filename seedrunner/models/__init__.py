@@ -16,10 +16,11 @@ from seedrunner.models import pydantic as pydantic_adapter
 from seedrunner.models import sqlalchemy as sqlalchemy_adapter
 from seedrunner.models import typeddict as typeddict_adapter
 from seedrunner.models.imports import ModelReferenceError, import_object
+from seedrunner.models.problems import RowProblem
 from seedrunner.models.recursion import ROOT, Nesting, RecursiveModelError, check_row_size
 from seedrunner.models.schemaless import schemaless_shape
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeShape
-from seedrunner.models.validate import RowProblem, RowValidator
+from seedrunner.models.validate import RowValidator
 
 __all__ = [
     "FieldShape",

@@ -1,7 +1,7 @@
 """pydantic v2 model -> ModelShape.
 
 Fields are named by attribute, not alias: generated rows use attribute names and
-validation passes ``by_name=True`` (see ``validate.py``), so aliased models work whether
+validation passes ``by_name=True`` (see ``corefields.py``), so aliased models work whether
 or not they set ``populate_by_name``. A ``default_factory`` is never called here
 (it may read the clock or draw randomness): such fields get ``has_default=True`` and
 ``default=None``.

@@ -37,7 +37,7 @@ from seedrunner.models.checks import (
 from seedrunner.models.dbtypes import DOMAIN, SPANS, db_type_shape
 from seedrunner.models.generated import GeneratedNote, fit_generated_inputs
 from seedrunner.models.shape import FieldShape, ForeignKeyShape, ModelShape, TypeKind, TypeShape
-from seedrunner.models.validate import value_problem
+from seedrunner.models.valuecheck import value_problem
 
 _INT_BOUNDS: list[tuple[type[sa.types.TypeEngine[Any]], int]] = [
     (mysql.TINYINT, 8),

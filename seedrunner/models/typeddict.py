@@ -48,7 +48,7 @@ def _shaper(annotation: Any) -> Callable[[Nesting], tuple[TypeShape, bool]]:
 
 def validatable_nested(td: Any) -> bool:
     """pydantic refuses ``typing.TypedDict`` before Python 3.12 (the top-level model is
-    copied for validation, see ``validate.py``; one nested inside cannot be)."""
+    copied for validation, see ``corefields.py``; one nested inside cannot be)."""
     return sys.version_info >= (3, 12) or type(td).__module__ != "typing"
 
 

@@ -34,7 +34,7 @@ from seedrunner.generate.templates import (
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.locate import did_you_mean
 from seedrunner.manifest.render import template_problem
-from seedrunner.manifest.yaml import describe_surprise
+from seedrunner.manifest.yamlsurprises import describe_surprise
 from seedrunner.models.shape import FieldShape
 from seedrunner.plan.context import DatasetContext as DatasetContext
 from seedrunner.plan.guarantees import proven

@@ -9,23 +9,13 @@ columns from (read-only, one connection per URL, see ``seedrunner.models.reflect
 from __future__ import annotations
 
 import datetime as dt
-import graphlib
-import itertools
-from array import array
 from collections.abc import Sequence
-from dataclasses import dataclass
-from itertools import accumulate
-from typing import Any
-
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from seedrunner.errors import PlanError, ProblemCollector
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.locales import FakerPool
-from seedrunner.generate.streams import BLOCK, Stream, derive_seed, wall_clock
+from seedrunner.generate.streams import wall_clock
 from seedrunner.handlers.retry import RetryPolicy
-from seedrunner.ledger.fingerprint import FingerprintParts, dataset_fingerprint
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
@@ -37,32 +27,22 @@ from seedrunner.models import (
     schemaless_shape,
     shape_of,
 )
-from seedrunner.models.shape import FieldShape, ModelShape
+from seedrunner.models.shape import ModelShape
 from seedrunner.plan import cycles, deferrals, guard
+from seedrunner.plan.counts import count_plan
+from seedrunner.plan.edges import Edge, find_edges
 from seedrunner.plan.fields import DatasetContext, compile_fields
+from seedrunner.plan.fingerprints import Fingerprints
 from seedrunner.plan.fixedrows import FixedRows, read_fixed_rows
 from seedrunner.plan.fkvalues import PlanInputs, check_foreign_key_values
-from seedrunner.plan.joins import one_to_one_parent, plan_joins
+from seedrunner.plan.joins import plan_joins
 from seedrunner.plan.lookups import Lookup, LookupKey, read_lookups
-from seedrunner.plan.lookups import digests as lookup_digests
+from seedrunner.plan.ordering import order_datasets
 from seedrunner.plan.reftypes import check_ref_types
-from seedrunner.plan.steps import CountPlan, DatasetPlan, Plan
+from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.plan.tables import table_shapes
 from seedrunner.plan.targets import compile_targets
 from seedrunner.plan.transforms import compile_transforms
-
-_NO_SPEC = object()  # a field the manifest gives no spec
-
-
-@dataclass(frozen=True)
-class Edge:
-    parent: str
-    child: str
-    why: str
-    path: tuple[str | int, ...]
-    # only orders the steps: the child's values do not come from the parent's rows (a spec
-    # of its own on a foreign key), so the parent's fingerprint is not the child's concern
-    orders_only: bool = False
 
 
 class _Planner:
@@ -125,189 +105,11 @@ class _Planner:
     def tables(self) -> dict[str, str]:
         return {s.table_name: n for n, s in self.shapes.items() if s.table_name}
 
-    # ------------------------------------------------------------------ edges and order
-    def edges(self) -> list[Edge]:
-        """Parent -> child edges: refs, foreign keys, depends_on (dataset or field), count.per.
-
-        A foreign-key column keeps its edge whatever spec the user gives it (a template, a
-        sequence, a choice...), since its values must exist in the parent first; only a
-        field's ``depends_on`` (``[]``, or other datasets) replaces it, and a field that
-        writes nothing (``skip``, ``null``) needs none.  A reference to the dataset's own
-        rows is a tree (plan.selfref), not an edge.
-        """
-        edges: list[Edge] = []
-        for child, ds in self.spec.datasets.items():
-            base = ("datasets", child)
-            for fname, fspec in ds.fields.items():
-                edges += self.field_edges(child, fname, fspec)
-            for f in self.shapes[child].fields:
-                edge = self.foreign_key_edge(child, ds, f)
-                if edge is not None:
-                    edges.append(edge)
-            for i, dep in enumerate(ds.depends_on):
-                if self.known(dep, "depends_on", (*base, "depends_on", i)):
-                    edges.append(
-                        Edge(dep, child, f"{child} depends_on {dep}", (*base, "depends_on", i))
-                    )
-            if isinstance(ds.count, S.CountPerSpec):
-                per = ds.count.per
-                if self.known(per, "count.per", (*base, "count", "per")):
-                    edges.append(
-                        Edge(per, child, f"{child} count per {per}", (*base, "count", "per"))
-                    )
-        return edges
-
-    def known(self, name: str, where: str, path: tuple[str | int, ...]) -> bool:
-        """``name`` is a dataset; else a located problem listing the datasets there are."""
-        names = list(self.spec.datasets)
-        if name in self.spec.datasets:
-            return True
-        self.problem(
-            f"unknown dataset '{name}' in {where} (defined datasets: {', '.join(names)})",
-            path,
-            did_you_mean(name, names),
-        )
-        return False
-
-    def field_edges(self, child: str, fname: str, fspec: Any) -> list[Edge]:
-        """The edges a field spec makes: its ``depends_on`` if given, else its ``ref``."""
-        path = ("datasets", child, "fields", fname)
-        depends_on = getattr(fspec, "depends_on", None)
-        if isinstance(fspec, S.RefSpec):
-            target = fspec.dataset_ref
-            if target is not None and target[0] != child and (fspec.roots or fspec.max_depth):
-                key = "roots" if fspec.roots else "max_depth"
-                self.problem(
-                    f"{child}.{fname}: {key} applies to a reference to the dataset's own rows "
-                    f"(a tree), not to {fspec.ref}",
-                    (*path, key),
-                    f"remove {key}, or refer to {child}'s own rows",
-                )
-            if depends_on is None and target is not None and target[0] != child:
-                if target[0] not in self.spec.datasets:
-                    return []  # an unknown name: compiling the field says so, with its peers
-                return [Edge(target[0], child, f"{child}.{fname} ref {fspec.ref}", path)]
-        if depends_on is None:
-            return []
-        return [
-            Edge(dep, child, f"{child}.{fname} depends_on {dep}", (*path, "depends_on", i))
-            for i, dep in enumerate(depends_on)
-            if self.known(dep, "depends_on", (*path, "depends_on", i))
-        ]
-
-    def foreign_key_edge(self, child: str, ds: S.DatasetSpec, f: FieldShape) -> Edge | None:
-        """The edge a foreign key to another dataset's table makes, located where the user
-        wrote the column: its field spec, else the dataset's ``table:`` or ``model:``."""
-        if f.foreign_key is None or f.name in ds.exclude:
-            return None
-        parent = self.tables.get(f.foreign_key.table)
-        if not parent or parent == child:
-            return None
-        why = f"{child}.{f.name} foreign key -> {f.foreign_key.table}.{f.foreign_key.column}"
-        fspec = ds.fields.get(f.name, _NO_SPEC)
-        if fspec is _NO_SPEC:
-            key = "table" if ds.table and not ds.model else "model"
-            return Edge(parent, child, why, ("datasets", child, key))
-        said = getattr(fspec, "depends_on", None) is not None
-        if said or isinstance(fspec, S.SkipSpec):
-            return None  # the field's depends_on replaces it, or it writes nothing
-        if isinstance(fspec, S.RefSpec) and (fspec.dataset_ref or ("",))[0] == parent:
-            return None  # the ref's own edge (field_edges)
-        if fspec is None or (isinstance(fspec, S.ValueSpec) and fspec.value is None):
-            return None  # null in every row: nothing to wait for
-        return Edge(parent, child, why, ("datasets", child, "fields", f.name), orders_only=True)
-
-    def order(self, edges: list[Edge]) -> list[str]:
-        """Datasets with every parent first, ties in manifest order; a cycle is broken at
-        the edge ``plan.cycles`` defers (kept in ``self.deferrals``), else refused."""
-        names = list(self.spec.datasets)
-        found = cycles.links(self.spec.datasets, self.shapes, self.tables)
-        self.deferrals, unbroken = cycles.break_cycles(
-            names, list(edges), found, self.shared_target, self.describe
-        )
-        for u in unbroken:
-            self.problem(u.message, u.path, u.hint, "SR-E031")
-        if unbroken:
-            return names
-        rank = {n: i for i, n in enumerate(names)}
-        deferred = {(d.parent, d.child) for d in self.deferrals}
-        graph: dict[str, set[str]] = {n: set() for n in names}
-        for e in edges:
-            if (e.parent, e.child) not in deferred and e.parent != e.child:
-                graph[e.child].add(e.parent)
-        sorter = graphlib.TopologicalSorter(graph)
-        sorter.prepare()
-        ordered: list[str] = []
-        while sorter.is_active():
-            ready = sorted(sorter.get_ready(), key=rank.__getitem__)
-            ordered += ready
-            sorter.done(*ready)
-        return ordered
-
-    def describe(self, e: cycles.EdgeLike) -> str:
-        loc = self.m.source.locate(e.path)
-        return f"{e.why} ({loc})" if loc else e.why
-
-    def shared_target(self, child: str, parent: str) -> tuple[str, str] | None:
-        """The sqlalchemy target (by name) both datasets persist to, and its dialect."""
-        theirs = {t for t in self.spec.datasets[parent].persist if isinstance(t, str)}
-        for name in self.spec.datasets[child].persist:
-            options = self.m.targets.get(name) if isinstance(name, str) else None
-            if name in theirs and options and options.get("handler") == "sqlalchemy":
-                try:
-                    dialect = make_url(str(options.get("url", ""))).get_backend_name()
-                except ArgumentError:
-                    dialect = ""
-                return str(name), dialect
-        return None
-
-    # ------------------------------------------------------------------ counts
-    def count(
-        self,
-        name: str,
-        ds: S.DatasetSpec,
-        totals: dict[str, int],
-        base_seed: int,
-        parent_plans: dict[str, CountPlan],
-    ) -> CountPlan:
-        if name in self.fixed:
-            return CountPlan(self.fixed[name].count)
-        if isinstance(ds.count, int):
-            extended = one_to_one_parent(name, ds, self.shapes[name], self.tables)
-            if extended is not None and extended in totals:  # one row per parent row
-                return CountPlan(totals[extended])
-            return CountPlan(ds.count)
-        per = ds.count.per
-        lo, hi = ds.count.bounds
-        parents = totals.get(per, 0)
-        stream = Stream(derive_seed(base_seed, name, "__count__"))
-
-        def draw(rng: Any, k: int) -> list[int]:
-            return [rng.randint(lo, hi) for _ in range(k)]
-
-        # kept for the whole run: one entry per parent (an array, 8 bytes each) when the
-        # number of children varies
-        cumulative: Sequence[int]
-        if lo != hi:
-            chunks = (
-                stream.take(row, min(BLOCK, parents - row), draw)
-                for row in range(0, parents, BLOCK)
-            )  # no list of every parent's count
-            cumulative = array("q", accumulate(itertools.chain.from_iterable(chunks)))
-        elif lo:  # a fixed number per parent: a range, no memory per parent
-            cumulative = range(lo, lo * parents + 1, lo)
-        else:
-            cumulative = array("q", bytes(8 * parents))
-        total = cumulative[-1] if parents else 0
-        return CountPlan(total, per=per, cumulative=cumulative, bounds=(lo, hi))
-
     # ------------------------------------------------------------------ datasets
-    def dataset(
-        self, name: str, totals: dict[str, int], counts: dict[str, CountPlan], parents: list[str]
-    ) -> DatasetPlan:
+    def dataset(self, name: str, totals: dict[str, int], parents: list[str]) -> DatasetPlan:
         ds = self.spec.datasets[name]
         base_seed = ds.seed if ds.seed is not None else self.seed
-        count = self.count(name, ds, totals, base_seed, counts)
+        count = count_plan(name, ds, totals, base_seed, self.fixed, self.shapes, self.tables)
         per = ds.count.per if isinstance(ds.count, S.CountPerSpec) else None
         ctx = DatasetContext(
             name=name,
@@ -353,32 +155,6 @@ class _Planner:
             location=self.m.source.locate(("datasets", name), prefer_key=True),
         )
 
-    def fingerprint(
-        self, dp: DatasetPlan, edges: list[Edge], built: dict[str, DatasetPlan]
-    ) -> FingerprintParts:
-        """``dp``'s fingerprint, with those of the parents its rows take values from."""
-        digests = {
-            e.parent: fp.digest
-            for e in edges
-            if e.child == dp.name
-            and e.path[-2:-1] != ("depends_on",)
-            and not e.orders_only
-            and (fp := built[e.parent].fingerprint) is not None
-        }
-        for f in dp.fields:  # a seeded pick spreads over all the parent's rows: its count
-            if f.ref is not None and not f.ref.via_parent and f.ref.dataset in digests:
-                digests[f.ref.dataset] += f" of {built[f.ref.dataset].count.total} rows"
-            if f.tree is not None:  # the tree's levels are laid out over the dataset's count
-                digests[f"{dp.name}.{f.name}"] = f"tree of {dp.count.total} rows"
-        for d in dp.deferred_fields:  # keys made ahead of a parent not planned yet
-            if d.mode == "deferrable":
-                digests[d.parent] = self.ahead_digest(d.parent)
-        ds = self.spec.datasets[dp.name]
-        data = lookup_digests(self.lookups, dp.name)  # what the rows read besides the spec
-        if dp.name in self.fixed and ds.from_ is not None:
-            data["from"] = self.fixed[dp.name].digest
-        return dataset_fingerprint(ds, dp.shape, dp.seed, self.now, dp.locale, digests, data)
-
     def refs_written_first(self, dp: DatasetPlan, built: dict[str, DatasetPlan]) -> None:
         """A ref whose edge was dropped (``depends_on: []``) must still name a dataset
         written before this one: its rows are picked from the run's keys."""
@@ -395,15 +171,6 @@ class _Planner:
                 f"write {f.name}: {{value: null}} or exclude it",
             )
 
-    def ahead_digest(self, name: str) -> str:
-        """What decides a dataset's keys before it is planned (a deferrable cycle's child
-        takes them ahead, picking over all of them): its spec, seed, model and count."""
-        ds = self.spec.datasets[name]
-        seed = ds.seed if ds.seed is not None else self.seed
-        own = dataset_fingerprint(ds, self.shapes[name], seed, self.now, [])
-        count = ds.count if isinstance(ds.count, int) else ds.count.model_dump(mode="json")
-        return f"{own.digest} of {count} rows (keys made ahead)"
-
     def retry_policy(self, ds: S.DatasetSpec) -> RetryPolicy:
         spec = ds.retries or self.spec.defaults.retries
         return RetryPolicy(
@@ -415,17 +182,19 @@ class _Planner:
 
     def build(self, only: Sequence[str] | None) -> Plan:
         self.load_shapes()
-        edges = self.edges()
+        edges = find_edges(self.spec, self.shapes, self.tables, self.problem)
         self.out.raise_if_any(PlanError)
-        order = self.order(edges)
+        order, self.deferrals = order_datasets(
+            self.m, self.shapes, self.tables, edges, self.located
+        )
         self.out.raise_if_any(PlanError)
         selected = self.select(only, edges)
         self.fixed = read_fixed_rows(self.m, self.shapes, self.out)
         given = {n: set(f.fields) for n, f in self.fixed.items()}
         self.lookups = read_lookups(self.m, self.shapes, self.out, given)
         self.out.raise_if_any(PlanError)
+        prints = Fingerprints(self.spec, self.seed, self.now, self.shapes, self.lookups, self.fixed)
         totals: dict[str, int] = {}
-        counts: dict[str, CountPlan] = {}
         plans: list[DatasetPlan] = []
         built: dict[str, DatasetPlan] = {}
         deferred = {(d.parent, d.child) for d in self.deferrals}
@@ -433,11 +202,11 @@ class _Planner:
         live = [e for e in edges if (e.parent, e.child) not in deferred and e.parent != e.child]
         for name in order:
             parents = sorted({e.parent for e in live if e.child == name})
-            dp = self.dataset(name, totals, counts, parents)
+            dp = self.dataset(name, totals, parents)
             dp.edges = {e.parent: e.why for e in live if e.child == name}
             deferrals.defer_fields(dp, self.deferrals, self.located)
             self.refs_written_first(dp, built)
-            dp.fingerprint = self.fingerprint(dp, live, built)
+            dp.fingerprint = prints.fingerprint(dp, live, built)
             ds = self.spec.datasets[name]
             src, out = self.m.source, self.out
             inputs = PlanInputs(self.now, dict(self.m.vars), self.lookups)
@@ -445,7 +214,7 @@ class _Planner:
             built[name] = dp
             if name not in selected:
                 dp.targets = []
-            totals[name], counts[name] = dp.count.total, dp.count
+            totals[name] = dp.count.total
             plans.append(dp)
         self.out.raise_if_any(PlanError)
         by_name = {p.name: p for p in plans}

@@ -14,7 +14,7 @@ from seedrunner import apply, build_plan, load_manifest
 from seedrunner.execute.batches import BatchBuilder
 from seedrunner.execute.keys import KeyStore
 from seedrunner.models import RowValidator
-from seedrunner.models import validate as V
+from seedrunner.models.columncheck import ColumnChecker
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 
 MODELS = """
@@ -151,9 +151,9 @@ def test_inferred_fields_are_guaranteed_and_skip_validation(manifest, tmp_path, 
         True,
     )
     calls: list[str] = []
-    real_columns = V._ColumnChecker.check_columns
+    real_columns = ColumnChecker.check_columns
     monkeypatch.setattr(
-        V._ColumnChecker,
+        ColumnChecker,
         "check_columns",
         lambda self, *a: calls.append("columns") or real_columns(self, *a),
     )

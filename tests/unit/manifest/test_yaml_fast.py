@@ -15,6 +15,7 @@ import pytest
 
 from seedrunner.errors import ManifestError
 from seedrunner.manifest import yaml as Y
+from seedrunner.manifest.yamlloader import Loader
 
 ROOT = Path(__file__).resolve().parents[3]
 SHARED = ROOT.parent / "shared"
@@ -79,12 +80,12 @@ def _repo_documents() -> list[tuple[str, str]]:
     return found
 
 
-def _outcome(make: type[Y._Loader] | None, text: str) -> tuple[object, ...]:
+def _outcome(make: type[Loader] | None, text: str) -> tuple[object, ...]:
     try:
         if make is None:
             doc = Y.load_yaml(text, file="m.yaml")
         else:
-            loader = Y._reference_loader if make is Y._Loader else make
+            loader = Y._reference_loader if make is Loader else make
             doc = Y._read(loader(text, "m.yaml"), text, "m.yaml")
     except ManifestError as exc:
         return ("error", str(exc), [p.location for p in exc.problems])
@@ -94,7 +95,7 @@ def _outcome(make: type[Y._Loader] | None, text: str) -> tuple[object, ...]:
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_fast_path_reads_like_the_reference(name):
     text = CASES[name]
-    reference = _outcome(Y._Loader, text)
+    reference = _outcome(Loader, text)
     assert _outcome(None, text) == reference  # what load_yaml answers
     if reference[0] == "ok" and Y._fast_loader(text, "m.yaml") is not None:
         assert _outcome(Y._FastLoader, text) == reference
@@ -105,7 +106,7 @@ def test_every_manifest_in_the_repository_reads_the_same_both_ways():
     assert len(documents) > 20
     fast = 0
     for where, text in documents:
-        reference = _outcome(Y._Loader, text)
+        reference = _outcome(Loader, text)
         assert _outcome(None, text) == reference, where
         if Y._fast_loader(text, "m.yaml") is not None:
             fast += 1
@@ -124,7 +125,7 @@ def test_large_manifest_takes_the_fast_path_and_errors_do_not():
     broken = text + "  d0: {}\n"  # a duplicate key at the end
     with pytest.raises(ManifestError) as exc:
         Y.load_yaml(broken, file="m.yaml")
-    assert str(exc.value) == _outcome(Y._Loader, broken)[1]
+    assert str(exc.value) == _outcome(Loader, broken)[1]
     assert "m.yaml:203:3" in str(exc.value)
 
 

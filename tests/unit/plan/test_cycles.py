@@ -7,7 +7,7 @@ import itertools
 import pytest
 
 from seedrunner.plan.cycles import Link, break_cycles, find_cycle
-from seedrunner.plan.planner import Edge
+from seedrunner.plan.edges import Edge
 
 
 def fk(child: str, field: str, parent: str, *, null=False, unique=False, deferrable=False):
