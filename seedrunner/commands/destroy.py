@@ -19,21 +19,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from seedrunner.commands.rekey import rekeyed
-from seedrunner.commands.status import step_ledger
+from seedrunner.commands.status import step_recorded, step_ref
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
+from seedrunner.execute.contexts import handler_context
 from seedrunner.execute.deferred import update_rows
 from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.regenerate import dataset_batches, record_keys
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.base import HandlerContext
-from seedrunner.handlers.files import AppendableOptions
-from seedrunner.handlers.sqlalchemy import SqlAlchemyHandler, SqlAlchemyOptions
+from seedrunner.handlers.caps import DeletesByKeys, UndoSession, undo_of
 from seedrunner.handlers.sqlupdate import ColumnUpdate
-from seedrunner.ledger.fileledger import undo_file
-from seedrunner.ledger.stored import StoredLedger
-from seedrunner.ledger.storeoptions import keeps_stored_ledger
+from seedrunner.ledger.base import Destroyed, UndoTarget, open_ledger
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
 
@@ -91,60 +88,62 @@ def _undo(
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
-    if isinstance(target.options, AppendableOptions) and target.options.ledger:
-        return _undo_file(plan, dp, target.options, result, lock_timeout)
-    handler: Any
-    if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
-        handler = StoredLedger(adapt(target.handler_cls(target.options)), target)
-    elif isinstance(target.options, SqlAlchemyOptions):
-        handler = SqlAlchemyHandler(target.options)
+
+    def run(session: Any) -> Destroyed:
+        return _undo_session(plan, dp, position, keys, resources, lock_timeout, session, shared)
+
+    def handler() -> Any:
+        return adapt(target.handler_cls(target.options))
+
+    if target.ledger is not None:
+        through = UndoTarget(handler, lambda made: undo_of(made, target.options))
+        ledger = open_ledger(target.ledger, resources)
+        done = ledger.destroy(step_ref(plan, dp, position), through, run, lock_timeout)
+    elif issubclass(target.handler_cls, UndoSession):  # it says why it cannot, itself
+        done = run(handler())
     else:
-        keeps = getattr(target.options, "ledger", False)
-        why = "destroy does not remove file rows yet" if keeps else "keeps no ledger"
-        result.status, result.note = "cannot undo", f"handler {target.handler}: {why}"
-        return result
-    fingerprint, result.note = _undo_fingerprint(plan, dp, position, resources)
-    ctx = HandlerContext(
-        dataset=dp.name,
-        target=target.name,
-        model=dp.shape,
-        fields=list(dp.output),
-        batch_size=dp.batch_size,
-        total_rows=dp.count.total,
-        run_id="destroy",
-        seed=dp.seed,
-        base_dir=plan.base_dir,
-        resources=resources,
-        retries=target.options.retry_policy(dp.retries),
-        options=target.options,
-        manifest=plan.manifest,
-        position=position,
+        done = Destroyed(status="cannot undo", note=f"handler {target.handler}: keeps no ledger")
+    result.rows, result.status, result.note = done.rows, done.status, done.note
+    return result
+
+
+def _undo_session(
+    plan: Plan,
+    dp: DatasetPlan,
+    position: int,
+    keys: KeyStore,
+    resources: ResourcePool,
+    lock_timeout: float,
+    handler: Any,
+    shared: set[str] | None,
+) -> Destroyed:
+    """Open ``handler`` for undo, delete the regenerated rows its ledger records, close."""
+    target = dp.targets[position]
+    fingerprint, note = _undo_fingerprint(plan, dp, position, resources)
+    ctx = handler_context(
+        plan, dp, position, run_id="destroy", resources=resources, lock_timeout=lock_timeout,
         fingerprint=fingerprint,
-        lock_timeout=lock_timeout,
-    )
+    )  # fmt: skip
     try:
-        if shared and target.name in shared and isinstance(handler, SqlAlchemyHandler):
+        if shared and target.name in shared:  # a SQL target holding a deferrable cycle
             applied = handler.open_undo(ctx, shared=True)
         else:
             applied = handler.open_undo(ctx)
     except HandlerError as e:
         handler.close_undo(e)
-        result.status, result.note = "cannot undo", scrub(str(e))
-        return result
+        return Destroyed(status="cannot undo", note=scrub(str(e)))
     try:
         stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
         if stop:
             _cut_cycles(plan, dp, target.name, handler, keys)
-        result.rows += _delete(plan, dp, keys, handler, stop)
+        rows = _delete(plan, dp, keys, handler, stop)
     except BaseException as e:
         handler.close_undo(e)
-        result.status, result.note = "failed", scrub(str(e))
         if isinstance(e, HandlerError):
-            return result
+            return Destroyed(status="failed", note=scrub(str(e)))
         raise
     handler.close_undo(None)
-    result.status = "done" if stop else "nothing to undo"
-    return result
+    return Destroyed(rows, "done" if stop else "nothing to undo", note)
 
 
 def _undo_fingerprint(
@@ -154,10 +153,10 @@ def _undo_fingerprint(
     when only what its rows read changed and the keys read none of it; with a note."""
     current = dp.fingerprint.digest if dp.fingerprint is not None else ""
     try:
-        found = step_ledger(plan, dp, position, resources)
+        found = step_recorded(plan, dp, position, resources)
     except Exception:  # unreadable: open_undo reports it, with the handler's words
         return current, ""
-    recorded = rekeyed(dp, found[0].fingerprints, found[1]) if found is not None else None
+    recorded = rekeyed(dp, found.applied.fingerprints, found.specs) if found else None
     if recorded is None or dp.fingerprint is None:
         return current, ""
     changed = ", ".join(dp.fingerprint.changed(recorded))
@@ -189,7 +188,7 @@ def _commit_shared(resources: ResourcePool, results: list[Undone]) -> None:
 def _delete(plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int) -> int:
     """Delete the rows the ledger records; a self-referencing table's in reverse row order
     (each row's parent is an earlier row), so no parent goes before its children."""
-    if not getattr(handler, "self_referencing", False):
+    if not (isinstance(handler, DeletesByKeys) and handler.self_referencing):
         return sum(int(handler.undo(batch)) for batch in _batches(plan, dp, keys, stop))
     picked = [k for batch in _batches(plan, dp, keys, stop) for k in handler.undo_keys(batch)]
     picked.reverse()
@@ -203,14 +202,12 @@ def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: Ke
         if d.mode != "update" or d.target != target:
             continue
         child = plan.dataset(d.child)
-        found = [t.options for t in child.targets if t.name == target]
-        options = found[0] if found else None
         handler.update_now(
             ColumnUpdate(
                 dataset=child.name,
                 model=child.shape,
-                table=getattr(options, "table", None),
-                schema=getattr(options, "schema_", None),
+                table=d.table,  # resolved at plan, also when --only left the child out
+                schema=d.schema,
                 keys=d.keys,
                 column=d.field,
                 rows=lambda _, d=d, child=child: update_rows(d, child, keys, False),  # type: ignore[misc]
@@ -218,29 +215,11 @@ def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: Ke
         )
 
 
-def undo_file_target(plan: Plan, dp: DatasetPlan, position: int, lock_timeout: float) -> Undone:
-    """Remove what one ledgered file target of ``dp`` holds, whatever spec wrote it (its
-    ledger's offsets, not the spec, say which bytes are seedrunner's)."""
-    target = dp.targets[position]
-    assert isinstance(target.options, AppendableOptions)
-    return _undo_file(plan, dp, target.options, Undone(dp.name, target.name), lock_timeout)
-
-
-def _undo_file(
-    plan: Plan, dp: DatasetPlan, options: AppendableOptions, result: Undone, lock_timeout: float
-) -> Undone:
-    """Remove a file seedrunner wrote with a ledger; one that changed since is left alone."""
+def undo_alone(plan: Plan, dp: DatasetPlan, position: int, lock_timeout: float) -> Undone:
+    """Remove what the ledger of target ``position`` of ``dp`` holds when it needs no spec
+    to find it (a file: its offsets say which bytes are seedrunner's), whatever spec wrote it."""
+    resources = ResourcePool()
     try:
-        path = options.output_path(plan.base_dir, dataset=dp.name, target=result.target)
-        removed = undo_file(path, "destroy", lock_timeout)
-    except HandlerError as e:
-        result.status, result.note = "cannot undo", scrub(str(e))
-        return result
-    except OSError as e:
-        result.status, result.note = "failed", scrub(f"{e.filename}: {e.strerror or e}")
-        return result
-    if removed is None:
-        result.status = "nothing to undo"
-        return result
-    result.rows, result.status, result.note = removed.rows, "done", removed.how
-    return result
+        return _undo(plan, dp, position, KeyStore(), resources, lock_timeout)
+    finally:
+        resources.close_all()

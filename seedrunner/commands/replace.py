@@ -23,13 +23,11 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from seedrunner.commands.destroy import Undone, destroy, undo_file_target
+from seedrunner.commands.destroy import Undone, destroy, undo_alone
 from seedrunner.commands.rekey import adopt_recorded
-from seedrunner.commands.status import step_ledger
+from seedrunner.commands.status import step_ledger, step_recorded
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import ManifestError
-from seedrunner.handlers.files import AppendableOptions
-from seedrunner.ledger.fileledger import FileLedger
 from seedrunner.ledger.fingerprint import SPEC_EXCLUDED, FingerprintParts
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
@@ -50,16 +48,12 @@ class Earlier:
     parts: FingerprintParts | None  # None: written before specs were recorded
 
 
-def replace_changed(
-    manifest: Manifest, plan: Plan, lock_timeout: float = 0.0
-) -> list[Undone]:
+def replace_changed(manifest: Manifest, plan: Plan, lock_timeout: float = 0.0) -> list[Undone]:
     """Delete every row ``plan``'s ledgers hold under another spec; returns what went.
 
     Raises ManifestError (exit 2, nothing deleted) when an earlier spec cannot be rebuilt.
     """
-    files = [
-        undo_file_target(plan, d, position, lock_timeout) for d, position in _changed_files(plan)
-    ]
+    files = [undo_alone(plan, d, position, lock_timeout) for d, position in _changed_files(plan)]
     earlier = earlier_specs(plan)
     if not earlier:
         return files
@@ -71,34 +65,38 @@ def replace_changed(
 
 
 def _changed_files(plan: Plan) -> list[tuple[DatasetPlan, int]]:
-    """Ledgered file targets whose ledger was written by another spec than the plan's."""
+    """Steps whose ledger needs no spec to remove rows (files) and holds another spec's."""
     out = []
-    for d in plan.datasets:
-        current = d.fingerprint.digest if d.fingerprint is not None else ""
-        for position, t in enumerate(d.targets):
-            options = t.options
-            if isinstance(options, AppendableOptions) and options.ledger:
-                path = options.output_path(plan.base_dir, dataset=d.name, target=t.name)
-                ledger = FileLedger.read(path)
-                if ledger is not None and ledger.fingerprint != current:
+    resources = ResourcePool()
+    try:
+        for d in plan.datasets:
+            for position in range(len(d.targets)):
+                found = step_ledger(plan, d, position, resources)
+                if found is None or found[0].needs_spec:
+                    continue
+                ledger, step = found
+                recorded = ledger.recorded(step)
+                if recorded is not None and recorded.applied.fingerprints - {step.fingerprint}:
                     out.append((d, position))
+    finally:
+        resources.close_all()
     return out
 
 
 def earlier_specs(plan: Plan) -> list[Earlier]:
-    """The other fingerprints recorded on the plan's SQL ledgers, with their parts."""
+    """The other fingerprints recorded on the plan's ledgers that find rows by their spec
+    (SQL, state stores), with their parts."""
     out: list[Earlier] = []
     resources = ResourcePool()
     try:
         for d in plan.datasets:
             current = d.fingerprint.digest if d.fingerprint is not None else ""
             for position, t in enumerate(d.targets):
-                found = step_ledger(plan, d, position, resources)
+                found = step_recorded(plan, d, position, resources)
                 if found is None:
                     continue
-                applied, specs = found
-                for digest in sorted(applied.fingerprints - {current}):
-                    text = specs.get(digest)
+                for digest in sorted(found.applied.fingerprints - {current}):
+                    text = found.specs.get(digest)
                     parts = FingerprintParts(json.loads(text)) if text else None
                     out.append(Earlier(d.name, t.name, digest, parts))
     finally:

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import RunError, SeedrunnerError, TransientHandlerError
 from seedrunner.execute import deferred
+from seedrunner.execute.contexts import handler_context
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.parallel import batch_source
@@ -28,8 +29,8 @@ from seedrunner.execute.report import ApplyReport, StepResult
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.base import HandlerContext
-from seedrunner.ledger.storeoptions import keeps_stored_ledger
+from seedrunner.handlers.caps import stats
+from seedrunner.ledger.base import open_ledger
 from seedrunner.plan.guard import ProtectedTargetError, refuse_protected
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
 from seedrunner.redact import scrub
@@ -88,13 +89,8 @@ class _DatasetRun:
     def _restartable(self) -> bool:
         """Can the step start over without writing a row twice?  Only if every target keeps
         a ledger and none holds the run's transaction (that lost earlier datasets too)."""
-        for target in self.dp.targets:
-            options = target.options
-            if not getattr(options, "ledger", False):
-                return False
-            if getattr(options, "transaction", None) == "run":
-                return False
-        return bool(self.dp.targets)
+        ledgers = [t.ledger for t in self.dp.targets]
+        return bool(ledgers) and all(s is not None and s.restartable for s in ledgers)
 
     def _execute(self) -> None:
         dp, run = self.dp, self.run
@@ -112,8 +108,9 @@ class _DatasetRun:
             step, handler = self.handlers.pop(0)
             self.current = (step, -1, 0, 0)
             self._timed_once(step, handler.close, None)
-            self.results[step].skipped = int(getattr(handler, "skipped_rows", 0) or 0)
-            self.results[step].retries += int(getattr(handler, "retried", 0) or 0)
+            skipped, retried = stats(handler)
+            self.results[step].skipped = skipped
+            self.results[step].retries += retried
         for _, r in self.steps:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)
@@ -137,34 +134,16 @@ class _DatasetRun:
             made.batch = batch  # the keys children read: as the chain returned them
 
     def _open(self, persist_steps: list[Step]) -> None:
-        fingerprint = self.dp.fingerprint.digest if self.dp.fingerprint is not None else ""
+        run = self.run
         for position, (step, target) in enumerate(zip(persist_steps, self.dp.targets, strict=True)):
             self.current = (step, -1, 0, 0)
             handler = adapt(target.handler_cls(target.options))
-            if keeps_stored_ledger(target.options):  # HTTP, Redis, plugins: a state store
-                from seedrunner.ledger.stored import StoredLedger
-
-                handler = StoredLedger(handler, target)
-            ctx = HandlerContext(
-                dataset=self.dp.name,
-                target=target.name,
-                model=self.dp.shape,
-                fields=list(self.dp.output),
-                batch_size=self.dp.batch_size,
-                total_rows=self.dp.count.total,
-                run_id=self.run.report.run_id,
-                seed=self.dp.seed,
-                base_dir=self.run.base_dir,
-                resources=self.run.resources,
-                retries=target.options.retry_policy(self.dp.retries),
-                options=target.options,
-                manifest=self.run.plan.manifest,
-                position=position,
-                fingerprint=fingerprint,
-                lock_timeout=self.run.lock_timeout,
-                spec_parts=dict(self.dp.fingerprint.parts) if self.dp.fingerprint else {},
-                where=_where(self.dp.location),
-            )
+            if target.ledger is not None:  # a state store wraps the handler, others keep it
+                handler = open_ledger(target.ledger, run.resources).wrap(handler)
+            ctx = handler_context(
+                run.plan, self.dp, position, run_id=run.report.run_id,
+                resources=run.resources, lock_timeout=run.lock_timeout,
+            )  # fmt: skip
             self._timed_once(step, handler.open, ctx)
             self.handlers.append((step, handler))
 
@@ -213,7 +192,7 @@ class _Run:
         self.resources = ResourcePool()
         self.report = ApplyReport(plan.manifest, uuid.uuid4().hex[:12], dry_run)
         targets = [t for d in plan.datasets for t in d.targets]
-        self.report.resumable = any(getattr(t.options, "ledger", False) for t in targets)
+        self.report.resumable = any(t.ledger is not None for t in targets)
 
     def written(self) -> set[tuple[str, str]]:
         """(dataset, target) steps that wrote rows so far (not all skipped by a ledger)."""
@@ -341,9 +320,3 @@ def apply(
 
 
 __all__ = ["ApplyInterrupted", "ProtectedTargetError", "RunError", "apply"]
-
-
-def _where(location: Any) -> str:
-    """``file:line`` of a manifest location, or "" when unknown."""
-    file, line = getattr(location, "file", None), getattr(location, "line", None)
-    return f"{file}:{line}" if file and line else ""

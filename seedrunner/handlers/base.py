@@ -9,15 +9,17 @@ handler commits (error is None) or rolls back, so a failed step leaves nothing b
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol, TypeVar, runtime_checkable
+from typing import Any, ClassVar, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from seedrunner.db.pool import ResourcePool
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.ledger.context import LedgerContext
 from seedrunner.models.shape import ModelShape
 
 T = TypeVar("T")
@@ -56,7 +58,10 @@ class HandlerOptions(BaseModel):
 
 @dataclass
 class HandlerContext:
-    """What a handler is told before the first batch of a dataset step."""
+    """What a handler is told before the first batch of a dataset step.
+
+    Built by ``execute.contexts.handler_context``.  ``ledger`` is what a ledger-keeping
+    handler records its rows under; None when the target keeps no ledger."""
 
     dataset: str
     target: str  # the target's name in the manifest (or "<inline n>")
@@ -70,12 +75,51 @@ class HandlerContext:
     resources: ResourcePool = field(default_factory=ResourcePool)
     retries: RetryPolicy = field(default_factory=RetryPolicy)  # for retries the handler owns
     options: HandlerOptions | None = None  # the target's validated options
-    manifest: str = ""  # the manifest's name (ledgers key their rows by it)
-    position: int = 0  # this handler's place in the dataset's chain
-    fingerprint: str = ""  # state.fingerprint digest of what decides the dataset's rows
-    lock_timeout: float = 0.0  # seconds to wait for another apply's lock on a target
-    spec_parts: dict[str, str] = field(default_factory=dict)  # the fingerprint's inputs
-    where: str = ""  # the dataset's place in the manifest ("seeds/x.yaml:12"), for messages
+    ledger: LedgerContext | None = None
+
+    @property
+    def ledger_step(self) -> LedgerContext:
+        """``ledger``, or a blank one when there is none (a context a test built by hand):
+        what a handler keeping a ledger reads."""
+        return self.ledger if self.ledger is not None else _NO_LEDGER
+
+    # The ledger's fields, once on the context itself: read-only and deprecated.
+
+    @property
+    def manifest(self) -> str:
+        return str(self._moved("manifest"))
+
+    @property
+    def position(self) -> int:
+        return int(self._moved("position"))
+
+    @property
+    def fingerprint(self) -> str:
+        return str(self._moved("fingerprint"))
+
+    @property
+    def lock_timeout(self) -> float:
+        return float(self._moved("lock_timeout"))
+
+    @property
+    def spec_parts(self) -> dict[str, str]:
+        return dict(self._moved("spec_parts"))
+
+    @property
+    def where(self) -> str:
+        return str(self._moved("where"))
+
+    def _moved(self, name: str) -> Any:
+        warnings.warn(
+            f"HandlerContext.{name} moved to HandlerContext.ledger.{name} (None when the "
+            "target keeps no ledger); the old name will be removed",
+            DeprecationWarning,
+            stacklevel=3,
+        )
+        return getattr(self.ledger_step, name)
+
+
+_NO_LEDGER = LedgerContext()
 
 
 @runtime_checkable

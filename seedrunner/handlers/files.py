@@ -26,6 +26,7 @@ from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.jsonable import dumps, dumps_row, to_csv_cell
 from seedrunner.ledger.fileledger import FileLedger, TargetLock, ledger_path
+from seedrunner.ledger.spec import LedgerSite, LedgerSpec
 
 
 class FileOptions(HandlerOptions):
@@ -54,6 +55,13 @@ class AppendableOptions(FileOptions):
         "apply again writes only what is missing, a second apply writes nothing, destroy "
         "removes the file.",
     )
+
+    def ledger_spec(self, site: LedgerSite) -> LedgerSpec | None:
+        """A ``file`` ledger beside the file, with ``ledger: true``."""
+        if not self.ledger:
+            return None
+        path = self.output_path(site.base_dir, dataset=site.dataset, target=site.target)
+        return LedgerSpec("file", path=path)
 
 
 class JsonlOptions(AppendableOptions):
@@ -107,7 +115,7 @@ class _FileHandler:
 
     Options: ClassVar[type[HandlerOptions]]
 
-    def __init__(self, options: FileOptions) -> None:
+    def __init__(self, options: AppendableOptions) -> None:
         self.options = options
         self.path: Path | None = None
         self._tmp: Path | None = None
@@ -124,7 +132,7 @@ class _FileHandler:
         self.ctx = ctx
         opts = self.options
         path = opts.output_path(ctx.base_dir, dataset=ctx.dataset, target=ctx.target)
-        if getattr(opts, "ledger", False):
+        if opts.ledger:
             self._open_ledger(ctx, path)
             return
         try:
@@ -185,7 +193,7 @@ class _FileHandler:
         """Take the file's lock, then open it for appending (see _open_locked)."""
         self.path = path
         self._guard(lambda: self._make_folder(path))
-        self._lock = TargetLock.take(path, ctx.run_id, ctx.lock_timeout)
+        self._lock = TargetLock.take(path, ctx.run_id, ctx.ledger_step.lock_timeout)
         try:
             self._open_locked(ctx, path)
         except BaseException as e:  # the executor only closes handlers that opened
@@ -199,7 +207,7 @@ class _FileHandler:
         ledger = FileLedger.read(path)
         exists = path.exists()
         if ledger is not None and exists and ledger.offset > ledger.start:
-            if ledger.fingerprint != ctx.fingerprint:
+            if ledger.fingerprint != ctx.ledger_step.fingerprint:
                 raise HandlerError(
                     f"{path} was written by a different spec of dataset '{ctx.dataset}'; "
                     f"restore the spec, or run seedrunner destroy (it removes {path.name}) "
@@ -210,7 +218,7 @@ class _FileHandler:
             return
         if ledger is not None and not exists:
             ledger.remove()  # it describes a file that is gone
-        self._guard(lambda: self._create(path, ctx.fingerprint))
+        self._guard(lambda: self._create(path, ctx.ledger_step.fingerprint))
 
     def _create(self, path: Path, fingerprint: str) -> None:
         self._fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_TRUNC, 0o666)

@@ -27,7 +27,7 @@ from pydantic import (
     model_validator,
 )
 
-from seedrunner.ledger.storeoptions import StoredLedgerOptions
+from seedrunner.handlers.storeoptions import StoredLedgerOptions
 from seedrunner.redact import MASK, SECRETS, is_secret_key, redact_url
 
 _PLACEHOLDER = re.compile(r"\{([^{}]*)\}")

@@ -32,8 +32,8 @@ from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.handlers.storeoptions import StoredLedgerOptions
 from seedrunner.jsonable import dumps_row, to_jsonable
-from seedrunner.ledger.storeoptions import StoredLedgerOptions
 from seedrunner.redact import redact_url, scrub
 
 if TYPE_CHECKING:

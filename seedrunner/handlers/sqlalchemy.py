@@ -17,6 +17,7 @@ import json
 import uuid
 from collections.abc import Callable
 from functools import partial
+from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -51,6 +52,7 @@ from seedrunner.handlers.sqlupdate import (
 from seedrunner.handlers.sqlwrite import TupleInsert, check_conflict_on, insert_statement
 from seedrunner.ledger import locks
 from seedrunner.ledger.fingerprint import refusal
+from seedrunner.ledger.spec import LedgerSite, LedgerSpec
 from seedrunner.ledger.sqlledger import (
     DEFAULT_TABLE,
     Applied,
@@ -145,6 +147,17 @@ class SqlAlchemyOptions(HandlerOptions):
     def __repr_args__(self) -> Any:
         for key, value in super().__repr_args__():
             yield key, (redact_url(value) if key == "url" and isinstance(value, str) else value)
+
+    def ledger_place(self, base_dir: Path) -> LedgerSpec:
+        """Where this target's ledger tables are (kept or not: a stored ledger's ``state``)."""
+        return LedgerSpec(
+            "sql", restartable=self.transaction != "run", url=self.url, base_dir=base_dir,
+            table=self.ledger_table, schema=self.schema_, label=redact_url(self.url),
+        )  # fmt: skip
+
+    def ledger_spec(self, site: LedgerSite) -> LedgerSpec | None:
+        """A ``sql`` ledger beside the rows, unless ``ledger: false``."""
+        return self.ledger_place(site.base_dir) if self.ledger else None
 
 
 class SqlAlchemyHandler:
@@ -292,7 +305,8 @@ class SqlAlchemyHandler:
         """Assigned keys of rows ``[start, stop)`` as ``<ledger>_keys`` holds them."""
         assert self._ctx is not None
         assert self._step is not None
-        table, step, fingerprint = self._keys_table(), self._step, self._ctx.fingerprint
+        table, step = self._keys_table(), self._step
+        fingerprint = self._ctx.ledger_step.fingerprint
         found = self._read_apart(
             "read the recorded keys", lambda c: read_keys(c, table, step, fingerprint, start, stop)
         )
@@ -493,7 +507,7 @@ class SqlAlchemyHandler:
         if self._ledger is None:
             return [(batch.start, batch.stop)]
         assert self._ctx is not None
-        return self._applied.missing(self._ctx.fingerprint, batch.start, batch.stop)
+        return self._applied.missing(self._ctx.ledger_step.fingerprint, batch.start, batch.stop)
 
     def _batch_retrying(
         self,
@@ -604,7 +618,7 @@ class SqlAlchemyHandler:
         """Create the ledger table if missing (committed on its own, like create_tables)
         and read what it records for this step; refuse rows written by another spec."""
         table = ledger_table(self.options.ledger_table, self.options.schema_)
-        key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
+        key = StepKey(ctx.ledger_step.manifest, ctx.dataset, ctx.target, ctx.ledger_step.position)
 
         specs = specs_table(self.options.ledger_table, self.options.schema_)
 
@@ -634,7 +648,7 @@ class SqlAlchemyHandler:
                 applied = (scoped or own).run(read)
             finally:
                 own.close()
-        other = applied.fingerprints - {ctx.fingerprint}
+        other = applied.fingerprints - {ctx.ledger_step.fingerprint}
         if other:
             raise HandlerError(self._changed_spec(ctx, other, scoped))
         self._ledger, self._applied, self._step = table, applied, key
@@ -648,7 +662,7 @@ class SqlAlchemyHandler:
             self.options.ledger_table,
             self.options.schema_,
             run_id=ctx.run_id,
-            timeout=ctx.lock_timeout,
+            timeout=ctx.ledger_step.lock_timeout,
             label=redact_url(self.options.url),
             connect=lambda: connect(ctx.resources, self._engine),
         )
@@ -662,7 +676,8 @@ class SqlAlchemyHandler:
         finally:
             if scoped is None:
                 reader.close()
-        return refusal(ctx.dataset, ctx.where, self._label, ctx.spec_parts, recorded.values())
+        led = ctx.ledger_step
+        return refusal(ctx.dataset, led.where, self._label, led.spec_parts, recorded.values())
 
     def _record(
         self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
@@ -671,14 +686,15 @@ class SqlAlchemyHandler:
         assert self._step is not None
         assert self._ctx is not None
         if not self._spec_recorded and self._specs is not None:
-            parts = json.dumps(self._ctx.spec_parts, sort_keys=True)
-            record_spec(conn, self._specs, self._ctx.fingerprint, parts)
+            parts = json.dumps(self._ctx.ledger_step.spec_parts, sort_keys=True)
+            record_spec(conn, self._specs, self._ctx.ledger_step.fingerprint, parts)
             self._spec_recorded = True
-        record(conn, self._ledger, self._step, self._ctx.run_id, self._ctx.fingerprint, ranges)
+        fingerprint = self._ctx.ledger_step.fingerprint
+        record(conn, self._ledger, self._step, self._ctx.run_id, fingerprint, ranges)
         if self._returning:
-            record_keys(conn, self._keys_table(), self._step, self._ctx.fingerprint, ranges, keys)
+            record_keys(conn, self._keys_table(), self._step, fingerprint, ranges, keys)
         for a, b in ranges:
-            self._applied.add(self._ctx.fingerprint, a, b)
+            self._applied.add(self._ctx.ledger_step.fingerprint, a, b)
 
     # -- cycles: deferred columns (handlers/sqlupdate) ------------------------------------
 
@@ -746,7 +762,7 @@ class SqlAlchemyHandler:
         self._plan_keys(ctx)
         self._lock(ctx)
         table = ledger_table(self.options.ledger_table, self.options.schema_)
-        key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
+        key = StepKey(ctx.ledger_step.manifest, ctx.dataset, ctx.target, ctx.ledger_step.position)
         if shared:
             self._scope = self._run(
                 "connect to the database",
@@ -763,7 +779,7 @@ class SqlAlchemyHandler:
         applied = self._run(
             "read the run ledger", lambda: self.link.run(lambda c: read_applied(c, table, key))
         )
-        if applied.fingerprints - {ctx.fingerprint}:
+        if applied.fingerprints - {ctx.ledger_step.fingerprint}:
             raise HandlerError(
                 f"dataset '{ctx.dataset}' on {self._label} holds rows of another spec than this "
                 "manifest's; destroy finds rows by regenerating their keys, so restore the spec "
@@ -786,7 +802,7 @@ class SqlAlchemyHandler:
         """The primary keys of the rows of ``batch`` the ledger records as written here."""
         assert self.table is not None
         assert self._ctx is not None
-        ranges = self._applied.present(self._ctx.fingerprint, batch.start, batch.stop)
+        ranges = self._applied.present(self._ctx.ledger_step.fingerprint, batch.start, batch.stop)
         if not ranges:
             return []
         if self._returning:  # assigned by the database: as the ledger recorded them

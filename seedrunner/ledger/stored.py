@@ -43,11 +43,10 @@ from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.generate.streams import wall_clock
-from seedrunner.handlers.adapters import AsyncHandlerAdapter
-from seedrunner.handlers.base import HandlerContext
-from seedrunner.handlers.sqlalchemy import SqlAlchemyOptions
 from seedrunner.ledger import locks
+from seedrunner.ledger.context import StepContext, TakesDeliveryKeys
 from seedrunner.ledger.fingerprint import refusal
+from seedrunner.ledger.spec import LedgerSpec
 from seedrunner.ledger.sqlledger import (
     DEFAULT_TABLE,
     SCHEMA_VERSION,
@@ -63,9 +62,7 @@ from seedrunner.ledger.sqlledger import (
     specs_table,
     step_table,
 )
-from seedrunner.ledger.storeoptions import LOCAL_DIR, LOCAL_FILE
-from seedrunner.plan.steps import TargetPlan
-from seedrunner.redact import redact_url, scrub
+from seedrunner.redact import scrub
 
 _KEY_NAMESPACE = uuid.UUID("0b6c3f3e-7f59-4c2e-a1d8-4f0f6b1e9a27")
 
@@ -96,17 +93,15 @@ class StoreSpec:
     local: Path | None  # the local state file, when it is one
 
     @classmethod
-    def of(cls, target: TargetPlan, base_dir: Path) -> StoreSpec:
-        state = target.state
-        if state is None:
-            path = base_dir / LOCAL_DIR / LOCAL_FILE
-            url = sa.URL.create("sqlite", database=str(path))
-            return cls(url, f"local state {path}", DEFAULT_TABLE, None, path)
-        options = state.options
-        assert isinstance(options, SqlAlchemyOptions)
-        url = resolve_url(options.url, base_dir)
-        label = f"state target '{state.name}' ({redact_url(options.url)})"
-        return cls(url, label, options.ledger_table, options.schema_, None)
+    def of(cls, spec: LedgerSpec) -> StoreSpec:
+        """The store of a ``stored`` ledger spec: its state target's database, or the
+        local SQLite file (``spec.path``) when it names none."""
+        if not spec.url:
+            assert spec.path is not None, "a stored ledger without a state target names its file"
+            url = sa.URL.create("sqlite", database=str(spec.path))
+            return cls(url, spec.label, DEFAULT_TABLE, None, spec.path)
+        url = resolve_url(spec.url, spec.base_dir)
+        return cls(url, spec.label, spec.table, spec.schema, None)
 
     @property
     def tables(self) -> tuple[sa.Table, sa.Table, sa.Table]:
@@ -127,14 +122,14 @@ class StateStore:
         self._engine: Any = None
         self._link: Link | None = None
 
-    def open(self, ctx: HandlerContext) -> None:
+    def open(self, ctx: StepContext) -> None:
         """Take the store's apply lock, connect, and create the tables if missing."""
         if self.spec.local is not None:
             self._guard("create", lambda: _local_folder(self.spec.local))  # type: ignore[arg-type]
         self._engine = self._guard("open", lambda: get_engine(self.resources, self.spec.url))
         self._guard("lock", lambda: locks.hold(
             self.resources, self.spec.url, self.spec.ledger, self.spec.schema,
-            run_id=ctx.run_id, timeout=ctx.lock_timeout, label=self.spec.label,
+            run_id=ctx.run_id, timeout=ctx.ledger_step.lock_timeout, label=self.spec.label,
             connect=lambda: connect(self.resources, self._engine),
         ))  # fmt: skip
         self._link = self._guard("connect to", lambda: connect(self.resources, self._engine))
@@ -233,27 +228,6 @@ def cut(batch: Batch, start: int, stop: int) -> Batch:
     return out
 
 
-def undoer(inner: Any, options: Any) -> Callable[[Batch], int] | None:
-    """The inner handler's ``undo(batch) -> rows deleted``, when it can undo these options
-    (an async handler's on the run's loop)."""
-    handler = inner.inner if isinstance(inner, AsyncHandlerAdapter) else inner
-    undo = getattr(handler, "undo", None)
-    if not callable(undo) or not can_undo(type(handler), options):
-        return None
-    if handler is inner:
-        return undo  # type: ignore[no-any-return]
-    return lambda batch: inner._call(undo, batch)
-
-
-def can_undo(cls: type[Any], options: Any) -> bool:
-    """Can handlers of ``cls`` delete their rows (an ``undo`` method, and the handler's
-    ``undoable(options)`` says yes, e.g. HTTP only with a ``delete`` option)?"""
-    if not callable(getattr(cls, "undo", None)):
-        return False
-    check = getattr(cls, "undoable", None)
-    return bool(check(options)) if callable(check) else True
-
-
 class StoredLedger:
     """A handler with its ledger in a state store (see the module docstring).
 
@@ -262,11 +236,13 @@ class StoredLedger:
     dropped, as the SQL ledger does.
     """
 
-    def __init__(self, inner: Any, target: TargetPlan) -> None:
-        self.inner, self.target = inner, target
+    def __init__(
+        self, inner: Any, spec: LedgerSpec, undo: Callable[[Batch], int] | None = None
+    ) -> None:
+        self.inner, self.spec, self._undo = inner, spec, undo
         self.skipped_rows = 0
         self._store: StateStore | None = None
-        self._ctx: HandlerContext | None = None
+        self._ctx: StepContext | None = None
         self._key: StepKey | None = None
         self._applied = Applied()
         self._pending: dict[tuple[int, int], str] = {}  # rows -> run that first sent them
@@ -278,21 +254,22 @@ class StoredLedger:
 
     # -- apply ----------------------------------------------------------------------------
 
-    def open(self, ctx: HandlerContext) -> None:
+    def open(self, ctx: StepContext) -> None:
         try:
             self._open_store(ctx)
             applied, pending = self.store.read(self.key)
-            others = (applied.fingerprints | {p.fingerprint for p in pending}) - {ctx.fingerprint}
+            led = ctx.ledger_step
+            others = (applied.fingerprints | {p.fingerprint for p in pending}) - {led.fingerprint}
             if others:
                 recorded = self.store.recorded_specs(others)
                 label = f"target '{ctx.target}'"
                 raise HandlerError(
-                    refusal(ctx.dataset, ctx.where, label, ctx.spec_parts, recorded.values())
+                    refusal(ctx.dataset, led.where, label, led.spec_parts, recorded.values())
                     + f" (its ledger is in the {self.store.spec.label})"
                 )
             self._applied = applied
             self._pending = {(p.start, p.stop): p.run_id for p in pending}
-            if hasattr(self.inner, "delivery_key"):
+            if isinstance(self.inner, TakesDeliveryKeys):
                 self.inner.delivery_key = self._delivery_key
             self.inner.open(ctx)
             self._inner_open = True
@@ -302,7 +279,7 @@ class StoredLedger:
 
     def write(self, batch: Batch) -> Batch | None:
         ctx = self.context
-        todo = self._applied.missing(ctx.fingerprint, batch.start, batch.stop)
+        todo = self._applied.missing(ctx.ledger_step.fingerprint, batch.start, batch.stop)
         self.skipped_rows += batch.size - sum(b - a for a, b in todo)
         whole = todo == [(batch.start, batch.stop)]
         out: Batch | None = None
@@ -323,16 +300,16 @@ class StoredLedger:
 
     # -- destroy ----------------------------------------------------------------------------
 
-    def open_undo(self, ctx: HandlerContext) -> Applied:
+    def open_undo(self, ctx: StepContext) -> Applied:
         """Lock and read the store, open the inner handler; what may be on the target:
         the ranges written plus those pending (perhaps written)."""
-        if undoer(self.inner, self.target.options) is None:
-            raise HandlerError(self.cannot_undo_reason(self.target))
+        if self._undo is None:
+            raise HandlerError(self.spec.cannot_undo or "its handler cannot delete its rows")
         self._open_store(ctx)
         applied, pending = self.store.read(self.key)
         for p in pending:
             applied.add(p.fingerprint, p.start, p.stop)
-        if applied.fingerprints - {ctx.fingerprint}:
+        if applied.fingerprints - {ctx.ledger_step.fingerprint}:
             raise HandlerError(
                 f"dataset '{ctx.dataset}' on target '{ctx.target}' holds rows of another spec "
                 "than this manifest's; destroy finds them by regenerating their keys, so "
@@ -345,10 +322,11 @@ class StoredLedger:
 
     def undo(self, batch: Batch) -> int:
         """Delete the rows of ``batch`` the ledger records; how many went."""
-        undo = undoer(self.inner, self.target.options)
+        undo = self._undo
         assert undo is not None
         gone = 0
-        for a, b in self._applied.present(self.context.fingerprint, batch.start, batch.stop):
+        fingerprint = self.context.ledger_step.fingerprint
+        for a, b in self._applied.present(fingerprint, batch.start, batch.stop):
             gone += undo(cut(batch, a, b))
         return gone
 
@@ -366,13 +344,6 @@ class StoredLedger:
         finally:
             self.close(error)
 
-    @staticmethod
-    def cannot_undo_reason(target: TargetPlan) -> str:
-        why = getattr(target.handler_cls, "cannot_undo", None)
-        if not callable(getattr(target.handler_cls, "undo", None)) or not isinstance(why, str):
-            why = "it has no undo(batch) method, so destroy cannot delete its rows"
-        return f"handler {target.handler}: {why}"
-
     # -- helpers ----------------------------------------------------------------------------
 
     @property
@@ -381,7 +352,7 @@ class StoredLedger:
         return self._store
 
     @property
-    def context(self) -> HandlerContext:
+    def context(self) -> StepContext:
         assert self._ctx is not None, "used before open()"
         return self._ctx
 
@@ -390,10 +361,11 @@ class StoredLedger:
         assert self._key is not None, "used before open()"
         return self._key
 
-    def _open_store(self, ctx: HandlerContext) -> None:
+    def _open_store(self, ctx: StepContext) -> None:
         self._ctx = ctx
-        self._key = StepKey(ctx.manifest, ctx.dataset, ctx.target, ctx.position)
-        self._store = StateStore(StoreSpec.of(self.target, ctx.base_dir), ctx.resources)
+        led = ctx.ledger_step
+        self._key = StepKey(led.manifest, ctx.dataset, ctx.target, led.position)
+        self._store = StateStore(StoreSpec.of(self.spec), ctx.resources)
         self._store.open(ctx)
 
     def _close_store(self) -> None:
@@ -404,7 +376,8 @@ class StoredLedger:
     def _delivery_key(self, batch: Batch) -> str:
         ctx = self.context
         origin = self._pending.get((batch.start, batch.stop), ctx.run_id)
-        return delivery_key(origin, self.key, ctx.fingerprint, batch.start, batch.stop)
+        fingerprint = ctx.ledger_step.fingerprint
+        return delivery_key(origin, self.key, fingerprint, batch.start, batch.stop)
 
     def _begin(self, start: int, stop: int) -> int | None:
         """Record rows [start, stop) as pending (committed before they are sent); the id
@@ -412,13 +385,14 @@ class StoredLedger:
         if (start, stop) in self._pending:
             return None
         ctx, key, table = self.context, self.key, self.store.pending
+        fingerprint = ctx.ledger_step.fingerprint
 
         def insert(conn: Connection) -> int:
             result = conn.execute(
                 table.insert().values(
                     schema_version=SCHEMA_VERSION, run_id=ctx.run_id, manifest=key.manifest,
                     dataset=key.dataset, target=key.target, position=key.position,
-                    fingerprint=ctx.fingerprint, row_start=start, row_stop=stop,
+                    fingerprint=fingerprint, row_start=start, row_stop=stop,
                     started_at=wall_clock().replace(tzinfo=None),
                 )
             )  # fmt: skip
@@ -432,12 +406,13 @@ class StoredLedger:
     def _done(self, start: int, stop: int, started: int | None) -> None:
         """Record rows [start, stop) as written and drop their pending row, at once."""
         ctx, key, store = self.context, self.key, self.store
-        parts = None if self._spec_recorded else json.dumps(ctx.spec_parts, sort_keys=True)
+        led = ctx.ledger_step
+        parts = None if self._spec_recorded else json.dumps(led.spec_parts, sort_keys=True)
 
         def commit(conn: Connection) -> None:
             if parts is not None:
-                record_spec(conn, store.specs, ctx.fingerprint, parts)
-            record(conn, store.ledger, key, ctx.run_id, ctx.fingerprint, [(start, stop)])
+                record_spec(conn, store.specs, led.fingerprint, parts)
+            record(conn, store.ledger, key, ctx.run_id, led.fingerprint, [(start, stop)])
             pending = store.pending
             if started is not None:
                 conn.execute(pending.delete().where(pending.c.id == started))
@@ -453,35 +428,4 @@ class StoredLedger:
         store.transaction("record a written batch in", commit)
         self._spec_recorded = True
         self._pending.pop((start, stop), None)
-        self._applied.add(ctx.fingerprint, start, stop)
-
-
-# -- plan --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class StoredState:
-    applied: Applied
-    pending: list[Pending]
-    specs: dict[str, str]  # recorded parts of fingerprints other than the current one
-
-
-def read_state(
-    target: TargetPlan, base_dir: Path, key: StepKey, current: str, resources: ResourcePool
-) -> StoredState:
-    """What the state store records for one step, read-only: a local state file that does
-    not exist means nothing was written (and is not created)."""
-    spec = StoreSpec.of(target, base_dir)
-    if spec.local is not None and not spec.local.exists():
-        return StoredState(Applied(), [], {})
-    engine = get_engine(resources, spec.url)
-    link = connect(resources, engine)
-    ledger, specs, pending = spec.tables
-    try:
-        applied = link.run(lambda c: read_applied(c, ledger, key))
-        waiting = link.run(lambda c: read_pending(c, pending, key))
-        others = (applied.fingerprints | {p.fingerprint for p in waiting}) - {current}
-        recorded = link.run(lambda c: read_specs(c, specs, others))
-    finally:
-        link.close()
-    return StoredState(applied, waiting, recorded)
+        self._applied.add(led.fingerprint, start, stop)

@@ -19,6 +19,7 @@ from seedrunner.generate.forest import Forest
 from seedrunner.generate.templates import TemplateField
 from seedrunner.handlers.base import HandlerOptions
 from seedrunner.handlers.retry import RetryPolicy
+from seedrunner.ledger.spec import LedgerSpec
 from seedrunner.models.shape import ModelShape
 from seedrunner.redact import MASK, redact_options, secret_fields
 
@@ -118,6 +119,7 @@ class TargetPlan:
     handler_cls: type[Any]
     options: HandlerOptions
     state: TargetPlan | None = None  # the sqlalchemy target holding a stored ledger (`state:`)
+    ledger: LedgerSpec | None = None  # the ledger it keeps (plan/targets.py); None: none
     source_path: tuple[str | int, ...] = ()  # where the target is written in the manifest
     endpoint: Any = None  # plan.guard.Endpoint: where it writes (None: stdout, plugins)
     protected_by: list[str] | None = None  # why it is protected; None: not worked out

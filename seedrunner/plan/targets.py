@@ -7,12 +7,14 @@ from typing import Any
 from pydantic import ValidationError
 
 from seedrunner.errors import HandlerError, ProblemCollector
+from seedrunner.handlers.caps import undo_problem
 from seedrunner.handlers.registry import UnknownHandlerError, resolve_handler
-from seedrunner.ledger.storeoptions import (
+from seedrunner.handlers.storeoptions import (
     StoredLedgerOptions,
     sqlite_state_conflict,
     state_problem,
 )
+from seedrunner.ledger.spec import HoldsLedgerTables, KeepsLedger, LedgerSite, LedgerSpec
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.manifest.locate import did_you_mean
@@ -72,7 +74,11 @@ def option_problems(
 
 
 def _resolve(
-    m: Manifest, out: ProblemCollector, label: str, options: dict[str, Any], path: Path
+    m: Manifest,
+    out: ProblemCollector,
+    label: str,
+    options: dict[str, Any],
+    path: Path,
 ) -> TargetPlan | None:
     handler = str(options.get("handler"))
     try:
@@ -91,6 +97,24 @@ def _resolve(
     if isinstance(opts, StoredLedgerOptions) and opts.ledger:
         plan.state = _state_target(m, out, opts, path)
     return plan
+
+
+def _ledger(m: Manifest, dataset: str, plan: TargetPlan) -> LedgerSpec | None:
+    """The ledger ``plan`` keeps for ``dataset``, resolved once: the one place that asks
+    a handler's Options which kind it is."""
+    opts = plan.options
+    if not isinstance(opts, KeepsLedger):
+        return None
+    state = plan.state.options if plan.state is not None else None
+    site = LedgerSite(
+        m.base_dir, dataset, plan.name,
+        state=state.ledger_place(m.base_dir) if isinstance(state, HoldsLedgerTables) else None,
+        cannot_undo=undo_problem(plan.handler_cls, plan.handler, opts),
+    )  # fmt: skip
+    try:
+        return opts.ledger_spec(site)
+    except HandlerError:  # an output path plan refuses (_check_output_path says why)
+        return None
 
 
 def _state_target(
@@ -152,6 +176,7 @@ def compile_targets(
                 else ("datasets", dataset, "persist", i)
             )
             _check_output_path(m, out, dataset, plan, where)
+            plan.ledger = _ledger(m, dataset, plan)
             plans.append(plan)
             if isinstance(plan.options, StoredLedgerOptions) and plan.options.ledger:
                 problem = plan.options.ledger_problem(fields or []) or sqlite_state_conflict(

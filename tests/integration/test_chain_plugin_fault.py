@@ -14,7 +14,7 @@ PLUGIN = """
 import json, os
 from typing import ClassVar
 
-from seedrunner.ledger.storeoptions import StoredLedgerOptions
+from seedrunner.handlers.storeoptions import StoredLedgerOptions
 
 
 class Options(StoredLedgerOptions):

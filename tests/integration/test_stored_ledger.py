@@ -479,7 +479,7 @@ import json
 from pathlib import Path
 from typing import ClassVar
 
-from seedrunner.ledger.storeoptions import StoredLedgerOptions
+from seedrunner.handlers.storeoptions import StoredLedgerOptions
 
 
 class Options(StoredLedgerOptions):
