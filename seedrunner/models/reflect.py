@@ -30,8 +30,9 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from seedrunner.db.aio import new_loop
+from seedrunner.db.engines import resolve_url
+from seedrunner.db.errors import describe
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
 from seedrunner.models.dbtypes import NamedSqlType, UnknownSqlType
 from seedrunner.models.generated import GeneratedNote
