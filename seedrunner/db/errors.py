@@ -15,6 +15,7 @@ keeps a small table of its own in the same style.
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -281,6 +282,16 @@ def map_error(
     return None
 
 
+def translate(
+    rows: Sequence[ErrorRow], error: BaseException, phase: str, facts: Facts | None = None
+) -> Mapped:
+    """``map_error`` for an error just caught; one no row matches is raised again as is."""
+    found = map_error(rows, error, phase, facts)
+    if found is None:
+        raise error
+    return found
+
+
 def by_transience(error: BaseException) -> type[HandlerError]:
     """Transient (worth a retry on a fresh connection) for a lost link or a deadlock."""
     if isinstance(error, exc.DBAPIError) and is_transient(error):
@@ -296,10 +307,16 @@ def cause(error: BaseException, facts: Facts) -> str:
     return text
 
 
+def first_line(error: BaseException, _facts: Facts) -> str:
+    """``Type: first line of the message``, redacted (drivers that are not SQLAlchemy's)."""
+    lines = str(error).strip().splitlines()
+    return f"{type(error).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": .")
+
+
 def _duplicate(error: BaseException, facts: Facts) -> str:
-    assert facts.table is not None, "a duplicate key is named against the table written"
-    found = duplicate_key(error, facts.table)
-    assert found is not None
+    found = duplicate_key(error, facts.table) if facts.table is not None else None
+    if facts.table is None or found is None:  # no table written: nothing to name
+        return cause(error, facts)
     if facts.duplicate is not None:
         return facts.duplicate(*found)
     return conflict_message(facts.table, *found)
@@ -331,3 +348,18 @@ SQL_ERRORS: tuple[ErrorRow, ...] = (
     ErrorRow(_no_sequence_privilege, by_transience, cause, _SEQUENCE_HINT, frozenset({"advance"})),
     ErrorRow(exc.SQLAlchemyError, by_transience, cause),
 )
+
+#: reading a database while planning (reflection, lookups): a missing driver or an
+#: unreadable file is reported the same way
+READ_ERRORS: tuple[ErrorRow, ...] = (
+    *SQL_ERRORS,
+    ErrorRow((ImportError, OSError), HandlerError, cause),
+)
+
+
+def _locked_or_not(error: BaseException) -> type[HandlerError]:
+    return TransientHandlerError if "locked" in str(error) else HandlerError
+
+
+#: Python's own sqlite3, used without SQLAlchemy (sqlite-json): a locked file is worth a retry
+SQLITE3_ERRORS: tuple[ErrorRow, ...] = (ErrorRow(sqlite3.Error, _locked_or_not, first_line),)
