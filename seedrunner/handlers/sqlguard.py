@@ -18,8 +18,8 @@ from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
 from seedrunner.db.engines import Link
-from seedrunner.db.errors import SQL_ERRORS, Facts, map_error, phase_of
-from seedrunner.errors import HandlerError, TransientHandlerError
+from seedrunner.db.errors import SQL_ERRORS, Facts, phase_of, translate
+from seedrunner.errors import TransientHandlerError
 from seedrunner.ledger import locks
 
 T = TypeVar("T")
@@ -50,7 +50,7 @@ class SqlGuard:
     def run(self, what: str, action: Callable[[], T]) -> T:
         try:
             return action()
-        except exc.SQLAlchemyError as e:
+        except Exception as e:  # SQL_ERRORS says which are the database's, and how to say it
             error = self.error(what, e)
             if isinstance(error, TransientHandlerError) and self.loses_transaction:
                 self.lost = True
@@ -60,16 +60,14 @@ class SqlGuard:
         """``action`` on ``link``'s connection, guarded."""
         return self.run(what, lambda: link.run(action))
 
-    def error(self, what: str, e: BaseException) -> HandlerError:
+    def error(self, what: str, e: BaseException) -> Exception:
         phase = phase_of(what)
-        mapped = map_error(SQL_ERRORS, e, phase, self.facts)
-        assert mapped is not None, "SQL_ERRORS maps every SQLAlchemy error"
+        mapped = translate(SQL_ERRORS, e, phase, self.facts)
         kept = f" {self.kept}" if phase in _KEEPING else ""
         cause = mapped.message
         if kept and not cause.endswith("."):
             cause += "."
-        cls = mapped.error if issubclass(mapped.error, HandlerError) else HandlerError
-        return cls(f"{self._located(phase)}: cannot {what}: {cause}{mapped.hint}{kept}")
+        return mapped.error(f"{self._located(phase)}: cannot {what}: {cause}{mapped.hint}{kept}")
 
     def _located(self, phase: str) -> str:
         """The step, and where its database is: the SQLite file, or the server's address
