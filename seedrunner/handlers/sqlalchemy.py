@@ -31,7 +31,7 @@ from seedrunner.handlers.sqlinsert import naive_utc
 from seedrunner.handlers.sqlmodes import StepCounts
 from seedrunner.handlers.sqloptions import SqlAlchemyOptions
 from seedrunner.handlers.sqlstep import SqlStep, open_step
-from seedrunner.handlers.sqltable import table_target
+from seedrunner.handlers.sqltable import TableTarget, table_target
 from seedrunner.handlers.sqlundo import SqlUndo, defer_on
 from seedrunner.handlers.sqlupdate import ColumnUpdate, apply_update
 from seedrunner.handlers.sqlwrite import insert_statement
@@ -67,7 +67,7 @@ class SqlAlchemyHandler:
 
     def __init__(self, options: SqlAlchemyOptions) -> None:
         self.options = options
-        self.table: sa.Table | None = None
+        self._target: TableTarget | None = None  # the table of the last open step
         self.counts = StepCounts()
         self._engine: Any = None
         self._step: SqlStep | None = None  # between open and close
@@ -75,6 +75,11 @@ class SqlAlchemyHandler:
 
     def __repr__(self) -> str:
         return f"SqlAlchemyHandler({redact_url(self.options.url)!r})"
+
+    @property
+    def table(self) -> sa.Table | None:
+        """The table the last step opened writes (None before ``open``)."""
+        return self._target.table if self._target is not None else None
 
     @property
     def retried(self) -> int:
@@ -92,7 +97,7 @@ class SqlAlchemyHandler:
         url = resolve_url(self.options.url, ctx.base_dir)
         self._engine = get_engine(ctx.resources, url, self.options.echo)
         target = table_target(ctx.model, ctx.dataset, ctx.fields, self.options)
-        self.table = target.table
+        self._target = target
         self._step = open_step(self.options, ctx, url, self._engine, target, self.counts)
 
     def write(self, batch: Batch) -> Batch | None:
@@ -136,7 +141,7 @@ class SqlAlchemyHandler:
         url = resolve_url(self.options.url, ctx.base_dir)
         self._engine = get_engine(ctx.resources, url)
         target = table_target(ctx.model, ctx.dataset, ctx.fields, self.options, False)
-        self.table = target.table
+        self._target = target
         self._undo = SqlUndo(self.options, ctx, url, self._engine, target, shared)
         return self._undo.begin()  # a failure here is closed by close_undo
 
@@ -147,8 +152,7 @@ class SqlAlchemyHandler:
     @property
     def self_referencing(self) -> bool:
         """The table has a foreign key to itself: its rows must go children first."""
-        table = self.table
-        return table is not None and any(fk.references(table) for fk in table.foreign_keys)
+        return self._target is not None and self._target.self_referencing
 
     def undo_keys(self, batch: Batch) -> list[tuple[Any, ...]]:
         """The primary keys of the rows of ``batch`` the ledger records as written here."""
