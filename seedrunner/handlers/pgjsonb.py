@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import Callable
+from functools import partial
 from typing import Any, ClassVar, Literal, TypeVar
 
 import sqlalchemy as sa
@@ -33,8 +34,8 @@ from sqlalchemy.dialects import postgresql as pg
 from sqlalchemy.engine import Connection
 
 from seedrunner.db.engines import Link, connect, get_engine, resolve_url
-from seedrunner.db.errors import describe, duplicate_key, is_transient
-from seedrunner.errors import HandlerError, TransientHandlerError
+from seedrunner.db.errors import SQL_ERRORS, ErrorRow, Facts, phase_of, translate
+from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.handlers.redisstore import seeded_uuid
@@ -130,6 +131,8 @@ class PostgresJsonbHandler:
         self._seed = 0
         self._uuid_key: str | None = None
         self._where = f"postgres-jsonb {redact_url(options.url)}"
+        duplicate = partial(_duplicate_id, table=self.table.fullname)
+        self._facts = Facts(table=self.table, duplicate=duplicate, type_columns=False)
 
     def __repr__(self) -> str:
         return f"PostgresJsonbHandler({redact_url(self.options.url)!r})"
@@ -231,26 +234,28 @@ class PostgresJsonbHandler:
     def _run(self, what: str, action: Callable[[], T]) -> T:
         try:
             return action()
-        except exc.DBAPIError as e:
-            raise self._error(what, e, is_transient(e)) from None
-        except exc.SQLAlchemyError as e:
-            raise self._error(what, e, False) from None
-        except (TypeError, ValueError) as e:  # a value jsonable cannot convert; names a type
-            raise self._error(what, e, False) from None
+        except Exception as e:
+            phase = phase_of(what)
+            mapped = translate(_ERRORS, e, phase, self._facts)
+            kept = " Nothing of this step was kept." if phase in ("write", "commit") else ""
+            cause = mapped.message + ("" if mapped.message.endswith(".") else ".")
+            raise mapped.error(
+                f"{self._where}: cannot {what}: {cause}{mapped.hint}{kept}"
+            ) from None
 
-    def _error(self, what: str, e: BaseException, transient: bool) -> HandlerError:
-        cls = TransientHandlerError if transient else HandlerError
-        kept = " Nothing of this step was kept." if what.startswith(("write", "commit")) else ""
-        dup = duplicate_key(e, self.table)
-        if dup is not None:
-            cause = (
-                f"a document id is already in table '{self.table.fullname}' (constraint "
-                f"'{dup[0]}'). Set on_conflict: ignore to keep the existing documents, or "
-                "on_conflict: update to replace their data."
-            )
-        else:
-            cause = (
-                describe(e) if isinstance(e, exc.SQLAlchemyError) else f"{type(e).__name__}: {e}"
-            )
-            cause += "" if cause.endswith(".") else "."
-        return cls(f"{self._where}: cannot {what}: {cause}{kept}")
+
+def _duplicate_id(name: str, _columns: list[str], table: str) -> str:
+    return (
+        f"a document id is already in table '{table}' (constraint '{name}'). Set "
+        "on_conflict: ignore to keep the existing documents, or on_conflict: update to "
+        "replace their data."
+    )
+
+
+def _unconvertible(error: BaseException, _facts: Facts) -> str:
+    """A value jsonable cannot convert: the message names a type, never a value."""
+    return f"{type(error).__name__}: {error}"
+
+
+#: the SQL table, and values the documents' JSON cannot hold
+_ERRORS = (*SQL_ERRORS, ErrorRow((TypeError, ValueError), HandlerError, _unconvertible))

@@ -19,6 +19,7 @@ pipeline of SETs can be sent again without duplicating anything).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import uuid
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import Field, model_validator
 
+from seedrunner.db.errors import ErrorRow, Mapped, first_line, phase_of, translate
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError, TransientHandlerError
 from seedrunner.generate.rows import Batch
@@ -227,30 +229,37 @@ class RedisHandler:
 
     def _retrying(self, what: str, action: Callable[[], T]) -> T:
         """Run ``action``, again after a lost connection or a timeout, per the policy."""
-        import redis.exceptions as rex
-
         attempt = 0
         while True:
             try:
                 return action()
-            except (rex.AuthenticationError, rex.AuthorizationError) as exc:
-                raise self._error(what, exc, HandlerError) from None
-            except (rex.ConnectionError, rex.TimeoutError) as exc:
+            except Exception as exc:
+                mapped = translate(redis_errors(), exc, phase_of(what))
+                if not issubclass(mapped.error, TransientHandlerError):
+                    raise self._error(what, mapped) from None
                 attempt += 1
                 if attempt > self._retries.max:
-                    raise self._error(what, exc, TransientHandlerError, attempt) from None
+                    raise self._error(what, mapped, attempt) from None
                 self.retried += 1
                 self._retries.sleep(attempt)
-            except rex.RedisError as exc:
-                raise self._error(what, exc, HandlerError) from None
 
-    def _error(
-        self, what: str, exc: BaseException, cls: type[HandlerError], attempts: int = 1
-    ) -> HandlerError:
-        lines = str(exc).strip().splitlines()
-        cause = f"{type(exc).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": .")
+    def _error(self, what: str, mapped: Mapped, attempts: int = 1) -> Exception:
         tried = f" (after {attempts} attempts)" if attempts > 1 else ""
         kept = ""
-        if what.startswith("write"):
+        if phase_of(what) == "write":
             kept = " Batches written before this one stay in Redis (no transaction spans them)."
-        return cls(f"{self._where}: cannot {what}{tried}: {cause}.{kept}")
+        return mapped.error(f"{self._where}: cannot {what}{tried}: {mapped.message}.{kept}")
+
+
+@functools.cache
+def redis_errors() -> tuple[ErrorRow, ...]:
+    """Redis errors -> seedrunner errors, in the style of ``seedrunner.db.errors``: a
+    refused password is not retried, a lost connection or a timeout is (built on first
+    use: redis-py is optional)."""
+    import redis.exceptions as rex
+
+    return (
+        ErrorRow((rex.AuthenticationError, rex.AuthorizationError), HandlerError, first_line),
+        ErrorRow((rex.ConnectionError, rex.TimeoutError), TransientHandlerError, first_line),
+        ErrorRow(rex.RedisError, HandlerError, first_line),
+    )

@@ -24,11 +24,11 @@ from typing import Any, ClassVar, Literal, TypeVar
 from pydantic import Field, field_validator
 from sqlalchemy.dialects import sqlite as sa_sqlite
 
-from seedrunner.errors import HandlerError, TransientHandlerError
+from seedrunner.db.errors import SQLITE3_ERRORS, phase_of, translate
+from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
 from seedrunner.jsonable import dumps_row
-from seedrunner.redact import scrub
 
 T = TypeVar("T")
 
@@ -188,12 +188,11 @@ class SqliteJsonHandler:
     def _run(self, what: str, action: Callable[[], T]) -> T:
         try:
             return action()
-        except sqlite3.Error as exc:
-            kept = " Nothing of this step was kept." if what.startswith(("write", "commit")) else ""
-            lines = str(exc).strip().splitlines()
-            cause = f"{type(exc).__name__}: {scrub(lines[0] if lines else '')}".rstrip(": .")
-            cls = TransientHandlerError if "locked" in str(exc) else HandlerError
-            raise cls(f"{self._where}: cannot {what}: {cause}.{kept}") from None
+        except Exception as exc:  # SQLITE3_ERRORS says which, and how to report them
+            phase = phase_of(what)
+            mapped = translate(SQLITE3_ERRORS, exc, phase)
+            kept = " Nothing of this step was kept." if phase in ("write", "commit") else ""
+            raise mapped.error(f"{self._where}: cannot {what}: {mapped.message}.{kept}") from None
 
 
 def _create_sql(quoted_table: str) -> str:

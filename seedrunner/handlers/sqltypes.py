@@ -9,7 +9,6 @@ table is ever created.
 
 from __future__ import annotations
 
-import re
 import uuid
 from enum import Enum
 from typing import Any
@@ -17,11 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Dialect
 
-from seedrunner.db.errors import mysql_column
+from seedrunner.db.typeerrors import BUILT
 from seedrunner.models.shape import FieldShape, ModelShape, TypeShape
 
 _INT32 = 2**31 - 1
-_BUILT = "seedrunner.built"  # Table.info key: built from a model's shape, not reflected
 
 
 class EnumValue(sa.types.TypeDecorator[Any]):
@@ -144,69 +142,5 @@ def build_table(
     columns = [_column(f, schema) for f in shape.fields]
     uniques = [sa.UniqueConstraint(*cols) for cols in shape.unique_together if cols]
     table = sa.Table(name, metadata, *columns, *uniques, schema=schema)
-    table.info[_BUILT] = True
+    table.info[BUILT] = True
     return table
-
-
-# -- naming the column behind a type error ----------------------------------------------
-
-# How PostgreSQL names the type a value did not fit (the message names no column):
-# 'invalid input syntax for type inet', 'value for domain year violates ...',
-# 'invalid input value for enum mood', 'invalid cidr value', '... does not match type bit(4)'
-_TYPE_IN_MESSAGE = [
-    re.compile(r'for (?:type|domain|enum) "?([\w.]+)'),
-    re.compile(r"invalid (\w+) value"),
-    re.compile(r"match type (\w+)"),
-    re.compile(r"invalid (xml) ", re.IGNORECASE),
-    re.compile(r"in (tsvector)"),
-]
-
-
-def type_error_columns(table: sa.Table, error: BaseException) -> str:
-    """`` (column 'x' of type T)`` when the database refused a value for a type without
-    saying for which column; "" when it named the column or the type fits no column.
-    MariaDB names the column but not its type: `` (column 'x' of type VARCHAR(3))``."""
-    orig = getattr(error, "orig", error)
-    named = mysql_column(orig)
-    if named is not None:
-        return _column_type(table, named[0])
-    diag = getattr(orig, "diag", None)
-    if getattr(diag, "column_name", None):
-        return ""
-    name = getattr(diag, "datatype_name", None)
-    if not name:
-        text = str(orig)
-        found = (p.search(text) for p in _TYPE_IN_MESSAGE)
-        name = next((m.group(1) for m in found if m is not None), None)
-    if not name:
-        return ""
-    wanted = name.rpartition(".")[2].lower()
-    columns = [c.name for c in table.columns if wanted in _type_names(c.type)]
-    if not columns:
-        return ""
-    shown = ", ".join(f"'{c}'" for c in columns)
-    return f" (column{'s' if len(columns) > 1 else ''} {shown} of type {wanted})"
-
-
-def _column_type(table: sa.Table, name: str) -> str:
-    column = table.columns.get(name)
-    if column is None or isinstance(column.type, sa.types.NullType) or table.info.get(_BUILT):
-        return ""  # a table built from a model: its types are seedrunner's, not the database's
-    try:
-        shown = str(column.type)
-    except Exception:  # a type with no generic SQL (a dialect's own), say nothing
-        return ""
-    return f" (column '{name}' of type {shown})"
-
-
-def _type_names(type_: Any) -> set[str]:
-    """Every name the database may use for ``type_``: its class, domain or enum name, and
-    those of a domain's base type or an array's items."""
-    names = {type(type_).__name__.lower()}
-    own = getattr(type_, "name", None)
-    if isinstance(own, str):
-        names.add(own.lower())
-    for inner in (getattr(type_, "data_type", None), getattr(type_, "item_type", None)):
-        if inner is not None:
-            names |= _type_names(inner)
-    return names

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from seedrunner.generate.rows import Batch
+from seedrunner.handlers.sqltable import attribute_columns, model_table
 from seedrunner.models.shape import ModelShape
 
 #: (key tuple, new value) pairs, one chunk at a time; given the parent's batch being written
@@ -67,6 +68,42 @@ def run_update(
         result = conn.execute(stmt, params)
         done += max(result.rowcount or 0, 0)
     return done
+
+
+def apply_update(conn: Connection, update: ColumnUpdate, pending: Batch | None = None) -> int:
+    """Run ``update`` against its dataset's table (the model's own, or one of names only)."""
+    renames = attribute_columns(update.model)
+    table = model_table(update.model)
+    if table is None:  # a model with no table of its own: the UPDATE needs only names
+        return run_update(conn, light_table(update, renames), update, renames, pending)
+    return run_update(conn, table, update, renames, pending)
+
+
+class DeferredUpdates:
+    """A step's deferred columns (its cycles), set before the transaction that completes
+    them commits: the step's last batch's under ``transaction: batch``
+    (``with_last_batch``), else the step's or the run's."""
+
+    def __init__(self, with_last_batch: bool, total_rows: int) -> None:
+        self.with_last_batch, self.total_rows = with_last_batch, total_rows
+        self.pending: list[ColumnUpdate] = []
+        self.wrote = False  # the step wrote rows (not all were in the ledger)
+        self.done = False  # set already, with the step's last batch
+
+    def add(self, update: ColumnUpdate) -> None:
+        self.pending.append(update)
+
+    def final(self, batch: Batch) -> bool:
+        """This batch's transaction is the one that completes the cycles."""
+        return bool(self.pending) and self.with_last_batch and batch.stop >= self.total_rows
+
+    def complete(self, conn: Connection, pending: Batch | None = None) -> None:
+        """Set the columns on ``conn`` when this step wrote rows (or the child's rows were
+        written in this run)."""
+        for u in self.pending:
+            if self.wrote or u.force:
+                apply_update(conn, u, pending)
+        self.done = True
 
 
 def set_constraints_deferred(

@@ -30,8 +30,9 @@ from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Connection
 
 from seedrunner.db.aio import new_loop
+from seedrunner.db.engines import resolve_url
+from seedrunner.db.errors import READ_ERRORS, translate
 from seedrunner.errors import HandlerError
-from seedrunner.handlers.sqlalchemy import describe, resolve_url
 from seedrunner.models.checks import JsonValid, parse_check
 from seedrunner.models.dbtypes import NamedSqlType, UnknownSqlType
 from seedrunner.models.generated import GeneratedNote
@@ -93,8 +94,9 @@ def read_database(
                 return read(conn)
         finally:
             engine.dispose()
-    except (exc.SQLAlchemyError, ImportError, OSError) as e:
-        raise ReflectionError(f"cannot {what} from {shown}: {describe(e)}") from None
+    except Exception as e:  # READ_ERRORS says which: a driver, a missing one, the file
+        cause = translate(READ_ERRORS, e, "read").message
+        raise ReflectionError(f"cannot {what} from {shown}: {cause}") from None
 
 
 def reflected_shape(

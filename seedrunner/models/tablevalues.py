@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection
 
-from seedrunner.db.errors import describe
+from seedrunner.db.errors import READ_ERRORS, translate
 from seedrunner.models.reflect import read_database
 from seedrunner.redact import scrub
 
@@ -81,8 +81,8 @@ def _read_one(conn: Connection, q: ValuesQuery, cap: int) -> ValuesRead:
     try:
         _read_only(conn)
         return _select(conn, q, cap)
-    except exc.DBAPIError as e:
-        return ValuesRead([], error=scrub(describe(e)))
+    except exc.DBAPIError as e:  # the query's own failure; reaching the database is not
+        return ValuesRead([], error=scrub(translate(READ_ERRORS, e, "read").message))
     finally:
         trans.rollback()  # never committed, whatever the where clause did
 
