@@ -35,10 +35,10 @@ seed: 7
 now: "2026-01-01T00:00:00Z"
 python_path: ["."]
 targets:
-  docs: {handler: "app.docstore:DocStore", folder: docs, ledger: true}
+  docs: {handler: "guideapp.docstore:DocStore", folder: docs, ledger: true}
 datasets:
   users:
-    model: app.models:User
+    model: guideapp.models:User
     count: 12
     persist: [docs]
 """
@@ -55,14 +55,14 @@ def guide_code() -> str:
 
 @pytest.fixture
 def project(tmp_path: Path) -> Iterator[Path]:
-    app = tmp_path / "app"
+    app = tmp_path / "guideapp"  # a name no other test's modules take
     app.mkdir()
     (app / "__init__.py").write_text("")
     (app / "docstore.py").write_text(guide_code())
     (app / "models.py").write_text(MODELS)
     (tmp_path / "seeds.yaml").write_text(MANIFEST)
     yield tmp_path
-    for name in [m for m in sys.modules if m == "app" or m.startswith("app.")]:
+    for name in [m for m in sys.modules if m == "guideapp" or m.startswith("guideapp.")]:
         del sys.modules[name]
 
 
