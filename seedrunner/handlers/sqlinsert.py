@@ -45,7 +45,9 @@ class Inserter:
         self._tuple_inserts: dict[tuple[str, ...], TupleInsert | None] = {}
         self._check: ConflictCheck | None = None
 
-    def insert(self, conn: Connection, names: tuple[str, ...], columns: list[list[Any]]) -> Inserted:
+    def insert(
+        self, conn: Connection, names: tuple[str, ...], columns: list[list[Any]]
+    ) -> Inserted:
         """Write one batch on ``conn`` by the fastest path its dialect and options allow;
         with ``on_conflict`` ignore/update, first look up which rows the table holds."""
         columns = naive_utc(self.table, names, columns)

@@ -17,8 +17,8 @@ from seedrunner.db.engines import Link
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext
-from seedrunner.handlers.sqlguard import SqlGuard
 from seedrunner.handlers.sqlconflict import to_rows
+from seedrunner.handlers.sqlguard import SqlGuard
 from seedrunner.handlers.sqlinsert import Inserter, cut_rows
 from seedrunner.handlers.sqlkeys import advance_sequence
 from seedrunner.handlers.sqlmodes import (
