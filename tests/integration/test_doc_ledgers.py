@@ -72,3 +72,61 @@ def test_the_ledger_sits_beside_the_documents(manifest, db):
     with db.engine.connect() as c:
         recorded = c.execute(sa.text("SELECT SUM(row_stop - row_start) FROM seedrunner_ledger"))
         assert recorded.scalar() == 40
+
+
+# -- sqlite-json ---------------------------------------------------------------------------
+
+
+def _docs(path) -> list[tuple]:
+    import sqlite3
+
+    con = sqlite3.connect(path)
+    try:
+        return con.execute("SELECT id, model, payload FROM customers ORDER BY id").fetchall()
+    finally:
+        con.close()
+
+
+def test_sqlite_json_with_a_ledger_writes_once_grows_and_destroys_exactly(manifest, tmp_path):
+    from tests.integration.test_sqlite_json_handler import customers_manifest
+
+    path = manifest(customers_manifest(", ledger: true", count=30))
+    db = tmp_path / "data" / "docs.db"
+    first = apply(build_plan(load_manifest(path)))
+    assert first.ok, first.error
+    written = _docs(db)
+    assert len(written) == 30
+    again = apply(build_plan(load_manifest(path)))
+    assert again.ok, again.error
+    assert _persist(again).skipped == 30
+    assert _docs(db) == written  # not doubled
+    grown = manifest(customers_manifest(", ledger: true", count=45))
+    report = apply(build_plan(load_manifest(grown)))
+    assert report.ok, report.error
+    assert _persist(report).skipped == 30
+    assert _docs(db)[:30] == written
+    assert len(_docs(db)) == 45
+    import sqlite3
+
+    con = sqlite3.connect(db)  # the application's own document, after ours
+    con.execute("""INSERT INTO customers (model, payload) VALUES ('App', '{}')""")
+    con.commit()
+    con.close()
+    results = _destroy(grown)
+    assert [(r.target, r.status, r.rows) for r in results if r.target == "docs"] == [
+        ("docs", "done", 45)
+    ]
+    assert [r[1:] for r in _docs(db)] == [("App", "{}")]
+
+
+def test_sqlite_json_refuses_another_spec_before_writing(manifest, tmp_path, cli):
+    from tests.integration.test_sqlite_json_handler import customers_manifest
+
+    path = manifest(customers_manifest(", ledger: true", count=10))
+    assert apply(build_plan(load_manifest(path))).ok
+    before = _docs(tmp_path / "data" / "docs.db")
+    changed = manifest(customers_manifest(", ledger: true", count=10, seed=12))
+    report = apply(build_plan(load_manifest(changed)))
+    assert not report.ok
+    assert "changed" in (report.error or "")
+    assert _docs(tmp_path / "data" / "docs.db") == before
