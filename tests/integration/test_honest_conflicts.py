@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from seedrunner import apply, build_plan, load_manifest
 from tests.integration.shopmodels import dump, shop_manifest
 
-BACKENDS = ["sqlite", "postgresql", "mariadb"]
+BACKENDS = ["sqlite", "postgresql", "mariadb", "postgresql-async", "mariadb-async"]
 
 
 def _manifest(manifest, db, file: str, count: int, name: str, **options):
