@@ -189,10 +189,6 @@ class Applied:
     def add_theirs(self, fingerprint: str, start: int, stop: int) -> None:
         self.theirs.setdefault(fingerprint, []).append((start, stop))
 
-    def count_theirs(self, fingerprint: str) -> int:
-        """Rows on record as the target's own (ignored or updated), under ``fingerprint``."""
-        return sum(b - a for a, b in _merged(self.theirs.get(fingerprint, [])))
-
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     out: list[tuple[int, int]] = []
