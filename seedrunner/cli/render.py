@@ -319,6 +319,12 @@ def summary_line(report: ApplyReport) -> str:
             f"written ({report.seconds:.2f} s, peak memory {report.peak_rss_mb or 0:.0f} MB)"
         )
     ledger = f"; {skipped:,} rows were already there (ledger), not written again" if skipped else ""
+    ignored = sum(s.ignored for s in report.steps)
+    updated = sum(s.updated for s in report.steps)
+    if ignored:
+        ledger += f"; {ignored:,} rows ignored (already there: the table's own, kept by destroy)"
+    if updated:
+        ledger += f"; {updated:,} rows updated (already there: the table's own, kept by destroy)"
     return (
         f"{verb} {report.rows:,} rows in {report.seconds:.2f} s ({rate:,.0f} rows/s), "
         f"peak memory {report.peak_rss_mb or 0:.0f} MB{ledger}"

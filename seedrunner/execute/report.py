@@ -22,6 +22,13 @@ class StepResult:
     status: Status = "not started"
     skipped: int = 0  # persist steps: rows a ledger showed as already written (not rewritten)
     retries: int = 0  # persist steps: batches written again after a transient failure
+    ignored: int = 0  # persist steps: rows whose key the table held, ignored (not ours)
+    updated: int = 0  # persist steps: rows whose key the table held, updated in place
+
+    @property
+    def taken(self) -> int:
+        """Rows the target took from this step as its own: written, less those it held."""
+        return self.rows - self.ignored - self.updated
 
     @property
     def rows_per_second(self) -> float:

@@ -29,7 +29,7 @@ from seedrunner.execute.report import ApplyReport, StepResult
 from seedrunner.generate.fakerclock import pinned_faker_clock
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.caps import stats
+from seedrunner.handlers.caps import kept, stats
 from seedrunner.ledger.base import open_ledger
 from seedrunner.plan.guard import ProtectedTargetError, refuse_protected
 from seedrunner.plan.steps import DatasetPlan, Plan, Step
@@ -111,6 +111,7 @@ class _DatasetRun:
             skipped, retried = stats(handler)
             self.results[step].skipped = skipped
             self.results[step].retries += retried
+            self.results[step].ignored, self.results[step].updated = kept(handler)
         for _, r in self.steps:
             r.status = "dry run" if run.dry_run and r.kind == "persist" else "done"
             run.observer.step_finished(r)

@@ -31,6 +31,13 @@ class RetriesBatches(Protocol):
 
 
 @runtime_checkable
+class KeepsTheirs(Protocol):
+    """Counts rows the target held already: (ignored, updated in place), not its own."""
+
+    kept_rows: tuple[int, int]
+
+
+@runtime_checkable
 class Undoes(Protocol):
     """Deletes the rows of a regenerated batch; returns how many went (for destroy)."""
 
@@ -79,6 +86,11 @@ def stats(handler: Any) -> tuple[int, int]:
     skipped = int(handler.skipped_rows or 0) if isinstance(handler, SkipsRows) else 0
     retried = int(handler.retried or 0) if isinstance(handler, RetriesBatches) else 0
     return skipped, retried
+
+
+def kept(handler: Any) -> tuple[int, int]:
+    """(rows ignored, rows updated in place) as the handler counted them (0, 0: none)."""
+    return handler.kept_rows if isinstance(handler, KeepsTheirs) else (0, 0)
 
 
 def can_undo(cls: type[Any], options: Any) -> bool:

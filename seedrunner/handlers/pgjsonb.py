@@ -13,6 +13,10 @@ same documents: ``on_conflict`` then says whether that is an error, skipped, or 
 (``data``, ``schema_version`` and ``updated_at`` change; ``created_at`` stays).
 
 One transaction per dataset step: nothing (the table included) is kept when the step fails.
+With ``ledger: true`` (the default) the run ledger's tables sit beside the documents and
+are written in that transaction (``docledger``): apply again writes only the rows the
+ledger lacks, a document whose id was there already is counted as ignored (or updated)
+and left to its owner, and destroy deletes exactly the documents the ledger records.
 New documents go in by COPY when no conflict clause is needed (psycopg), otherwise by
 executemany of ``INSERT ... ON CONFLICT``.  Identifiers reach SQL only through SQLAlchemy
 and psycopg's quoting; errors keep the driver's first line (no row values) and mask the
@@ -38,8 +42,13 @@ from seedrunner.db.errors import SQL_ERRORS, ErrorRow, Facts, phase_of, translat
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
+from seedrunner.handlers.docledger import DocLedger, delete_ids
 from seedrunner.handlers.redisstore import seeded_uuid
+from seedrunner.handlers.sqlconflict import ConflictCheck, to_rows
 from seedrunner.handlers.sqlcopy import can_copy, copy_rows
+from seedrunner.handlers.sqlinsert import cut_rows
+from seedrunner.ledger.spec import LedgerSite, LedgerSpec
+from seedrunner.ledger.sqlledger import DEFAULT_TABLE, Applied
 from seedrunner.redact import redact_url
 
 T = TypeVar("T")
@@ -71,6 +80,29 @@ class PostgresJsonbOptions(HandlerOptions):
         description="When a document's id exists: fail, keep the existing document, or "
         "replace its data and schema_version (updated_at is set to now()).",
     )
+
+    ledger: bool = Field(
+        default=True,
+        description="Keep a run ledger beside the documents (same database, same "
+        "transaction): apply again writes only what is missing, plan shows the state, "
+        "destroy deletes exactly the documents written.",
+    )
+    ledger_table: str = Field(
+        default=DEFAULT_TABLE, description="The ledger's table name (in the table's schema)."
+    )
+
+    def ledger_spec(self, site: LedgerSite) -> LedgerSpec | None:
+        """A ``sql`` ledger beside the documents, unless ``ledger: false``."""
+        if not self.ledger:
+            return None
+        url = self.url
+        for plain in ("postgresql://", "postgres://"):
+            if url.startswith(plain):
+                url = "postgresql+psycopg://" + url[len(plain) :]
+        return LedgerSpec(
+            "sql", url=url, base_dir=site.base_dir, table=self.ledger_table,
+            schema=self.schema_, label=redact_url(self.url), cannot_undo=site.cannot_undo,
+        )  # fmt: skip
 
     # 'schema' would shadow a BaseModel method: the field is schema_ with an alias, and
     # dumps (plan display, JSON) use the alias, as the manifest does.
@@ -133,12 +165,35 @@ class PostgresJsonbHandler:
         self._where = f"postgres-jsonb {redact_url(options.url)}"
         duplicate = partial(_duplicate_id, table=self.table.fullname)
         self._facts = Facts(table=self.table, duplicate=duplicate, type_columns=False)
+        self._ledger: DocLedger | None = None
+        self._check = ConflictCheck(self.table, "postgresql", None)
+        self.skipped_rows = 0
+        self._kept = [0, 0]  # rows whose id the table held: ignored, updated
+
+    @property
+    def kept_rows(self) -> tuple[int, int]:
+        """Documents whose id the table held: (ignored, updated in place); not ours."""
+        return self._kept[0], self._kept[1]
 
     def __repr__(self) -> str:
         return f"PostgresJsonbHandler({redact_url(self.options.url)!r})"
 
     def open(self, ctx: HandlerContext) -> None:
+        self._connect(ctx)
+        try:
+            if self._ledger is not None:
+                ledger = self._ledger
+                ledger.refuse(self._run("read the run ledger", lambda: self.link.run(ledger.open)))
+        except BaseException as e:
+            self.close(e)
+            raise
+
+    def _connect(self, ctx: HandlerContext) -> None:
+        """Connect, begin the step's transaction and create the table (closed on failure)."""
         self._dataset, self._seed, self._class_name = ctx.dataset, ctx.seed, ctx.model.name
+        if self.options.ledger:
+            label = f"target '{ctx.target}' ({redact_url(self.options.url)})"
+            self._ledger = DocLedger(ctx, self.options.ledger_table, self.options.schema_, label)
         pk = ctx.model.primary_key
         self._uuid_key = pk[0].name if len(pk) == 1 else None
         self._where = (
@@ -161,14 +216,21 @@ class PostgresJsonbHandler:
     def write(self, batch: Batch) -> Batch | None:
         if batch.size == 0:
             return None
+        todo = [(batch.start, batch.stop)] if self._ledger is None else self._ledger.todo(batch)
+        self.skipped_rows += batch.size - sum(b - a for a, b in todo)
+        if not todo:
+            return None
         columns: list[list[Any]] = [
             self.ids(batch),
             [self._class_name] * batch.size,
             batch.records(),
             [self.options.schema_version] * batch.size,
         ]
+        if todo != [(batch.start, batch.stop)]:
+            columns = cut_rows(columns, batch.start, todo)
         self._run(
-            f"write batch {batch.index}", lambda: self.link.run(lambda c: self._insert(c, columns))
+            f"write batch {batch.index}",
+            lambda: self.link.run(lambda c: self._insert(c, columns, todo)),
         )
         return None
 
@@ -214,12 +276,63 @@ class PostgresJsonbHandler:
             )
         return stmt
 
-    def _insert(self, conn: Connection, columns: list[list[Any]]) -> None:
-        if self.options.on_conflict == "error" and can_copy(conn.dialect, self.table, _COLUMNS):
+    def _insert(
+        self, conn: Connection, columns: list[list[Any]], todo: list[tuple[int, int]]
+    ) -> None:
+        """Write the documents (and their ledger rows) of ``todo``; with ``on_conflict``
+        ignore/update, the ids the table held are counted and recorded as not ours."""
+        conflicts = self.options.on_conflict != "error"
+        there = self._check.there(conn, _COLUMNS, columns) if conflicts else []
+        if not conflicts and can_copy(conn.dialect, self.table, _COLUMNS):
             copy_rows(conn, self.table, _COLUMNS, columns)
-            return
-        records = [dict(zip(_COLUMNS, row, strict=True)) for row in zip(*columns, strict=True)]
-        conn.execute(self._statement, records)
+        else:
+            records = [dict(zip(_COLUMNS, r, strict=True)) for r in zip(*columns, strict=True)]
+            conn.execute(self._statement, records)
+        how = "ignored" if self.options.on_conflict == "ignore" else "updated"
+        if self._ledger is not None:
+            self._ledger.record(conn, todo, to_rows(there, todo), how)
+        self._kept[0 if how == "ignored" else 1] += len(there)
+
+    # -- destroy ------------------------------------------------------------------------
+
+    def open_undo(self, ctx: HandlerContext) -> Applied:
+        """Begin the step's transaction and read what the ledger records (destroy)."""
+        if not self.options.ledger:
+            raise HandlerError(
+                f"{self._where}: keeps no ledger (ledger: false), so destroy cannot tell "
+                "its documents from others"
+            )
+        self._connect(ctx)
+        ledger = self._ledger
+        assert ledger is not None
+        applied = self._run("read the run ledger", lambda: self.link.run(ledger.read_for_undo))
+        ledger.check_undo()
+        return applied
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the documents of ``batch`` the ledger records as ours; how many went."""
+        ledger = self._ledger
+        assert ledger is not None
+        ids = self.ids(batch)
+        mine = [ids[i - batch.start] for a, b in ledger.present(batch) for i in range(a, b)]
+        if not mine:
+            return 0
+        what = f"delete the documents of batch {batch.index}"
+        gone: int = self._run(
+            what, lambda: self.link.run(lambda c: delete_ids(c, self.table, mine))
+        )
+        return gone
+
+    def close_undo(self, error: BaseException | None) -> None:
+        """Forget the step's ledger with the deletes (one commit), or roll both back."""
+        ledger = self._ledger
+        try:
+            if error is None and ledger is not None and self._link is not None:
+                self._run("forget the ledger", lambda: self.link.run(ledger.forget))
+        except BaseException as e:
+            self.close(e)
+            raise
+        self.close(error)
 
     def _create(self, conn: Connection) -> None:
         self.table.metadata.create_all(conn, tables=[self.table], checkfirst=True)

@@ -91,6 +91,11 @@ class SqlAlchemyHandler:
         """Rows the ledger showed as already written (not written again)."""
         return self.counts.skipped
 
+    @property
+    def kept_rows(self) -> tuple[int, int]:
+        """Rows the table held already: (ignored, updated in place); not written by us."""
+        return self.counts.ignored, self.counts.updated
+
     # -- protocol ---------------------------------------------------------------------
 
     def open(self, ctx: HandlerContext) -> None:

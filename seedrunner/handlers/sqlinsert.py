@@ -8,11 +8,13 @@ batch and caches the statements per set of columns, so a step compiles each once
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from seedrunner.handlers.sqlconflict import ConflictCheck
 from seedrunner.handlers.sqlcopy import can_copy, copy_rows
 from seedrunner.handlers.sqlkeys import insert_returning
 from seedrunner.handlers.sqloptions import SqlAlchemyOptions
@@ -20,22 +22,45 @@ from seedrunner.handlers.sqltable import TableTarget
 from seedrunner.handlers.sqlwrite import TupleInsert, insert_statement
 
 
+@dataclass(frozen=True)
+class Inserted:
+    """What one insert did: the keys the database assigned (``returning``), and the
+    positions of the rows it did not add (ignored, or updated in place: the table's own)."""
+
+    keys: list[tuple[Any, ...]] = field(default_factory=list)
+    there: list[int] = field(default_factory=list)
+
+
 class Inserter:
-    """Writes rows of one table; returns the keys the database assigned (``returning``)."""
+    """Writes rows of one table; says what the database assigned and what it did not take."""
 
     def __init__(self, target: TableTarget, options: SqlAlchemyOptions) -> None:
         self.table = target.table
         self.returning = target.returning
         self.on_conflict, self.conflict_on = options.on_conflict, options.conflict_on
+        #: what became of a row whose key the table held: ignored, or updated in place
+        self.how = "ignored" if self.on_conflict == "ignore" else "updated"
         self.copy = options.copy_ and not self.returning and self.on_conflict == "error"
         self._statements: dict[tuple[str, ...], Any] = {}
         self._tuple_inserts: dict[tuple[str, ...], TupleInsert | None] = {}
+        self._check: ConflictCheck | None = None
 
     def insert(
         self, conn: Connection, names: tuple[str, ...], columns: list[list[Any]]
-    ) -> list[tuple[Any, ...]]:
-        """Write one batch on ``conn`` by the fastest path its dialect and options allow."""
+    ) -> Inserted:
+        """Write one batch on ``conn`` by the fastest path its dialect and options allow;
+        with ``on_conflict`` ignore/update, first look up which rows the table holds."""
         columns = naive_utc(self.table, names, columns)
+        if self.on_conflict == "error":
+            return Inserted(self._insert(conn, names, columns))
+        if self._check is None:
+            self._check = ConflictCheck(self.table, conn.dialect.name, self.conflict_on)
+        there = self._check.there(conn, names, columns)
+        return Inserted(self._insert(conn, names, columns), there)
+
+    def _insert(
+        self, conn: Connection, names: tuple[str, ...], columns: list[list[Any]]
+    ) -> list[tuple[Any, ...]]:
         if self.copy and can_copy(conn.dialect, self.table, names):
             copy_rows(conn, self.table, names, columns)
             return []

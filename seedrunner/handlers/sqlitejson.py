@@ -11,6 +11,12 @@ writes, so tools that read its ``pfg_records`` table read ours too::
 All or nothing per dataset step: ``open`` begins an IMMEDIATE transaction (the write lock is
 taken at once, so a second writer fails at open rather than mid-step), table creation is
 inside it, and ``close(None)`` commits; any error rolls everything back, table included.
+
+With ``ledger: true`` the run ledger's tables go into the same file, written in that
+transaction (``docledger``, through a SQLAlchemy connection over the very same sqlite3
+connection): apply again writes only the rows it lacks instead of every document again,
+and destroy deletes exactly the documents written, by the ids SQLite gave them (recorded
+in ``<ledger>_keys``).  Off by default: the file then holds pfg's table only.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal, TypeVar
 
+import sqlalchemy as sa
 from pydantic import Field, field_validator
 from sqlalchemy.dialects import sqlite as sa_sqlite
 
@@ -28,7 +35,10 @@ from seedrunner.db.errors import SQLITE3_ERRORS, phase_of, translate
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext, HandlerOptions
+from seedrunner.handlers.docledger import DocLedger
 from seedrunner.jsonable import dumps_row
+from seedrunner.ledger.spec import LedgerSite, LedgerSpec
+from seedrunner.ledger.sqlledger import DEFAULT_TABLE, Applied
 
 T = TypeVar("T")
 
@@ -60,6 +70,24 @@ class SqliteJsonOptions(HandlerOptions):
         "in WAL mode. Default: leave it as it is.",
     )
 
+    ledger: bool = Field(
+        default=False,
+        description="Keep a run ledger in the same file (same transaction): apply again "
+        "writes only what is missing instead of every document again, plan shows the "
+        "state, destroy deletes exactly the documents written.",
+    )
+    ledger_table: str = Field(default=DEFAULT_TABLE, description="The ledger's table name.")
+
+    def ledger_spec(self, site: LedgerSite) -> LedgerSpec | None:
+        """A ``sql`` ledger in the database file, with ``ledger: true``."""
+        if not self.ledger:
+            return None
+        path = (site.base_dir / self.database).resolve()
+        return LedgerSpec(
+            "sql", url=f"sqlite:///{path}", base_dir=site.base_dir, table=self.ledger_table,
+            label=str(path), cannot_undo=site.cannot_undo,
+        )  # fmt: skip
+
     @field_validator("journal_mode", mode="before")
     @classmethod
     def _upper(cls, value: Any) -> Any:
@@ -84,8 +112,21 @@ class SqliteJsonHandler:
         self._insert = ""
         self._model = ""
         self._where = "sqlite-json"
+        self._ledger: DocLedger | None = None
+        self._sa: sa.Connection | None = None  # the ledger's view of the same connection
+        self.skipped_rows = 0
 
     def open(self, ctx: HandlerContext) -> None:
+        self._begin(ctx)
+        try:
+            if self._ledger is not None:
+                self._open_ledger(self._ledger)
+        except BaseException as e:
+            self.close(e)
+            raise
+
+    def _begin(self, ctx: HandlerContext) -> None:
+        """Connect, take the write lock and check the table (closed again on failure)."""
         self.table = self.options.table or ctx.dataset
         self._model = ctx.model.name
         self.path = (ctx.base_dir / self.options.database).resolve()
@@ -101,6 +142,10 @@ class SqliteJsonHandler:
             raise HandlerError(f"{self._where}: cannot create the folder: {exc.strerror}") from None
         try:
             self._conn = self._run("open the database", self._connect)
+            if self.options.ledger:
+                label = f"target '{ctx.target}' ({self.path})"
+                self._ledger = DocLedger(ctx, self.options.ledger_table, None, label, True)
+                self._sa = _over(self.conn)  # before BEGIN: its first connect rolls back
             self._run("begin a transaction", lambda: self.conn.execute("BEGIN IMMEDIATE"))
             if self.options.ensure_table:
                 self._run("create the table", lambda: self.conn.execute(_create_sql(quoted)))
@@ -112,18 +157,36 @@ class SqliteJsonHandler:
     def write(self, batch: Batch) -> Batch | None:
         if batch.size == 0:
             return None
+        ledger = self._ledger
+        todo = [(batch.start, batch.stop)] if ledger is None else ledger.todo(batch)
+        self.skipped_rows += batch.size - sum(b - a for a, b in todo)
+        if not todo:
+            return None
         try:
-            rows = [(self._model, dumps_row(r)) for r in batch.records()]
+            records = batch.records()
+            picked = [records[i - batch.start] for a, b in todo for i in range(a, b)]
+            rows = [(self._model, dumps_row(r)) for r in picked]
         except (TypeError, ValueError) as exc:  # the message names a type, never a value
             raise HandlerError(
                 f"{self._where}: cannot write batch {batch.index}: {exc}. Nothing of this "
                 "step was kept."
             ) from None
         self._run(f"write batch {batch.index}", lambda: self.conn.executemany(self._insert, rows))
+        if ledger is not None:  # one writer (BEGIN IMMEDIATE): the ids run up to the last
+            last = int(self.conn.execute("SELECT last_insert_rowid()").fetchone()[0])
+            ids = [(i,) for i in range(last - len(rows) + 1, last + 1)]
+            sa_conn = self.sa_conn
+            self._run("record the batch in the ledger",
+                      lambda: ledger.record(sa_conn, todo, [], "", ids))  # fmt: skip
         return None
+
+    def _open_ledger(self, ledger: DocLedger) -> None:
+        sa_conn = self.sa_conn
+        ledger.refuse(self._run("read the run ledger", lambda: ledger.open(sa_conn)))
 
     def close(self, error: BaseException | None) -> None:
         conn, self._conn = self._conn, None
+        view, self._sa = self._sa, None
         if conn is None:
             return
         try:
@@ -133,9 +196,54 @@ class SqliteJsonHandler:
             if conn.in_transaction:  # the step failed, or its commit did
                 with contextlib.suppress(sqlite3.Error):
                     conn.rollback()
+            if view is not None:  # after the commit: its close rolls back
+                with contextlib.suppress(Exception):
+                    view.close()
             conn.close()
 
+    # -- destroy ------------------------------------------------------------------------
+
+    def open_undo(self, ctx: HandlerContext) -> Applied:
+        """Open the step's transaction and read what the ledger records (destroy)."""
+        if not self.options.ledger:
+            raise HandlerError("sqlite-json keeps no ledger (ledger: false), so destroy "
+                               "cannot tell its documents from others")  # fmt: skip
+        self._begin(ctx)
+        ledger, sa_conn = self._ledger, self.sa_conn
+        assert ledger is not None
+        applied = self._run("read the run ledger", lambda: ledger.read_for_undo(sa_conn))
+        ledger.check_undo()
+        return applied
+
+    def undo(self, batch: Batch) -> int:
+        """Delete the documents of ``batch`` the ledger records as ours; how many went."""
+        ledger, sa_conn = self._ledger, self.sa_conn
+        assert ledger is not None
+        ids = self._run("read the recorded ids", lambda: ledger.assigned_ids(sa_conn, batch))
+        delete = f"DELETE FROM {_QUOTE(self.table)} WHERE id = ?"
+        before = self.conn.total_changes
+        self._run(f"delete the documents of batch {batch.index}",
+                  lambda: self.conn.executemany(delete, [(i,) for i in ids]))  # fmt: skip
+        return self.conn.total_changes - before
+
+    def close_undo(self, error: BaseException | None) -> None:
+        """Forget the step's ledger with the deletes (one commit), or roll both back."""
+        ledger = self._ledger
+        try:
+            if error is None and ledger is not None and self._sa is not None:
+                sa_conn = self.sa_conn
+                self._run("forget the ledger", lambda: ledger.forget(sa_conn))
+        except BaseException as e:
+            self.close(e)
+            raise
+        self.close(error)
+
     # -- helpers ----------------------------------------------------------------------
+
+    @property
+    def sa_conn(self) -> sa.Connection:
+        assert self._sa is not None, "ledger used without ledger: true"
+        return self._sa
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -193,6 +301,16 @@ class SqliteJsonHandler:
             mapped = translate(SQLITE3_ERRORS, exc, phase)
             kept = " Nothing of this step was kept." if phase in ("write", "commit") else ""
             raise mapped.error(f"{self._where}: cannot {what}: {mapped.message}.{kept}") from None
+
+
+def _over(conn: sqlite3.Connection) -> sa.Connection:
+    """A SQLAlchemy connection on ``conn`` itself (so the ledger's statements are part of
+    the step's transaction); it never commits or resets ``conn`` on its own."""
+    engine = sa.create_engine(
+        "sqlite://", creator=lambda: conn, poolclass=sa.pool.StaticPool,
+        pool_reset_on_return=None,
+    )  # fmt: skip
+    return engine.connect()
 
 
 def _create_sql(quoted_table: str) -> str:

@@ -42,10 +42,19 @@ Settle = Callable[[OnLink], None]
 
 @dataclass
 class StepCounts:
-    """What the runner reports for the step: rows the ledger skipped, batches retried."""
+    """What the runner reports for the step: rows the ledger skipped, batches retried,
+    rows the table held already (ignored, or updated in place)."""
 
     skipped: int = 0
     retried: int = 0
+    ignored: int = 0
+    updated: int = 0
+
+    def add_theirs(self, how: str, rows: int) -> None:
+        if how == "ignored":
+            self.ignored += rows
+        else:
+            self.updated += rows
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from seedrunner.db.engines import Link
 from seedrunner.errors import HandlerError
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.base import HandlerContext
+from seedrunner.handlers.sqlconflict import to_rows
 from seedrunner.handlers.sqlguard import SqlGuard
 from seedrunner.handlers.sqlinsert import Inserter, cut_rows
 from seedrunner.handlers.sqlkeys import advance_sequence
@@ -73,14 +74,19 @@ class SqlStep:
             return ledger.with_keys(batch, [], [], read) if target.returning else None
         updates.wrote = True
         written: list[tuple[int, int]] = []
+        there = 0
 
         def write(conn: Connection, todo: list[tuple[int, int]]) -> Keys:
-            nonlocal written
+            nonlocal written, there
             columns = [batch.columns[n] for n in batch.names]
             if todo != [(batch.start, batch.stop)]:
                 columns = cut_rows(columns, batch.start, todo)
-            keys = self.inserter.insert(conn, names, columns)
+            inserted = self.inserter.insert(conn, names, columns)
+            keys = inserted.keys
             ledger.record(conn, todo, keys)
+            if inserted.there:
+                ledger.record_theirs(conn, to_rows(inserted.there, todo), self.inserter.how)
+            there = len(inserted.there)
             if updates.final(batch):  # the parent's last batch completes a cycle, with it
                 done = ledger.with_keys(batch, todo, keys, read) if target.returning else batch
                 updates.complete(conn, done)
@@ -88,6 +94,7 @@ class SqlStep:
             return keys
 
         keys = self.mode.write(batch, f"write batch {batch.index}", todo, write)
+        self.counts.add_theirs(self.inserter.how, there)
         if not target.returning:
             return None
         return ledger.with_keys(batch, written if keys else [], keys, read)

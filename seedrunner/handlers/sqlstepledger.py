@@ -39,7 +39,9 @@ from seedrunner.ledger.sqlledger import (
     record,
     record_keys,
     record_spec,
+    record_theirs,
     specs_table,
+    theirs_table,
 )
 from seedrunner.redact import redact_url
 
@@ -73,6 +75,10 @@ class StepLedger(Protocol):
     def record(
         self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
     ) -> None: ...
+
+    def record_theirs(self, conn: Connection, ranges: list[tuple[int, int]], how: str) -> None:
+        """Rows of ranges just recorded that the target held already (not seedrunner's)."""
+        ...
 
     def reread(self, read: Reader) -> None:
         """Read the ledger again (after a commit whose outcome is unknown)."""
@@ -111,6 +117,9 @@ class NoLedger:
     ) -> None:
         pass
 
+    def record_theirs(self, conn: Connection, ranges: list[tuple[int, int]], how: str) -> None:
+        pass
+
     def reread(self, read: Reader) -> None:
         pass
 
@@ -146,6 +155,8 @@ class SqlLedger:
         self.table = ledger_table(self.name, self.schema)
         self.specs = specs_table(self.name, self.schema)
         self.keys = keys_table(self.name, self.schema)
+        self.theirs = theirs_table(self.name, self.schema)
+        self.conflicts = options.on_conflict != "error"  # rows may be the target's own
         self.step = StepKey(self.facts.manifest, ctx.dataset, ctx.target, self.facts.position)
         self.applied = Applied()
         self._spec_recorded = False
@@ -176,12 +187,14 @@ class SqlLedger:
         transaction (a second connection would wait on its locks), except for MariaDB's
         auto-committing DDL."""
         assigned = self.keys if self.target.returning else None
+        theirs = self.theirs if self.conflicts else None
 
         def create(conn: Connection) -> None:
             self.table.create(conn, checkfirst=True)
             self.specs.create(conn, checkfirst=True)
-            if assigned is not None:
-                assigned.create(conn, checkfirst=True)
+            for extra in (assigned, theirs):
+                if extra is not None:
+                    extra.create(conn, checkfirst=True)
 
         def read(conn: Connection) -> Applied:
             return read_applied(conn, self.table, self.step)
@@ -237,6 +250,12 @@ class SqlLedger:
         for a, b in ranges:
             self.applied.add(fingerprint, a, b)
 
+    def record_theirs(self, conn: Connection, ranges: list[tuple[int, int]], how: str) -> None:
+        fingerprint = self.facts.fingerprint
+        record_theirs(conn, self.theirs, self.step, fingerprint, ranges, how)
+        for a, b in ranges:
+            self.applied.add_theirs(fingerprint, a, b)
+
     def reread(self, read: Reader) -> None:
         self.applied = read("read the run ledger", lambda c: read_applied(c, self.table, self.step))
 
@@ -286,7 +305,8 @@ class SqlLedger:
         return applied
 
     def forget(self, link: Link) -> None:
-        """Drop the step's ledger rows and recorded keys, in the deletes' transaction."""
+        """Drop the step's ledger rows (with its record of the target's own rows) and
+        recorded keys, in the deletes' transaction."""
 
         def drop(c: Connection) -> None:
             forget(c, self.table, self.step)

@@ -31,6 +31,13 @@ no such record: they are regenerated from the spec.  Assigned ones are needed ag
 when a batch is skipped (its children still take their parents' keys) and by destroy.
 Targets with no transactions keep the same tables in a state store, plus
 ``<ledger>_pending`` (``state.stored``).
+
+``<ledger>_theirs``, created by the first ``on_conflict: ignore / update`` step, holds the
+rows of written ranges that the target did not take from seedrunner: its key was there
+already, so the database ignored the row (``how`` = ``ignored``) or updated the row in
+place (``updated``).  Those rows are the application's (or another manifest's): apply
+does not write them again, and destroy (``Applied.present``) never deletes them.  Only
+those rows get a record, so a step without conflicts writes nothing more.
 """
 
 from __future__ import annotations
@@ -139,6 +146,8 @@ class Applied:
     """What the ledger records for one step: row ranges per fingerprint."""
 
     ranges: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
+    #: rows of those ranges the target held already (ignored or updated): not seedrunner's
+    theirs: dict[str, list[tuple[int, int]]] = field(default_factory=dict)
 
     @property
     def fingerprints(self) -> set[str]:
@@ -162,7 +171,8 @@ class Applied:
         return out
 
     def present(self, fingerprint: str, start: int, stop: int) -> list[tuple[int, int]]:
-        """The parts of ``[start, stop)`` already written under ``fingerprint``."""
+        """The parts of ``[start, stop)`` written under ``fingerprint`` that are
+        seedrunner's (the rows the target already held left out): what destroy deletes."""
         out, at = [], start
         for a, b in self.missing(fingerprint, start, stop):
             if a > at:
@@ -170,10 +180,14 @@ class Applied:
             at = b
         if at < stop:
             out.append((at, stop))
-        return out
+        theirs = self.theirs.get(fingerprint)
+        return _without(out, _merged(theirs)) if theirs else out
 
     def add(self, fingerprint: str, start: int, stop: int) -> None:
         self.ranges.setdefault(fingerprint, []).append((start, stop))
+
+    def add_theirs(self, fingerprint: str, start: int, stop: int) -> None:
+        self.theirs.setdefault(fingerprint, []).append((start, stop))
 
 
 def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -186,9 +200,27 @@ def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
     return out
 
 
+def _without(ranges: list[tuple[int, int]], cut: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``ranges`` less the (merged, sorted) ranges ``cut``."""
+    out: list[tuple[int, int]] = []
+    for a, b in ranges:
+        at = a
+        for x, y in cut:
+            if y <= at or x >= b:
+                continue
+            if x > at:
+                out.append((at, x))
+            at = max(at, y)
+        if at < b:
+            out.append((at, b))
+    return out
+
+
 def read_applied(conn: Connection, table: sa.Table, key: StepKey) -> Applied:
-    """Every range the ledger holds for ``key`` (an empty result when there is no ledger)."""
-    if not sa.inspect(conn).has_table(table.name, schema=table.schema):
+    """Every range the ledger holds for ``key`` (an empty result when there is no ledger),
+    with the rows of them the target held already (``<ledger>_theirs``)."""
+    inspector = sa.inspect(conn)
+    if not inspector.has_table(table.name, schema=table.schema):
         return Applied()
     c = table.c
     rows = conn.execute(
@@ -197,6 +229,14 @@ def read_applied(conn: Connection, table: sa.Table, key: StepKey) -> Applied:
     applied = Applied()
     for fingerprint, start, stop in rows:
         applied.add(fingerprint, int(start), int(stop))
+    theirs = theirs_table(table.name, table.schema)
+    if applied.ranges and inspector.has_table(theirs.name, schema=theirs.schema):
+        t = theirs.c
+        found = conn.execute(
+            sa.select(t.fingerprint, t.row_start, t.row_stop).where(*of_step(theirs, key))
+        )
+        for fingerprint, start, stop in found:
+            applied.add_theirs(fingerprint, int(start), int(stop))
     return applied
 
 
@@ -231,8 +271,46 @@ def record(
 
 
 def forget(conn: Connection, table: sa.Table, key: StepKey) -> None:
-    """Drop every ledger row of ``key`` (after its rows were deleted, same transaction)."""
+    """Drop every ledger row of ``key`` (after its rows were deleted, same transaction),
+    with its record of the target's own rows."""
     conn.execute(table.delete().where(*of_step(table, key)))
+    theirs = theirs_table(table.name, table.schema)
+    if sa.inspect(conn).has_table(theirs.name, schema=theirs.schema):
+        conn.execute(theirs.delete().where(*of_step(theirs, key)))
+
+
+def theirs_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
+    """``<ledger>_theirs``: rows of written ranges the target held already (not ours)."""
+    return sa.Table(
+        f"{ledger}_theirs",
+        sa.MetaData(),
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        *_step_columns(),
+        sa.Column("how", sa.String(16), nullable=False),  # "ignored" or "updated"
+        sa.Index(f"ix_{ledger}_theirs_step", "manifest", "dataset", "target", "position"),
+        schema=schema,
+    )
+
+
+def record_theirs(
+    conn: Connection,
+    table: sa.Table,
+    key: StepKey,
+    fingerprint: str,
+    ranges: Iterable[tuple[int, int]],
+    how: str,
+) -> None:
+    """Rows in ``ranges`` were the target's already (``how``), in ``conn``'s transaction."""
+    rows = [
+        {
+            "manifest": key.manifest, "dataset": key.dataset, "target": key.target,
+            "position": key.position, "fingerprint": fingerprint,
+            "row_start": a, "row_stop": b, "how": how,
+        }
+        for a, b in ranges
+    ]  # fmt: skip
+    if rows:
+        conn.execute(table.insert(), rows)
 
 
 def keys_table(ledger: str = DEFAULT_TABLE, schema: str | None = None) -> sa.Table:
