@@ -20,6 +20,7 @@ from seedrunner.commands import savedplan
 from seedrunner.commands.destroy import Undone
 from seedrunner.commands.guard import Confirm, go_ahead, may_touch
 from seedrunner.commands.load import PlanArgs, load_plan
+from seedrunner.commands.preflight import preflight
 from seedrunner.commands.replace import replace_changed
 from seedrunner.errors import HandlerError, ManifestError
 from seedrunner.execute.events import NullObserver, Observer
@@ -74,6 +75,8 @@ def apply_manifest(
     refusal = "apply refuses to write to"
     if not request.dry_run and not may_touch(p.datasets, request.allow_protected, refusal, confirm):
         return ApplyOutcome(p)
+    if not request.dry_run:  # every refusal before the first row: nothing written (exit 2)
+        preflight(p, replace=request.replace)
     replaced = []
     if m is not None and request.replace and not request.dry_run:
         replaced = _replace(m, p, request.lock_timeout)
