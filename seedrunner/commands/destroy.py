@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from seedrunner.commands.destroykeys import record_destroy_keys
 from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.status import step_recorded, step_ref
 from seedrunner.db.pool import ResourcePool
@@ -25,7 +26,7 @@ from seedrunner.errors import HandlerError
 from seedrunner.execute.contexts import handler_context
 from seedrunner.execute.deferred import update_rows
 from seedrunner.execute.keys import KeyStore
-from seedrunner.execute.regenerate import dataset_batches, record_keys
+from seedrunner.execute.regenerate import dataset_batches
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.caps import DeletesByKeys, UndoSession, undo_of
@@ -55,7 +56,7 @@ def destroy(
     try:
         keys = KeyStore()
         for dp in plan.datasets:  # parents' key columns, as apply recorded them
-            record_keys(plan, dp, keys)
+            record_destroy_keys(plan, dp, keys, resources, lock_timeout)
         out: list[Undone] = []
         shared = _deferrable_targets(plan)
         for dp in reversed(plan.datasets):  # children before parents

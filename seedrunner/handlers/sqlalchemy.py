@@ -158,6 +158,10 @@ class SqlAlchemyHandler:
         """The primary keys of the rows of ``batch`` the ledger records as written here."""
         return self._opened_undo().undo_keys(batch)
 
+    def recorded_keys(self, batch: Batch) -> Batch:
+        """``batch`` with the keys the database assigned, as the ledger recorded them."""
+        return self._opened_undo().keyed(batch)
+
     def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
         """Delete the rows with these primary keys (in this order where it matters)."""
         return self._opened_undo().delete_keys(picked, what)

@@ -24,9 +24,9 @@ from seedrunner.handlers.sqlmodes import step_guard
 from seedrunner.handlers.sqloptions import SqlAlchemyOptions
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqlstepledger import SqlLedger
-from seedrunner.handlers.sqltable import TableTarget
+from seedrunner.handlers.sqltable import TableTarget, python_type
 from seedrunner.handlers.sqlupdate import delete_by_key, delete_in_order, set_constraints_deferred
-from seedrunner.ledger.sqlledger import Applied
+from seedrunner.ledger.sqlledger import Applied, read_keys
 from seedrunner.redact import redact_url
 
 T = TypeVar("T")
@@ -90,6 +90,26 @@ class SqlUndo:
         return [
             tuple(col[i - batch.start] for col in values) for a, b in ranges for i in range(a, b)
         ]
+
+    def keyed(self, batch: Batch) -> Batch:
+        """``batch`` with the keys the database assigned its rows, as the ledger recorded
+        them (None for a row not on record): destroy regenerates children that read their
+        parent's key (``{{ parent.id }}``, a ref in a template) from these, as apply did."""
+        returning = self.target.returning
+        if not returning:
+            return batch
+        led, start, stop = self.ledger, batch.start, batch.stop
+        found = self.read(
+            "read the recorded keys",
+            lambda c: read_keys(c, led.keys, led.step, led.facts.fingerprint, start, stop),
+        )
+        added: dict[str, list[Any]] = {c.name: [None] * batch.size for c in returning}
+        for j, c in enumerate(returning):
+            convert, column = python_type(c), added[c.name]
+            for i, values in found.items():
+                v = values[j]
+                column[i - start] = convert(v) if convert is not None and v is not None else v
+        return batch.replace_columns({**batch.columns, **added})
 
     def read(self, what: str, read: Callable[[Connection], T]) -> T:
         return self.guard.read_apart(self.link, what, read)
