@@ -58,12 +58,16 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
                 "spec's, destroy deletes them (their keys read nothing that changed)"
             )
         return Text(text, style="bold red")
+    over = (
+        f"; {state.over:,} rows over the manifest's count (apply leaves them, destroy "
+        "deletes them)" if state.over else ""
+    )
     if not state.to_write:
-        return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
+        return Text(f"  · up to date ({state.applied:,} rows applied){over}", style="green")
     text = f"  · {state.applied:,} applied, {state.to_write:,} to write"
     if state.pending:
         text += f" ({state.pending:,} sent before a crash, outcome unknown: sent again)"
-    return Text(text, style="cyan")
+    return Text(text + over, style="cyan")
 
 
 def _undo_text(state: TargetState | None) -> Text:
@@ -84,9 +88,10 @@ def _undo_text(state: TargetState | None) -> Text:
         )
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
-    if not state.applied:
+    gone = max(state.recorded, state.applied)  # every row on record, past the count too
+    if not gone:
         return Text("  · nothing to delete", style="dim")
-    return Text(f"  · would delete {state.applied:,} rows", style="bold red")
+    return Text(f"  · would delete {gone:,} rows", style="bold red")
 
 
 def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = False) -> Tree:
