@@ -388,6 +388,20 @@ def _type_name(annotation: Any) -> str:
     return text.replace("typing.", "")
 
 
+def over_lines(pruned: Sequence[Undone], over: Sequence[TargetState]) -> list[str]:
+    """What apply did with rows past a lowered count: deleted (--prune) or left."""
+    lines = [
+        f"pruned: deleted {r.rows:,} rows of dataset '{r.dataset}' written to '{r.target}' "
+        "past the manifest's count"
+        for r in pruned
+    ]
+    return lines + [
+        f"left: {st.over:,} rows of dataset '{st.dataset}' on '{st.target}' are over the "
+        "manifest's count (apply --prune deletes them, destroy deletes them with the rest)"
+        for st in over
+    ]
+
+
 def destroy_table(plan: Plan, results: Sequence[Undone]) -> Table:
     table = Table(title=f"Destroyed: {plan.manifest}", title_justify="left")
     for col, justify in (("dataset", "left"), ("target", "left"), ("rows deleted", "right"),

@@ -40,6 +40,7 @@ class TargetState:
     # them, destroy deletes them with the rest (``recorded``)
     over: int = 0
     recorded: int = 0  # every row of this spec on record: what destroy deletes
+    end: int = 0  # the row after the last one of this spec on record
 
     @property
     def to_write(self) -> int:
@@ -110,7 +111,7 @@ def _state(
         other_spec=bool(written.fingerprints - {step.fingerprint}), changed=tuple(changed),
         undoable=found.undoable, undo_note=found.undo_note, pending=pending,
         same_keys=_same_keys(d, written, found.specs),
-        over=_rows(mine, total), recorded=_rows(mine, 0),
+        over=_rows(mine, total), recorded=_rows(mine, 0), end=max((b for _, b in mine), default=0),
     )  # fmt: skip
 
 

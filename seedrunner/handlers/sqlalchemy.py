@@ -158,6 +158,10 @@ class SqlAlchemyHandler:
         """The primary keys of the rows of ``batch`` the ledger records as written here."""
         return self._opened_undo().undo_keys(batch)
 
+    def prune_from(self, start: int) -> None:
+        """apply --prune: this undo session deletes (and forgets) rows from ``start`` on."""
+        self._opened_undo().prune_from = start
+
     def recorded_keys(self, batch: Batch) -> Batch:
         """``batch`` with the keys the database assigned, as the ledger recorded them."""
         return self._opened_undo().keyed(batch)

@@ -26,6 +26,7 @@ from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqlstepledger import SqlLedger
 from seedrunner.handlers.sqltable import TableTarget, python_type
 from seedrunner.handlers.sqlupdate import delete_by_key, delete_in_order, set_constraints_deferred
+from seedrunner.ledger.prune import forget_from
 from seedrunner.ledger.sqlledger import Applied, read_keys
 from seedrunner.redact import redact_url
 
@@ -52,6 +53,7 @@ class SqlUndo:
         self.ledger = SqlLedger(options, ctx, url, engine, target, guard)
         self.ledger.hold()
         self.scope: RunScope | None = None
+        self.prune_from: int | None = None  # apply --prune: only rows from here on go
         if shared:
             label = redact_url(options.url)
             self.scope = guard.run(
@@ -128,13 +130,26 @@ class SqlUndo:
 
     def close(self, error: BaseException | None) -> None:
         """Forget the step's ledger rows and commit with the deletes; or roll back both."""
-        link, ledger = self.link, self.ledger
+        link = self.link
         if self.scope is None:
-            self.guard.finish(link, lambda: ledger.forget(link), ok=error is None)
+            self.guard.finish(link, lambda: self._forget(link), ok=error is None)
         elif error is not None:
             self.scope.rollback(error)
         else:  # the caller commits every step of the shared transaction at once
+            self._forget(link)
+
+    def _forget(self, link: Link) -> None:
+        """Forget the step's ledger rows: all of them, or (prune) those past the cut."""
+        ledger, start = self.ledger, self.prune_from
+        if start is None:
             ledger.forget(link)
+            return
+        fingerprint = ledger.facts.fingerprint
+        self.guard.on(
+            link,
+            "forget the pruned rows",
+            lambda c: forget_from(c, ledger.table, ledger.keys, ledger.step, fingerprint, start),
+        )
 
 
 def defer_on(guard: SqlGuard, link: Link, names: list[str | None], schema: str | None) -> None:
