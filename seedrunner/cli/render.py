@@ -59,8 +59,9 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
             )
         return Text(text, style="bold red")
     over = (
-        f"; {state.over:,} rows over the manifest's count (apply leaves them, destroy "
-        "deletes them)" if state.over else ""
+        f"; {state.over:,} rows over the manifest's count (apply leaves them, destroy deletes them)"
+        if state.over
+        else ""
     )
     if not state.to_write:
         return Text(f"  · up to date ({state.applied:,} rows applied){over}", style="green")

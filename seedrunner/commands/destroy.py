@@ -32,6 +32,7 @@ from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.caps import DeletesByKeys, UndoSession, undo_of
 from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.ledger.base import Destroyed, UndoTarget, open_ledger
+from seedrunner.ledger.sqlledger import Applied
 from seedrunner.ledger.stored import cut
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
@@ -108,7 +109,9 @@ def _undo(
     def handler() -> Any:
         return adapt(target.handler_cls(target.options))
 
-    if prune is not None and (target.ledger is None or not open_ledger(target.ledger, resources).needs_spec):
+    if prune is not None and (
+        target.ledger is None or not open_ledger(target.ledger, resources).needs_spec
+    ):
         done = Destroyed(status="cannot undo", note=PRUNE_ONLY)
     elif target.ledger is not None:
         through = UndoTarget(handler, lambda made: undo_of(made, target.options))
@@ -168,7 +171,11 @@ PRUNE_ONLY = "apply --prune removes rows of SQL targets only: destroy, then appl
 class Prunes(Protocol):
     """An undo session that can delete and forget only the rows from one row on (SQL)."""
 
+    def open_undo(self, ctx: Any) -> Applied: ...
+
     def prune_from(self, start: int) -> None: ...
+
+    def close_undo(self, error: BaseException | None) -> None: ...
 
 
 def prune_session(

@@ -19,7 +19,6 @@ from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.regenerate import dataset_batches, record_keys
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.caps import UndoSession
 from seedrunner.plan.steps import DatasetPlan, Plan
 
 
@@ -63,7 +62,7 @@ def _sessions(
     whose ledger cannot be read gives none (its own undo step reports why)."""
     out: list[KeysOnRecord] = []
     for position, target in enumerate(dp.targets):
-        if target.ledger is None or not issubclass(target.handler_cls, UndoSession):
+        if target.ledger is None:
             continue
         handler = adapt(target.handler_cls(target.options))
         if not isinstance(handler, KeysOnRecord):

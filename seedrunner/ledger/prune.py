@@ -50,6 +50,10 @@ def _from(
 def _cut(conn: Connection, table: sa.Table, step: StepKey, fingerprint: str, start: int) -> None:
     c = table.c
     conn.execute(
-        table.delete().where(*of_step(table, step), c.fingerprint == fingerprint, c.row_start >= start)
+        table.delete().where(
+            *of_step(table, step), c.fingerprint == fingerprint, c.row_start >= start
+        )
     )
-    conn.execute(table.update().where(*_from(table, step, fingerprint, start)).values(row_stop=start))
+    conn.execute(
+        table.update().where(*_from(table, step, fingerprint, start)).values(row_stop=start)
+    )

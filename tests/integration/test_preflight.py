@@ -57,7 +57,11 @@ def test_a_refused_third_dataset_leaves_the_first_two_untouched(
     code, _, err = cli("--json-errors", "apply", str(path), "--quiet")
     assert code == 2
     (problem,) = json.loads(err)["errors"]
-    assert (problem["code"], problem["path"], problem["line"]) == ("SR-E080", "datasets.orders", line)
+    assert (problem["code"], problem["path"], problem["line"]) == (
+        "SR-E080",
+        "datasets.orders",
+        line,
+    )
     assert "written by another spec" in cli("plan", str(path))[1]
     # --replace is the way past it
     code, out, err = cli("apply", str(path), "--quiet", "--replace")
