@@ -406,7 +406,7 @@ def test_apply_replace_rewrites_a_file_of_another_spec(manifest, tmp_path, cli, 
     assert cli("apply", str(path), "-q")[0] == 0
     path.write_text(_text(handler, 40, name="Renamed"))
     code, _, err = cli("apply", str(path), "-q")
-    assert code == 1
+    assert code == 2  # refused up front (preflight)
     assert "spec" in err
     code, _, err = cli("apply", str(path), "--replace")
     assert code == 0, err
