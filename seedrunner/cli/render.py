@@ -89,7 +89,7 @@ def _undo_text(state: TargetState | None) -> Text:
         )
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
-    gone = max(state.recorded, state.applied)  # every row on record, past the count too
+    gone = state.recorded or state.applied  # every row on record, past the count too
     if not gone:
         return Text("  · nothing to delete", style="dim")
     return Text(f"  · would delete {gone:,} rows", style="bold red")

@@ -81,7 +81,7 @@ def destroy(
         resources.close_all()
 
 
-def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Iterator[Batch]:
+def regenerated_batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Iterator[Batch]:
     """The dataset's batches (after its transforms) up to row ``stop``; its keys are
     recorded already."""
     return (made.batch for made in dataset_batches(plan, dp, keys, stop, record=False))
@@ -258,7 +258,7 @@ def _delete(
     """Delete the rows the ledger records (from row ``start`` on); a self-referencing
     table's in reverse row order (each row's parent is an earlier row), so no parent goes
     before its children."""
-    batches = list(_from_row(_batches(plan, dp, keys, stop), start))
+    batches = list(_from_row(regenerated_batches(plan, dp, keys, stop), start))
     if not (isinstance(handler, DeletesByKeys) and handler.self_referencing):
         return sum(int(handler.undo(batch)) for batch in batches)
     picked = [k for batch in batches for k in handler.undo_keys(batch)]

@@ -26,14 +26,14 @@ from seedrunner.plan.steps import DatasetPlan, Plan
 class KeysOnRecord(Protocol):
     """An undo session that can give a batch the keys its database assigned (SQL)."""
 
-    def open_undo(self, ctx: Any) -> Any: ...
+    def open_undo(self, ctx: Any, shared: bool = False, lock: bool = True) -> Any: ...
 
     def recorded_keys(self, batch: Batch) -> Batch: ...
 
     def close_undo(self, error: BaseException | None) -> None: ...
 
 
-class _ReadOnly(Exception):
+class ReadOnly(Exception):
     """Ends a session opened only to read: closing with an error rolls it back."""
 
 
@@ -52,7 +52,7 @@ def record_destroy_keys(
                 made.batch = session.recorded_keys(made.batch)
     finally:
         for session in sessions:
-            session.close_undo(_ReadOnly())
+            session.close_undo(ReadOnly())
 
 
 def _sessions(
@@ -71,7 +71,7 @@ def _sessions(
             plan, dp, position, run_id="destroy", resources=resources, lock_timeout=lock_timeout
         )
         try:
-            handler.open_undo(ctx)
+            handler.open_undo(ctx, lock=False)
         except HandlerError as e:
             handler.close_undo(e)
             continue

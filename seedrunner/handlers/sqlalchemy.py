@@ -130,9 +130,10 @@ class SqlAlchemyHandler:
 
     # -- undo (destroy, handlers/sqlundo) -------------------------------------------------
 
-    def open_undo(self, ctx: HandlerContext, shared: bool = False) -> Applied:
+    def open_undo(self, ctx: HandlerContext, shared: bool = False, lock: bool = True) -> Applied:
         """For destroy: connect, read the ledger and begin one transaction for the step
-        (``shared``: join one for every step on this database; see ``sqlundo``)."""
+        (``shared``: join one for every step on this database; see ``sqlundo``; ``lock``
+        False: a session that only reads, closed with an error to roll back)."""
         if not self.options.ledger:
             raise HandlerError(
                 f"dataset '{ctx.dataset}' -> target '{ctx.target}' keeps no ledger: seedrunner "
@@ -142,7 +143,7 @@ class SqlAlchemyHandler:
         self._engine = get_engine(ctx.resources, url)
         target = table_target(ctx.model, ctx.dataset, ctx.fields, self.options, False)
         self._target = target
-        self._undo = SqlUndo(self.options, ctx, url, self._engine, target, shared)
+        self._undo = SqlUndo(self.options, ctx, url, self._engine, target, shared, lock)
         return self._undo.begin()  # a failure here is closed by close_undo
 
     def undo(self, batch: Batch) -> int:

@@ -47,11 +47,13 @@ class SqlUndo:
         engine: Any,
         target: TableTarget,
         shared: bool,
+        lock: bool = True,
     ) -> None:
         self.target, self.engine, self.schema = target, engine, options.schema_
         self.guard = guard = step_guard(options, target, engine.url)
         self.ledger = SqlLedger(options, ctx, url, engine, target, guard)
-        self.ledger.hold()
+        if lock:  # a session that only reads (keys, plan --destroy) does not wait on apply
+            self.ledger.hold()
         self.scope: RunScope | None = None
         self.prune_from: int | None = None  # apply --prune: only rows from here on go
         if shared:
