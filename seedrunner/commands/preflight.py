@@ -28,11 +28,13 @@ def refusal(state: TargetState, replace: bool = False) -> tuple[str, str] | None
             "seedrunner plan shows the state of every step",
         )
     if state.other_spec and not replace:
-        what = f" (changed: {', '.join(state.changed)})" if state.changed else ""
+        changed = ", ".join(state.changed)
+        what = f" (changed: {changed})" if changed else ""
+        since = f"changed since: {changed or 'unknown (written before specs were kept)'}. "
         return (
             f"{where}: written by another spec{what}: apply refuses",
-            "restore what changed, or run apply --replace to delete the earlier spec's rows "
-            "and write this spec's",
+            since + "Restore what changed, or run apply --replace to delete the earlier "
+            "spec's rows and write this spec's",
         )
     return None
 
