@@ -115,12 +115,12 @@ def _planned(request: ApplyRequest) -> tuple[Manifest | None, Plan]:
     saved = savedplan.rebuilt(request.manifest) if request.manifest is not None else None
     if saved is None:
         return load_plan(request)
-    if request.replace or request.prune:
-        raise ManifestError.single(
-            "--replace and --prune cannot apply a saved plan: they would change the state "
-            "the plan saw",
-            hint="apply the manifest with --replace (--prune), or plan -o again after it",
-        )
+    for flag, on in (("--replace", request.replace), ("--prune", request.prune)):
+        if on:
+            raise ManifestError.single(
+                f"{flag} cannot apply a saved plan: it would change the state the plan saw",
+                hint=f"apply the manifest with {flag}, or plan -o again after it",
+            )
     return None, saved
 
 
