@@ -275,6 +275,13 @@ def apply_cmd(
             help="First delete the rows ledgers hold under an earlier spec of a dataset.",
         ),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="First delete the rows ledgers hold past a lowered count (children first).",
+        ),
+    ] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress output.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
     json_errors: JsonErrorsOpt = False,
@@ -284,7 +291,7 @@ def apply_cmd(
         manifest=manifest, seed=seed, now=now, sets=sets or (), only=only,
         batch_size=batch_size, max_retries=max_retries, retry_wait=retry_wait,
         dry_run=dry_run, workers=workers, lock_timeout=lock_timeout,
-        allow_protected=allow_protected, replace=replace, catch_sigterm=True,
+        allow_protected=allow_protected, replace=replace, prune=prune, catch_sigterm=True,
     )  # fmt: skip
     ask = partial(confirm, question="Write to", yes=yes)
     starting = partial(_starting, quiet=quiet or as_json)
@@ -312,6 +319,9 @@ def _applied(outcome: ApplyOutcome, as_json: bool, quiet: bool) -> int:
     """Render the outcome; its exit code (130/143: interrupted by SIGINT/SIGTERM)."""
     if outcome.report is None:
         return _cancelled("apply", "written")
+    if not (quiet or as_json):
+        for line in render.over_lines(outcome.pruned, outcome.over):
+            _stderr().print(line, highlight=False)
     _report(outcome.report, as_json, quiet, _writes_stdout(outcome.plan))
     if outcome.interrupted_by is not None:
         return 143 if outcome.interrupted_by == signal.SIGTERM else 130

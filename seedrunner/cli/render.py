@@ -58,12 +58,17 @@ def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
                 "spec's, destroy deletes them (their keys read nothing that changed)"
             )
         return Text(text, style="bold red")
+    over = (
+        f"; {state.over:,} rows over the manifest's count (apply leaves them, destroy deletes them)"
+        if state.over
+        else ""
+    )
     if not state.to_write:
-        return Text(f"  · up to date ({state.applied:,} rows applied)", style="green")
+        return Text(f"  · up to date ({state.applied:,} rows applied){over}", style="green")
     text = f"  · {state.applied:,} applied, {state.to_write:,} to write"
     if state.pending:
         text += f" ({state.pending:,} sent before a crash, outcome unknown: sent again)"
-    return Text(text, style="cyan")
+    return Text(text + over, style="cyan")
 
 
 def _undo_text(state: TargetState | None) -> Text:
@@ -84,9 +89,10 @@ def _undo_text(state: TargetState | None) -> Text:
         )
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
-    if not state.applied:
+    gone = state.recorded or state.applied  # every row on record, past the count too
+    if not gone:
         return Text("  · nothing to delete", style="dim")
-    return Text(f"  · would delete {state.applied:,} rows", style="bold red")
+    return Text(f"  · would delete {gone:,} rows", style="bold red")
 
 
 def plan_tree(plan: Plan, states: Sequence[TargetState] = (), destroy: bool = False) -> Tree:
@@ -387,6 +393,20 @@ def _type_name(annotation: Any) -> str:
         return " | ".join(str(a) for a in typing.get_args(annotation))
     text = getattr(annotation, "__name__", None) or str(annotation)
     return text.replace("typing.", "")
+
+
+def over_lines(pruned: Sequence[Undone], over: Sequence[TargetState]) -> list[str]:
+    """What apply did with rows past a lowered count: deleted (--prune) or left."""
+    lines = [
+        f"pruned: deleted {r.rows:,} rows of dataset '{r.dataset}' written to '{r.target}' "
+        "past the manifest's count"
+        for r in pruned
+    ]
+    return lines + [
+        f"left: {st.over:,} rows of dataset '{st.dataset}' on '{st.target}' are over the "
+        "manifest's count (apply --prune deletes them, destroy deletes them with the rest)"
+        for st in over
+    ]
 
 
 def destroy_table(plan: Plan, results: Sequence[Undone]) -> Table:

@@ -17,10 +17,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seedrunner.commands import savedplan
-from seedrunner.commands.destroy import Undone
+from seedrunner.commands.destroy import Undone, destroy
 from seedrunner.commands.guard import Confirm, go_ahead, may_touch
 from seedrunner.commands.load import PlanArgs, load_plan
+from seedrunner.commands.preflight import preflight
 from seedrunner.commands.replace import replace_changed
+from seedrunner.commands.status import TargetState
+from seedrunner.commands.widen import widened
 from seedrunner.errors import HandlerError, ManifestError
 from seedrunner.execute.events import NullObserver, Observer
 from seedrunner.execute.report import ApplyReport
@@ -42,6 +45,7 @@ class ApplyRequest(PlanArgs):
     lock_timeout: float = 0.0
     allow_protected: bool = False
     replace: bool = False  # first delete the rows ledgers hold under an earlier spec
+    prune: bool = False  # first delete the rows ledgers hold past a lowered count
     catch_sigterm: bool = False  # SIGTERM interrupts the run like Ctrl-C (the CLI's)
 
 
@@ -50,6 +54,8 @@ class ApplyOutcome:
     plan: Plan
     report: ApplyReport | None = None  # None: ``confirm`` declined, nothing was written
     replaced: list[Undone] = field(default_factory=list)
+    pruned: list[Undone] = field(default_factory=list)  # apply --prune: rows past the count
+    over: list[TargetState] = field(default_factory=list)  # rows past the count left there
     interrupted_by: signal.Signals | None = None  # SIGINT or SIGTERM: report says what stayed
 
     @property
@@ -74,11 +80,18 @@ def apply_manifest(
     refusal = "apply refuses to write to"
     if not request.dry_run and not may_touch(p.datasets, request.allow_protected, refusal, confirm):
         return ApplyOutcome(p)
-    replaced = []
+    states = []
+    if not request.dry_run:  # every refusal before the first row: nothing written (exit 2)
+        states = preflight(p, replace=request.replace)
+    replaced, pruned = [], []
     if m is not None and request.replace and not request.dry_run:
         replaced = _replace(m, p, request.lock_timeout)
+    over = [st for st in states if st.over and not st.other_spec]
+    if request.prune and over:
+        pruned = _prune(widened(request, p, over), p, over, request.lock_timeout)
     observer = starting(p, replaced)
-    outcome = ApplyOutcome(p, replaced=replaced)
+    left = [] if request.prune else over
+    outcome = ApplyOutcome(p, replaced=replaced, pruned=pruned, over=left)
     with sigterm_interrupts() if request.catch_sigterm else nullcontext():
         try:
             outcome.report = apply(
@@ -102,11 +115,12 @@ def _planned(request: ApplyRequest) -> tuple[Manifest | None, Plan]:
     saved = savedplan.rebuilt(request.manifest) if request.manifest is not None else None
     if saved is None:
         return load_plan(request)
-    if request.replace:
-        raise ManifestError.single(
-            "--replace cannot apply a saved plan: it would change the state the plan saw",
-            hint="apply the manifest with --replace, or plan -o again after replacing",
-        )
+    for flag, on in (("--replace", request.replace), ("--prune", request.prune)):
+        if on:
+            raise ManifestError.single(
+                f"{flag} cannot apply a saved plan: it would change the state the plan saw",
+                hint=f"apply the manifest with {flag}, or plan -o again after it",
+            )
     return None, saved
 
 
@@ -119,6 +133,21 @@ def _replace(m: Manifest, p: Plan, lock_timeout: float) -> list[Undone]:
             "--replace: " + "; ".join(f"{r.dataset} -> {r.target}: {r.note}" for r in failed)
         )
     return results
+
+
+def _prune(wide: Plan, p: Plan, over: list[TargetState], lock_timeout: float) -> list[Undone]:
+    """apply --prune: delete the rows past each lowered count of ``p``, children first,
+    regenerated from ``wide`` (the plan that wrote them); a failed delete stops apply
+    (its step rolled back, ledger and rows as they were)."""
+    counts = {d.name: d.count.total for d in p.datasets}
+    cut = {(st.dataset, st.target): counts[st.dataset] for st in over}
+    results = destroy(wide, None, lock_timeout, prune=cut)
+    failed = [r for r in results if r.status in ("failed", "cannot undo")]
+    if failed:
+        raise HandlerError(
+            "--prune: " + "; ".join(f"{r.dataset} -> {r.target}: {r.note}" for r in failed)
+        )
+    return [r for r in results if r.rows]
 
 
 @contextmanager

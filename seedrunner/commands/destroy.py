@@ -14,10 +14,11 @@ none of it (state/rekey.py): they are deleted under the fingerprint the ledger r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
+from seedrunner.commands.destroykeys import record_destroy_keys
 from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.status import step_recorded, step_ref
 from seedrunner.db.pool import ResourcePool
@@ -25,12 +26,14 @@ from seedrunner.errors import HandlerError
 from seedrunner.execute.contexts import handler_context
 from seedrunner.execute.deferred import update_rows
 from seedrunner.execute.keys import KeyStore
-from seedrunner.execute.regenerate import dataset_batches, record_keys
+from seedrunner.execute.regenerate import dataset_batches
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
 from seedrunner.handlers.caps import DeletesByKeys, UndoSession, undo_of
 from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.ledger.base import Destroyed, UndoTarget, open_ledger
+from seedrunner.ledger.sqlledger import Applied
+from seedrunner.ledger.stored import cut
 from seedrunner.plan.steps import DatasetPlan, Plan
 from seedrunner.redact import scrub
 
@@ -47,22 +50,29 @@ class Undone:
 
 
 def destroy(
-    plan: Plan, only: Sequence[str] | None = None, lock_timeout: float = 0.0
+    plan: Plan,
+    only: Sequence[str] | None = None,
+    lock_timeout: float = 0.0,
+    prune: Mapping[tuple[str, str], int] | None = None,
 ) -> list[Undone]:
-    """Delete what the ledgers record for ``plan``'s datasets (all, or ``only``)."""
+    """Delete what the ledgers record for ``plan``'s datasets (all, or ``only``).
+
+    ``prune``: (dataset, target) -> the row from which its rows go (apply --prune: the
+    lowered count), children first as for destroy; nothing else is touched."""
     wanted = set(only) if only else {d.name for d in plan.datasets}
     resources = ResourcePool()
     try:
         keys = KeyStore()
         for dp in plan.datasets:  # parents' key columns, as apply recorded them
-            record_keys(plan, dp, keys)
+            record_destroy_keys(plan, dp, keys, resources, lock_timeout)
         out: list[Undone] = []
         shared = _deferrable_targets(plan)
         for dp in reversed(plan.datasets):  # children before parents
             if dp.name in wanted:
                 out += [
-                    _undo(plan, dp, i, keys, resources, lock_timeout, shared)
-                    for i in range(len(dp.targets))
+                    _undo(plan, dp, i, keys, resources, lock_timeout, shared, prune)
+                    for i, t in enumerate(dp.targets)
+                    if prune is None or (dp.name, t.name) in prune
                 ]
         if shared:
             _commit_shared(resources, [r for r in out if r.target in shared])
@@ -71,7 +81,7 @@ def destroy(
         resources.close_all()
 
 
-def _batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Iterator[Batch]:
+def regenerated_batches(plan: Plan, dp: DatasetPlan, keys: KeyStore, stop: int) -> Iterator[Batch]:
     """The dataset's batches (after its transforms) up to row ``stop``; its keys are
     recorded already."""
     return (made.batch for made in dataset_batches(plan, dp, keys, stop, record=False))
@@ -85,17 +95,25 @@ def _undo(
     resources: ResourcePool,
     lock_timeout: float,
     shared: set[str] | None = None,
+    prune: Mapping[tuple[str, str], int] | None = None,
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
 
     def run(session: Any) -> Destroyed:
+        if prune is not None:
+            start = prune[dp.name, target.name]
+            return prune_session(plan, dp, position, keys, resources, lock_timeout, session, start)
         return _undo_session(plan, dp, position, keys, resources, lock_timeout, session, shared)
 
     def handler() -> Any:
         return adapt(target.handler_cls(target.options))
 
-    if target.ledger is not None:
+    if prune is not None and (
+        target.ledger is None or not open_ledger(target.ledger, resources).needs_spec
+    ):
+        done = Destroyed(status="cannot undo", note=PRUNE_ONLY)
+    elif target.ledger is not None:
         through = UndoTarget(handler, lambda made: undo_of(made, target.options))
         ledger = open_ledger(target.ledger, resources)
         done = ledger.destroy(step_ref(plan, dp, position), through, run, lock_timeout)
@@ -146,6 +164,55 @@ def _undo_session(
     return Destroyed(rows, "done" if stop else "nothing to undo", note)
 
 
+PRUNE_ONLY = "apply --prune removes rows of SQL targets only: destroy, then apply again"
+
+
+@runtime_checkable
+class Prunes(Protocol):
+    """An undo session that can delete and forget only the rows from one row on (SQL)."""
+
+    def open_undo(self, ctx: Any) -> Applied: ...
+
+    def prune_from(self, start: int) -> None: ...
+
+    def close_undo(self, error: BaseException | None) -> None: ...
+
+
+def prune_session(
+    plan: Plan,
+    dp: DatasetPlan,
+    position: int,
+    keys: KeyStore,
+    resources: ResourcePool,
+    lock_timeout: float,
+    handler: Any,
+    start: int,
+) -> Destroyed:
+    """apply --prune for one step: delete the rows the ledger records from row ``start``
+    (regenerated, by their keys, as destroy does) and forget just those."""
+    if not isinstance(handler, Prunes):
+        return Destroyed(status="cannot undo", note=PRUNE_ONLY)
+    ctx = handler_context(
+        plan, dp, position, run_id="prune", resources=resources, lock_timeout=lock_timeout
+    )
+    try:
+        applied = handler.open_undo(ctx)
+        handler.prune_from(start)
+    except HandlerError as e:
+        handler.close_undo(e)
+        return Destroyed(status="cannot undo", note=scrub(str(e)))
+    try:
+        stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
+        rows = _delete(plan, dp, keys, handler, stop, start) if stop > start else 0
+    except BaseException as e:
+        handler.close_undo(e)
+        if isinstance(e, HandlerError):
+            return Destroyed(status="failed", note=scrub(str(e)))
+        raise
+    handler.close_undo(None)
+    return Destroyed(rows, "done" if rows else "nothing to undo")
+
+
 def _undo_fingerprint(
     plan: Plan, dp: DatasetPlan, position: int, resources: ResourcePool
 ) -> tuple[str, str]:
@@ -185,14 +252,26 @@ def _commit_shared(resources: ResourcePool, results: list[Undone]) -> None:
             r.status, r.note, r.rows = "failed", why, 0
 
 
-def _delete(plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int) -> int:
-    """Delete the rows the ledger records; a self-referencing table's in reverse row order
-    (each row's parent is an earlier row), so no parent goes before its children."""
+def _delete(
+    plan: Plan, dp: DatasetPlan, keys: KeyStore, handler: Any, stop: int, start: int = 0
+) -> int:
+    """Delete the rows the ledger records (from row ``start`` on); a self-referencing
+    table's in reverse row order (each row's parent is an earlier row), so no parent goes
+    before its children."""
+    batches = list(_from_row(regenerated_batches(plan, dp, keys, stop), start))
     if not (isinstance(handler, DeletesByKeys) and handler.self_referencing):
-        return sum(int(handler.undo(batch)) for batch in _batches(plan, dp, keys, stop))
-    picked = [k for batch in _batches(plan, dp, keys, stop) for k in handler.undo_keys(batch)]
+        return sum(int(handler.undo(batch)) for batch in batches)
+    picked = [k for batch in batches for k in handler.undo_keys(batch)]
     picked.reverse()
     return int(handler.delete_keys(picked, f"delete the rows of '{dp.name}'"))
+
+
+def _from_row(batches: Iterator[Batch], start: int) -> Iterator[Batch]:
+    """The rows of ``batches`` from row ``start`` on (all of them for 0)."""
+    for batch in batches:
+        if batch.stop <= start:
+            continue
+        yield batch if batch.start >= start else cut(batch, start, batch.stop)
 
 
 def _cut_cycles(plan: Plan, dp: DatasetPlan, target: str, handler: Any, keys: KeyStore) -> None:

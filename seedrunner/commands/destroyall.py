@@ -12,6 +12,8 @@ from dataclasses import dataclass, replace
 from seedrunner.commands.destroy import Undone, destroy
 from seedrunner.commands.guard import Confirm, go_ahead, may_touch
 from seedrunner.commands.load import PlanArgs, load_plan
+from seedrunner.commands.status import plan_state
+from seedrunner.commands.widen import widened
 from seedrunner.errors import ManifestError
 from seedrunner.plan.steps import Plan
 
@@ -46,4 +48,5 @@ def destroy_manifest(request: DestroyRequest, *, confirm: Confirm = go_ahead) ->
     undone = [d for d in p.datasets if not only or d.name in only]
     if not may_touch(undone, request.allow_protected, "destroy refuses to delete from", confirm):
         return DestroyOutcome(p)
-    return DestroyOutcome(p, destroy(p, only, request.lock_timeout))
+    wide = widened(request, p, plan_state(p))  # rows past a lowered count go too
+    return DestroyOutcome(p, destroy(wide, only, request.lock_timeout))

@@ -12,9 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from seedrunner.commands import savedplan
+from seedrunner.commands.destroycount import destroy_counts
 from seedrunner.commands.load import PlanArgs, load_plan
 from seedrunner.commands.preview import preview_rows
 from seedrunner.commands.status import TargetState, plan_state
+from seedrunner.commands.widen import widened
 from seedrunner.plan.steps import Plan
 
 
@@ -36,6 +38,8 @@ class PlanOutcome:
 def plan_manifest(request: PlanRequest) -> PlanOutcome:
     m, p = load_plan(request)
     states = plan_state(p)
+    if request.destroy:  # counted as destroy deletes, on the plan destroy runs
+        states = destroy_counts(widened(request, p, states), states)
     if request.save_to is not None:
         savedplan.save_plan(request.save_to, m, p, states, request)
     changes = any(st.undoes if request.destroy else st.changes for st in states)

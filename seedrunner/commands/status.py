@@ -36,6 +36,11 @@ class TargetState:
     # with other_spec: rows of the earlier spec whose keys this spec finds (only what they
     # read changed, state/rekey.py): destroy deletes them, apply --replace rewrites them
     same_keys: int = 0
+    # rows this spec wrote past the plan's count (the count was lowered): apply leaves
+    # them, destroy deletes them with the rest (``recorded``)
+    over: int = 0
+    recorded: int = 0  # every row of this spec on record: what destroy deletes
+    end: int = 0  # the row after the last one of this spec on record
 
     @property
     def to_write(self) -> int:
@@ -49,7 +54,7 @@ class TargetState:
     def undoes(self) -> bool:
         """Would destroy change something here (or cannot tell): rows it can undo, a file
         it would remove, or a ledger it could not read."""
-        undo = self.applied or self.undo_note or self.same_keys
+        undo = self.recorded or self.applied or self.undo_note or self.same_keys
         return bool(self.error or (self.undoable and undo))
 
     def as_dict(self) -> dict[str, object]:
@@ -65,6 +70,8 @@ class TargetState:
             "undoable": self.undoable,
             "undo_note": self.undo_note,
             "same_keys": self.same_keys,
+            "over": self.over,
+            "recorded": self.recorded,
         }
 
 
@@ -98,11 +105,13 @@ def _state(
     missing = found.applied.missing(step.fingerprint, 0, total) if total else []
     changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
     pending = sum(b - a for ranges in found.pending.ranges.values() for a, b in ranges)
+    mine = written.present(step.fingerprint, 0, _end(written))
     return TargetState(
         d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
         other_spec=bool(written.fingerprints - {step.fingerprint}), changed=tuple(changed),
         undoable=found.undoable, undo_note=found.undo_note, pending=pending,
         same_keys=_same_keys(d, written, found.specs),
+        over=_rows(mine, total), recorded=_rows(mine, 0), end=max((b for _, b in mine), default=0),
     )  # fmt: skip
 
 
@@ -112,6 +121,11 @@ def _same_keys(d: DatasetPlan, applied: Applied, specs: dict[str, str]) -> int:
     if recorded is None:
         return 0
     return sum(b - a for a, b in applied.present(recorded.digest, 0, _end(applied)))
+
+
+def _rows(ranges: list[tuple[int, int]], start: int) -> int:
+    """How many rows of ``ranges`` lie at or after row ``start``."""
+    return sum(max(0, b - max(a, start)) for a, b in ranges)
 
 
 def _end(applied: Applied) -> int:

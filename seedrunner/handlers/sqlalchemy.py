@@ -135,9 +135,10 @@ class SqlAlchemyHandler:
 
     # -- undo (destroy, handlers/sqlundo) -------------------------------------------------
 
-    def open_undo(self, ctx: HandlerContext, shared: bool = False) -> Applied:
+    def open_undo(self, ctx: HandlerContext, shared: bool = False, lock: bool = True) -> Applied:
         """For destroy: connect, read the ledger and begin one transaction for the step
-        (``shared``: join one for every step on this database; see ``sqlundo``)."""
+        (``shared``: join one for every step on this database; see ``sqlundo``; ``lock``
+        False: a session that only reads, closed with an error to roll back)."""
         if not self.options.ledger:
             raise HandlerError(
                 f"dataset '{ctx.dataset}' -> target '{ctx.target}' keeps no ledger: seedrunner "
@@ -147,7 +148,7 @@ class SqlAlchemyHandler:
         self._engine = get_engine(ctx.resources, url)
         target = table_target(ctx.model, ctx.dataset, ctx.fields, self.options, False)
         self._target = target
-        self._undo = SqlUndo(self.options, ctx, url, self._engine, target, shared)
+        self._undo = SqlUndo(self.options, ctx, url, self._engine, target, shared, lock)
         return self._undo.begin()  # a failure here is closed by close_undo
 
     def undo(self, batch: Batch) -> int:
@@ -162,6 +163,14 @@ class SqlAlchemyHandler:
     def undo_keys(self, batch: Batch) -> list[tuple[Any, ...]]:
         """The primary keys of the rows of ``batch`` the ledger records as written here."""
         return self._opened_undo().undo_keys(batch)
+
+    def prune_from(self, start: int) -> None:
+        """apply --prune: this undo session deletes (and forgets) rows from ``start`` on."""
+        self._opened_undo().prune_from = start
+
+    def recorded_keys(self, batch: Batch) -> Batch:
+        """``batch`` with the keys the database assigned, as the ledger recorded them."""
+        return self._opened_undo().keyed(batch)
 
     def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
         """Delete the rows with these primary keys (in this order where it matters)."""

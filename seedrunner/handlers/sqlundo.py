@@ -24,9 +24,10 @@ from seedrunner.handlers.sqlmodes import step_guard
 from seedrunner.handlers.sqloptions import SqlAlchemyOptions
 from seedrunner.handlers.sqlrun import RunScope, run_scope
 from seedrunner.handlers.sqlstepledger import SqlLedger
-from seedrunner.handlers.sqltable import TableTarget
+from seedrunner.handlers.sqltable import TableTarget, python_type
 from seedrunner.handlers.sqlupdate import delete_by_key, delete_in_order, set_constraints_deferred
-from seedrunner.ledger.sqlledger import Applied
+from seedrunner.ledger.prune import forget_from
+from seedrunner.ledger.sqlledger import Applied, read_keys
 from seedrunner.redact import redact_url
 
 T = TypeVar("T")
@@ -46,12 +47,15 @@ class SqlUndo:
         engine: Any,
         target: TableTarget,
         shared: bool,
+        lock: bool = True,
     ) -> None:
         self.target, self.engine, self.schema = target, engine, options.schema_
         self.guard = guard = step_guard(options, target, engine.url)
         self.ledger = SqlLedger(options, ctx, url, engine, target, guard)
-        self.ledger.hold()
+        if lock:  # a session that only reads (keys, plan --destroy) does not wait on apply
+            self.ledger.hold()
         self.scope: RunScope | None = None
+        self.prune_from: int | None = None  # apply --prune: only rows from here on go
         if shared:
             label = redact_url(options.url)
             self.scope = guard.run(
@@ -91,6 +95,26 @@ class SqlUndo:
             tuple(col[i - batch.start] for col in values) for a, b in ranges for i in range(a, b)
         ]
 
+    def keyed(self, batch: Batch) -> Batch:
+        """``batch`` with the keys the database assigned its rows, as the ledger recorded
+        them (None for a row not on record): destroy regenerates children that read their
+        parent's key (``{{ parent.id }}``, a ref in a template) from these, as apply did."""
+        returning = self.target.returning
+        if not returning:
+            return batch
+        led, start, stop = self.ledger, batch.start, batch.stop
+        found = self.read(
+            "read the recorded keys",
+            lambda c: read_keys(c, led.keys, led.step, led.facts.fingerprint, start, stop),
+        )
+        added: dict[str, list[Any]] = {c.name: [None] * batch.size for c in returning}
+        for j, c in enumerate(returning):
+            convert, column = python_type(c), added[c.name]
+            for i, values in found.items():
+                v = values[j]
+                column[i - start] = convert(v) if convert is not None and v is not None else v
+        return batch.replace_columns({**batch.columns, **added})
+
     def read(self, what: str, read: Callable[[Connection], T]) -> T:
         return self.guard.read_apart(self.link, what, read)
 
@@ -108,13 +132,26 @@ class SqlUndo:
 
     def close(self, error: BaseException | None) -> None:
         """Forget the step's ledger rows and commit with the deletes; or roll back both."""
-        link, ledger = self.link, self.ledger
+        link = self.link
         if self.scope is None:
-            self.guard.finish(link, lambda: ledger.forget(link), ok=error is None)
+            self.guard.finish(link, lambda: self._forget(link), ok=error is None)
         elif error is not None:
             self.scope.rollback(error)
         else:  # the caller commits every step of the shared transaction at once
+            self._forget(link)
+
+    def _forget(self, link: Link) -> None:
+        """Forget the step's ledger rows: all of them, or (prune) those past the cut."""
+        ledger, start = self.ledger, self.prune_from
+        if start is None:
             ledger.forget(link)
+            return
+        fingerprint = ledger.facts.fingerprint
+        self.guard.on(
+            link,
+            "forget the pruned rows",
+            lambda c: forget_from(c, ledger.table, ledger.keys, ledger.step, fingerprint, start),
+        )
 
 
 def defer_on(guard: SqlGuard, link: Link, names: list[str | None], schema: str | None) -> None:

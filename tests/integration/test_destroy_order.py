@@ -119,7 +119,7 @@ def test_apply_replace_swaps_a_cycle_written_by_an_earlier_spec(manifest, sync_d
     )
     path = manifest(changed)
     code, out, err = cli("apply", str(path), "--quiet")
-    assert code == 1, out + err  # another spec wrote store (and staff, its child)
+    assert code == 2, out + err  # another spec wrote store (and staff, its child)
     assert "apply --replace" in err
     code, out, err = cli("apply", str(path), "--replace", "--yes", "--quiet")
     assert code == 0, out + err

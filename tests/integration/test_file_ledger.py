@@ -293,7 +293,7 @@ def test_a_file_changed_since_is_left_alone_by_destroy_and_apply(manifest, cli, 
     (undone,) = destroy(build_plan(load_manifest(Path(path))))
     assert (undone.status, undone.rows) == ("cannot undo", 0)
     assert f"(truncate -s {committed} {tmp_path / 'out.txt'})" in undone.note
-    assert cli("apply", path, "--quiet")[0] == 1
+    assert cli("apply", path, "--quiet")[0] == 2  # refused up front
     assert (tmp_path / "out.txt").read_bytes() == changed
     assert (tmp_path / LEDGER).exists()
     if change == "appended":  # cut back as the message says: seedrunner's bytes again
@@ -406,7 +406,7 @@ def test_apply_replace_rewrites_a_file_of_another_spec(manifest, tmp_path, cli, 
     assert cli("apply", str(path), "-q")[0] == 0
     path.write_text(_text(handler, 40, name="Renamed"))
     code, _, err = cli("apply", str(path), "-q")
-    assert code == 1
+    assert code == 2  # refused up front (preflight)
     assert "spec" in err
     code, _, err = cli("apply", str(path), "--replace")
     assert code == 0, err

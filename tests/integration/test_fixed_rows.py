@@ -265,7 +265,7 @@ def test_apply_replace_swaps_changed_inline_rows(manifest, make_database, cli, b
     assert cli("apply", str(path), "-q")[0] == 0
     path.write_text(path.read_text().replace("{code: JPY, name: Yen", "{code: GBP, name: Pound"))
     code, _, err = cli("apply", str(path), "-q")
-    assert code == 1
+    assert code == 2  # refused up front (preflight)
     assert "--replace" in err
     code, _, err = cli("apply", str(path), "--replace", "-q")
     assert code == 0, err

@@ -419,7 +419,7 @@ def test_apply_replace_deletes_the_earlier_specs_rows_then_writes(
         c.execute(sa.text("INSERT INTO accounts (id, name) VALUES (:id, :name)"), app_row)
     path.write_text(text.replace("SEED", "2"))
     code, _, err = cli("apply", str(path), "-q")
-    assert code == 1
+    assert code == 2  # refused up front (preflight)
     assert "--replace" in err
     assert "changed since: seed" in err
     assert len(_accounts(db)) == 31  # refused: nothing written
