@@ -35,7 +35,7 @@ CODES: dict[str, str] = {
     "SR-E050": "an environment variable a template reads is not set",
     "SR-E060": "a target's options",
     "SR-E070": "a protected target, refused without --allow-protected",
-    "SR-E080": "a target's state refuses a step: rows of another spec, a ledger it cannot read",
+    "SR-E080": "a target's state refuses a step: rows of another spec",
     "SR-E100": "a step failed while applying",
     "SR-E101": "the commit at the end of the run failed",
 }

@@ -62,12 +62,12 @@ def _stderr() -> Console:
     return Console(stderr=True, highlight=False, soft_wrap=not sys.stderr.isatty())
 
 
-def _fail(problems: list[Problem]) -> NoReturn:
+def _fail(problems: list[Problem], code: int = 2) -> NoReturn:
     if _State.json_errors:
         sys.stderr.write(render.problems_json(problems) + "\n")
     else:
         render.print_problems(_stderr(), problems)
-    raise typer.Exit(2)
+    raise typer.Exit(code)
 
 
 def _print_traceback() -> None:
@@ -82,7 +82,7 @@ def _guard(fn: Callable[[], T]) -> T:
     except ManifestError as exc:
         if _State.debug:
             _print_traceback()
-        _fail(exc.problems)
+        _fail(exc.problems, exc.exit_code)
     except SeedrunnerError as exc:
         if _State.debug:
             _print_traceback()

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
 from seedrunner.commands.status import TargetState, plan_state
-from seedrunner.errors import ManifestError, Problem
+from seedrunner.errors import ManifestError, Problem, RunError
 from seedrunner.plan.steps import Plan
 
 CODE = "SR-E080"
@@ -58,9 +61,34 @@ def refusals(plan: Plan, states: Sequence[TargetState], replace: bool = False) -
 
 def preflight(plan: Plan, replace: bool = False) -> list[TargetState]:
     """Read every step's state; raise ManifestError (exit 2, nothing written) listing
-    every step apply would refuse.  Returns the states for the caller to use."""
+    every step apply would refuse; then RunError (exit 1, nothing written) when a ledger
+    could not be read (a server down is not the manifest's fault), naming the step, the
+    server and the cause.  Returns the states for the caller."""
     states = plan_state(plan)
-    problems = refusals(plan, states, replace)
+    readable = [st for st in states if st.error is None]
+    problems = refusals(plan, readable, replace)
     if problems:
         raise ManifestError(problems)
+    unread = next((st for st in states if st.error is not None), None)
+    if unread is not None:
+        raise RunError(
+            f"{unread.dataset} → {unread.target}: cannot read its run ledger"
+            f"{_address(plan, unread)}: {unread.error}; nothing was written "
+            "(is the server up? apply again once it is)"
+        )
     return states
+
+
+def _address(plan: Plan, state: TargetState) -> str:
+    """`` at host:port (url, password masked)`` of the step's ledger database, when it
+    has one (not a file)."""
+    targets = plan.dataset(state.dataset).targets
+    spec = next((t.ledger for t in targets if t.name == state.target), None)
+    try:
+        url = make_url(spec.url) if spec is not None and spec.url else None
+    except ArgumentError:
+        return ""
+    if url is None or not url.host or spec is None:
+        return ""
+    at = f"{url.host}:{url.port}" if url.port else url.host
+    return f" at {at} ({spec.label})" if spec.label else f" at {at}"
