@@ -293,7 +293,7 @@ def test_a_file_changed_since_is_left_alone_by_destroy_and_apply(manifest, cli, 
     (undone,) = destroy(build_plan(load_manifest(Path(path))))
     assert (undone.status, undone.rows) == ("cannot undo", 0)
     assert f"(truncate -s {committed} {tmp_path / 'out.txt'})" in undone.note
-    assert cli("apply", path, "--quiet")[0] == 2  # refused up front
+    assert cli("apply", path, "--quiet")[0] == 1  # stopped up front: file changed
     assert (tmp_path / "out.txt").read_bytes() == changed
     assert (tmp_path / LEDGER).exists()
     if change == "appended":  # cut back as the message says: seedrunner's bytes again
