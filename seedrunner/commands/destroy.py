@@ -14,7 +14,7 @@ none of it (state/rekey.py): they are deleted under the fingerprint the ledger r
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -150,18 +150,14 @@ def _undo_session(
     except HandlerError as e:
         handler.close_undo(e)
         return Destroyed(status="cannot undo", note=scrub(str(e)))
-    try:
-        stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
+    stop = applied.end
+
+    def delete() -> int:
         if stop:
             _cut_cycles(plan, dp, target.name, handler, keys)
-        rows = _delete(plan, dp, keys, handler, stop)
-    except BaseException as e:
-        handler.close_undo(e)
-        if isinstance(e, HandlerError):
-            return Destroyed(status="failed", note=scrub(str(e)))
-        raise
-    handler.close_undo(None)
-    return Destroyed(rows, "done" if stop else "nothing to undo", note)
+        return _delete(plan, dp, keys, handler, stop)
+
+    return _closing(handler, delete, lambda rows: "done" if stop else "nothing to undo", note)
 
 
 PRUNE_ONLY = "apply --prune removes rows of SQL targets only: destroy, then apply again"
@@ -201,16 +197,28 @@ def prune_session(
     except HandlerError as e:
         handler.close_undo(e)
         return Destroyed(status="cannot undo", note=scrub(str(e)))
+    stop = applied.end
+
+    def delete() -> int:
+        return _delete(plan, dp, keys, handler, stop, start) if stop > start else 0
+
+    return _closing(handler, delete, lambda rows: "done" if rows else "nothing to undo")
+
+
+def _closing(
+    handler: Any, delete: Callable[[], int], status: Callable[[int], str], note: str = ""
+) -> Destroyed:
+    """Run an opened undo session's ``delete`` and close it with the outcome: committed
+    when it went through, rolled back on any error (a handler's is reported, not raised)."""
     try:
-        stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
-        rows = _delete(plan, dp, keys, handler, stop, start) if stop > start else 0
+        rows = delete()
     except BaseException as e:
         handler.close_undo(e)
         if isinstance(e, HandlerError):
             return Destroyed(status="failed", note=scrub(str(e)))
         raise
     handler.close_undo(None)
-    return Destroyed(rows, "done" if rows else "nothing to undo")
+    return Destroyed(rows, status(rows), note)
 
 
 def _undo_fingerprint(

@@ -78,7 +78,7 @@ def _count(
     ctx = handler_context(plan, dp, position, run_id="plan", resources=resources, lock_timeout=0)
     try:
         applied = handler.open_undo(ctx, lock=False)
-        stop = max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
+        stop = applied.end
         return sum(len(handler.undo_keys(b)) for b in regenerated_batches(plan, dp, keys, stop))
     except Exception as e:
         return _why(e)

@@ -105,7 +105,7 @@ def _state(
     missing = found.applied.missing(step.fingerprint, 0, total) if total else []
     changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
     pending = sum(b - a for ranges in found.pending.ranges.values() for a, b in ranges)
-    mine = written.present(step.fingerprint, 0, _end(written))
+    mine = written.present(step.fingerprint, 0, written.end)
     return TargetState(
         d.name, t.name, total, ledger=True, applied=total - sum(b - a for a, b in missing),
         other_spec=bool(written.fingerprints - {step.fingerprint}), changed=tuple(changed),
@@ -120,16 +120,13 @@ def _same_keys(d: DatasetPlan, applied: Applied, specs: dict[str, str]) -> int:
     recorded = rekeyed(d, applied.fingerprints, specs)
     if recorded is None:
         return 0
-    return sum(b - a for a, b in applied.present(recorded.digest, 0, _end(applied)))
+    return sum(b - a for a, b in applied.present(recorded.digest, 0, applied.end))
 
 
 def _rows(ranges: list[tuple[int, int]], start: int) -> int:
     """How many rows of ``ranges`` lie at or after row ``start``."""
     return sum(max(0, b - max(a, start)) for a, b in ranges)
 
-
-def _end(applied: Applied) -> int:
-    return max((b for ranges in applied.ranges.values() for _, b in ranges), default=0)
 
 
 def step_ref(plan: Plan, d: DatasetPlan, position: int) -> StepRef:

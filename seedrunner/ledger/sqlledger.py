@@ -153,6 +153,11 @@ class Applied:
     def fingerprints(self) -> set[str]:
         return set(self.ranges)
 
+    @property
+    def end(self) -> int:
+        """One past the last row recorded under any fingerprint (0: none)."""
+        return max((b for ranges in self.ranges.values() for _, b in ranges), default=0)
+
     def missing(self, fingerprint: str, start: int, stop: int) -> list[tuple[int, int]]:
         """The parts of ``[start, stop)`` not yet written under ``fingerprint``."""
         out, at = [], start
