@@ -18,6 +18,7 @@ from typing import Any
 
 from seedrunner.commands import savedplan
 from seedrunner.commands.destroy import Undone, destroy
+from seedrunner.commands.grown import grown
 from seedrunner.commands.guard import Confirm, go_ahead, may_touch
 from seedrunner.commands.load import PlanArgs, load_plan
 from seedrunner.commands.preflight import preflight
@@ -89,6 +90,8 @@ def apply_manifest(
     over = [st for st in states if st.over and not st.other_spec]
     if request.prune and over:
         pruned = _prune(widened(request, p, over), p, over, request.lock_timeout)
+    if not request.dry_run:  # rows written before a parent grew: picked as they were
+        p = grown(p)
     observer = starting(p, replaced)
     left = [] if request.prune else over
     outcome = ApplyOutcome(p, replaced=replaced, pruned=pruned, over=left)

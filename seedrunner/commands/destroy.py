@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
 from seedrunner.commands.destroykeys import record_destroy_keys
+from seedrunner.commands.grown import grown
 from seedrunner.commands.rekey import rekeyed
-from seedrunner.commands.status import step_recorded, step_ref
+from seedrunner.commands.stepledgers import step_recorded, step_ref
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import HandlerError
 from seedrunner.execute.contexts import handler_context
@@ -62,6 +63,7 @@ def destroy(
     wanted = set(only) if only else {d.name for d in plan.datasets}
     resources = ResourcePool()
     try:
+        plan = grown(plan, resources)  # rows written before a parent grew: as they were
         keys = KeyStore()
         for dp in plan.datasets:  # parents' key columns, as apply recorded them
             record_destroy_keys(plan, dp, keys, resources, lock_timeout)
@@ -231,7 +233,7 @@ def _undo_fingerprint(
         found = step_recorded(plan, dp, position, resources)
     except Exception:  # unreadable: open_undo reports it, with the handler's words
         return current, ""
-    recorded = rekeyed(dp, found.applied.fingerprints, found.specs) if found else None
+    recorded = rekeyed(dp, found.applied.fingerprints - dp.accepted, found.specs) if found else None
     if recorded is None or dp.fingerprint is None:
         return current, ""
     changed = ", ".join(dp.fingerprint.changed(recorded))

@@ -16,6 +16,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from seedrunner.commands.destroy import regenerated_batches
 from seedrunner.commands.destroykeys import ReadOnly, record_destroy_keys
+from seedrunner.commands.grown import grown
 from seedrunner.commands.status import TargetState
 from seedrunner.db.pool import ResourcePool
 from seedrunner.execute.contexts import handler_context
@@ -47,6 +48,7 @@ def destroy_counts(wide: Plan, states: Sequence[TargetState]) -> list[TargetStat
     found: dict[tuple[str, str], int | str | None] = {}
     resources = ResourcePool()
     try:
+        wide = grown(wide, resources)  # as destroy regenerates them
         keys = KeyStore()
         try:
             for dp in wide.datasets:

@@ -25,12 +25,13 @@ from dataclasses import dataclass, replace
 
 from seedrunner.commands.destroy import Undone, destroy, undo_alone
 from seedrunner.commands.rekey import adopt_recorded
-from seedrunner.commands.status import step_ledger, step_recorded
+from seedrunner.commands.stepledgers import step_ledger, step_recorded
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import ManifestError
-from seedrunner.ledger.fingerprint import SPEC_EXCLUDED, FingerprintParts
+from seedrunner.ledger.fingerprint import SPEC_EXCLUDED, FingerprintParts, picked_among
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
+from seedrunner.plan.growth import picking_as
 from seedrunner.plan.planner import build_plan
 from seedrunner.plan.steps import DatasetPlan, Plan
 
@@ -131,6 +132,7 @@ def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
     if len(nows) > 1 or len(seeds) > 1:
         what = "now" if len(nows) > 1 else "seed"
         _refuse(earlier[0], f"the earlier specs were written with different values of {what}")
+    _parent_counts(datasets, by_dataset)
     spec = manifest.spec.model_copy(update={"datasets": datasets})
     old_plan = build_plan(
         replace(manifest, spec=spec),
@@ -144,11 +146,31 @@ def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
             dp = next(d for d in old_plan.datasets if d.name == name)
             if adopt_recorded(dp, e.parts):  # only what it read changed: same keys
                 continue
+            picking = picking_as(dp, e.parts)  # a parent's count changed since: as it was
+            if picking is not None:
+                old_plan.datasets[old_plan.datasets.index(dp)] = picking
+                continue
             mine = dp.fingerprint
             assert mine is not None
             _refuse(e, "rebuilt, it does not give the same rows (differs in: "
                     + ", ".join(mine.changed(e.parts)) + ")")  # fmt: skip
     return old_plan
+
+
+def _parent_counts(datasets: dict[str, S.DatasetSpec], by_dataset: dict[str, Earlier]) -> None:
+    """Give each parent the earlier specs picked among (a ``ref`` without ``count.per``)
+    the count it had then, where its count is a number: its first rows are the same rows
+    at any count, and a distinct draw over it is only the same draw at the same count."""
+    counts: dict[str, int] = {}
+    for e in by_dataset.values():
+        assert e.parts is not None
+        for parent, n in picked_among(e.parts).items():
+            if counts.setdefault(parent, n) != n:
+                _refuse(e, f"the earlier specs picked among different counts of '{parent}'")
+    for parent, n in counts.items():
+        ds = datasets.get(parent)
+        if ds is not None and isinstance(ds.count, int) and ds.count != n:
+            datasets[parent] = ds.model_copy(update={"count": n})
 
 
 def _current(plan: Plan, e: Earlier, part: str) -> str | None:

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from seedrunner.commands.grown import grown
 from seedrunner.commands.rekey import rekeyed
+from seedrunner.commands.stepledgers import step_ref
 from seedrunner.db.pool import ResourcePool
-from seedrunner.ledger.base import Ledger, Recorded, StepRef, open_ledger
+from seedrunner.ledger.base import open_ledger
 from seedrunner.ledger.fingerprint import changed_since
 from seedrunner.ledger.sqlledger import Applied
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
@@ -76,9 +78,11 @@ class TargetState:
 
 
 def plan_state(plan: Plan) -> list[TargetState]:
-    """The state of every (dataset, target) step of ``plan``."""
+    """The state of every (dataset, target) step of ``plan``, regrown from its ledgers
+    (commands/grown.py: rows written before a parent grew are the plan's)."""
     resources = ResourcePool()
     try:
+        plan = grown(plan, resources)
         return [
             _state(plan, d, position, t, resources)
             for d in plan.datasets
@@ -101,9 +105,15 @@ def _state(
             d.name, t.name, total, ledger=True, error=found.error, undoable=found.undoable,
             undo_note=found.undo_note,
         )  # fmt: skip
-    written = found.written  # pending batches may be on the target: destroy deletes them
-    missing = found.applied.missing(step.fingerprint, 0, total) if total else []
-    changed = changed_since(d.fingerprint, found.specs.values()) if d.fingerprint else []
+    accepted = step.accepted  # specs this one grew from: their rows are its own
+    written = found.written.adopted(step.fingerprint, accepted)  # pending ones may be there
+    missing = (
+        found.applied.adopted(step.fingerprint, accepted).missing(step.fingerprint, 0, total)
+        if total
+        else []
+    )
+    others = [p for fp, p in found.specs.items() if fp not in accepted]
+    changed = changed_since(d.fingerprint, others) if d.fingerprint else []
     pending = sum(b - a for ranges in found.pending.ranges.values() for a, b in ranges)
     mine = written.present(step.fingerprint, 0, written.end)
     return TargetState(
@@ -126,33 +136,3 @@ def _same_keys(d: DatasetPlan, applied: Applied, specs: dict[str, str]) -> int:
 def _rows(ranges: list[tuple[int, int]], start: int) -> int:
     """How many rows of ``ranges`` lie at or after row ``start``."""
     return sum(max(0, b - max(a, start)) for a, b in ranges)
-
-
-
-def step_ref(plan: Plan, d: DatasetPlan, position: int) -> StepRef:
-    """Step ``position`` of ``d`` as its ledger records it, under the plan's fingerprint."""
-    fingerprint = d.fingerprint.digest if d.fingerprint is not None else ""
-    return StepRef(plan.manifest, d.name, d.targets[position].name, position, fingerprint,
-                   d.count.total)  # fmt: skip
-
-
-def step_ledger(
-    plan: Plan, d: DatasetPlan, position: int, resources: ResourcePool
-) -> tuple[Ledger, StepRef] | None:
-    """The ledger step ``position`` of ``d`` keeps (None: none), opened on ``resources``."""
-    spec = d.targets[position].ledger
-    if spec is None:
-        return None
-    return open_ledger(spec, resources), step_ref(plan, d, position)
-
-
-def step_recorded(
-    plan: Plan, d: DatasetPlan, position: int, resources: ResourcePool
-) -> Recorded | None:
-    """What a ledger that needs a spec to find its rows (SQL, state store) records for one
-    step, pending batches counted as written; None for other targets (files, none)."""
-    found = step_ledger(plan, d, position, resources)
-    if found is None or not found[0].needs_spec:
-        return None
-    ledger, step = found
-    return ledger.recorded(step)

@@ -6,6 +6,7 @@ templates in dependency order, since they read the row's other fields.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -72,8 +73,9 @@ class BatchBuilder:
                     )
                 values = [source[i] for i in rows]
             else:
-                size = len(source)
-                values = [source[int(u * size)] for u in f.column.values(start, n)]
+                sizes = _sizes(ref.among, len(source), start, n)
+                drawn = f.column.values(start, n)
+                values = [source[int(u * k)] for u, k in zip(drawn, sizes, strict=True)]
         if ref.convert is not None:
             convert = CONVERTERS[ref.convert]
             values = [None if v is None else convert(v) for v in values]
@@ -198,3 +200,15 @@ class BatchBuilder:
         if parent_rows is None or cum is None:
             return None
         return [start + i - (cum[p - 1] if p else 0) for i, p in enumerate(parent_rows)]
+
+
+def _sizes(among: tuple[tuple[int, int, int], ...], size: int, start: int, n: int) -> Any:
+    """How many parent rows each of rows [start, start+n) picks among: ``size`` (all of
+    them) but where a recorded range says fewer (rows written before the parent grew)."""
+    if not among:
+        return itertools.repeat(size, n)
+    sizes = [size] * n
+    for a, b, k in among:
+        for i in range(max(a, start), min(b, start + n)):
+            sizes[i - start] = min(k, size)
+    return sizes

@@ -32,6 +32,7 @@ def handler_context(
             position=position,
             fingerprint=fingerprint if fingerprint is not None else _digest(parts),
             spec_parts=dict(parts.parts) if parts is not None else {},
+            accepted=dp.accepted,
             lock_timeout=lock_timeout,
             where=_where(dp.location),
         )

@@ -66,7 +66,7 @@ class DocLedger:
         for table in (self.table, self.specs, self.theirs, self.keys):
             if table is not None:
                 table.create(conn, checkfirst=True)
-        self.applied = read_applied(conn, self.table, self.step)
+        self.applied = self.facts.own(read_applied(conn, self.table, self.step))
         other = self.applied.fingerprints - {self.facts.fingerprint}
         return read_specs(conn, self.specs, other) if other else None
 
@@ -109,7 +109,7 @@ class DocLedger:
             self.applied.add_theirs(fingerprint, a, b)
 
     def read_for_undo(self, conn: Connection) -> Applied:
-        self.applied = read_applied(conn, self.table, self.step)
+        self.applied = self.facts.own(read_applied(conn, self.table, self.step))
         return self.applied
 
     def check_undo(self) -> None:
@@ -125,8 +125,8 @@ class DocLedger:
         """The recorded ids of ``batch``'s rows that are ours (destroy deletes those)."""
         if self.keys is None:
             return []
-        fingerprint, ranges = self.facts.fingerprint, self.present(batch)
-        found = read_keys(conn, self.keys, self.step, fingerprint, batch.start, batch.stop)
+        ranges = self.present(batch)
+        found = read_keys(conn, self.keys, self.step, self.facts.mine, batch.start, batch.stop)
         return [found[i][0] for a, b in ranges for i in range(a, b) if i in found]
 
     def forget(self, conn: Connection) -> None:

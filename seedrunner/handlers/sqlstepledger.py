@@ -211,6 +211,7 @@ class SqlLedger:
                 applied = (shared or own).run(read)
             finally:
                 own.close()
+        applied = self.facts.own(applied)
         other = applied.fingerprints - {self.facts.fingerprint}
         if other:
             raise HandlerError(self._changed_spec(other, shared))
@@ -257,7 +258,8 @@ class SqlLedger:
             self.applied.add_theirs(fingerprint, a, b)
 
     def reread(self, read: Reader) -> None:
-        self.applied = read("read the run ledger", lambda c: read_applied(c, self.table, self.step))
+        applied = read("read the run ledger", lambda c: read_applied(c, self.table, self.step))
+        self.applied = self.facts.own(applied)
 
     def with_keys(
         self,
@@ -273,7 +275,7 @@ class SqlLedger:
 
     def _recorded_keys(self, start: int, stop: int, read: Reader) -> dict[int, tuple[Any, ...]]:
         """Assigned keys of rows ``[start, stop)`` as ``<ledger>_keys`` holds them."""
-        step, fingerprint = self.step, self.facts.fingerprint
+        step, fingerprint = self.step, self.facts.mine
         found = read(
             "read the recorded keys",
             lambda c: read_keys(c, self.keys, step, fingerprint, start, stop),
@@ -292,8 +294,10 @@ class SqlLedger:
     def read_for_undo(self, link: Link) -> Applied:
         """What the ledger records for this step, in the step's transaction; rows of
         another spec are refused (destroy regenerates keys from this one)."""
-        applied = self.guard.on(
-            link, "read the run ledger", lambda c: read_applied(c, self.table, self.step)
+        applied = self.facts.own(
+            self.guard.on(
+                link, "read the run ledger", lambda c: read_applied(c, self.table, self.step)
+            )
         )
         if applied.fingerprints - {self.facts.fingerprint}:
             raise HandlerError(

@@ -105,7 +105,7 @@ class SqlUndo:
         led, start, stop = self.ledger, batch.start, batch.stop
         found = self.read(
             "read the recorded keys",
-            lambda c: read_keys(c, led.keys, led.step, led.facts.fingerprint, start, stop),
+            lambda c: read_keys(c, led.keys, led.step, led.facts.mine, start, stop),
         )
         added: dict[str, list[Any]] = {c.name: [None] * batch.size for c in returning}
         for j, c in enumerate(returning):
@@ -146,7 +146,7 @@ class SqlUndo:
         if start is None:
             ledger.forget(link)
             return
-        fingerprint = ledger.facts.fingerprint
+        fingerprint = ledger.facts.mine
         self.guard.on(
             link,
             "forget the pruned rows",

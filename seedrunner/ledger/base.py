@@ -34,6 +34,8 @@ class StepRef:
     position: int
     fingerprint: str  # the plan's digest of what decides the dataset's rows
     total: int  # rows the plan asks for
+    # fingerprints whose rows count as this one's: specs it grew from (plan/growth.py)
+    accepted: frozenset[str] = frozenset()
 
     @property
     def key(self) -> StepKey:

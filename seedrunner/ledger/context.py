@@ -14,6 +14,7 @@ from typing import Protocol, runtime_checkable
 
 from seedrunner.db.pool import ResourcePool
 from seedrunner.generate.rows import Batch
+from seedrunner.ledger.sqlledger import Applied
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,17 @@ class LedgerContext:
     spec_parts: dict[str, str] = field(default_factory=dict)  # the fingerprint's inputs
     lock_timeout: float = 0.0  # seconds to wait for another apply's lock on a target
     where: str = ""  # the dataset's place in the manifest ("seeds/x.yaml:12"), for messages
+    # fingerprints whose rows count as this one's: specs it grew from (plan/growth.py)
+    accepted: frozenset[str] = frozenset()
+
+    @property
+    def mine(self) -> frozenset[str]:
+        """Every fingerprint whose rows are this step's."""
+        return self.accepted | {self.fingerprint}
+
+    def own(self, applied: Applied) -> Applied:
+        """``applied`` with the ranges of specs this one grew from counted as its own."""
+        return applied.adopted(self.fingerprint, self.accepted)
 
 
 class StepContext(Protocol):

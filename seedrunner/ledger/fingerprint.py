@@ -13,6 +13,13 @@ rows, so there the parent's count counts too: raising it moves the picks.
 any row: all are left out, so raising a count keeps the fingerprint and only the new
 rows are new.  The parts are kept too (``FingerprintParts``), so a refusal can say what
 changed.
+
+Growth: a ``ref`` pick's parent count is a part of the child's fingerprint ("<digest> of N
+rows"), yet rows already written keep their values when the parent grows.  A recorded
+fingerprint that differs from the plan's only in such counts, each no larger than today's,
+is *grown from* (``grown_from``): its rows stay, regenerated with the counts it records,
+and new rows pick among the grown parent.  Children carry a parent's ``lineage`` (its
+digest with those counts left out), so a grown parent does not change its children.
 """
 
 from __future__ import annotations
@@ -21,7 +28,8 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
@@ -31,6 +39,8 @@ from seedrunner.models.shape import ModelShape
 #: bumped when a seedrunner release changes the rows a manifest generates (0.2.0: 2)
 ROWS_VERSION = 2
 SPEC_EXCLUDED = frozenset({"count", "batch_size", "persist", "retries", "depends_on"})
+#: a parent entry of a seeded pick: the parent's digest and the rows picked among
+_PICKS = re.compile(r"^(?P<digest>.*) of (?P<rows>\d+) rows$")
 
 
 @dataclass(frozen=True)
@@ -42,6 +52,19 @@ class FingerprintParts:
     @property
     def digest(self) -> str:
         text = json.dumps(self.parts, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+    @property
+    def lineage(self) -> str:
+        """The digest without the parent counts of seeded picks: what children carry, so
+        that a parent growing (rows kept, picks of new rows among more) leaves them as
+        they are.  The same as ``digest`` for a dataset that picks from no parent."""
+        picks = _parents(self)
+        bare = {name: _PICKS.sub(r"\g<digest>", v) if "." not in name else v
+                for name, v in picks.items()}  # fmt: skip
+        if bare == picks:
+            return self.digest
+        text = json.dumps({**self.parts, "parents": _canonical(bare)}, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()[:32]
 
     def changed(self, other: FingerprintParts) -> list[str]:
@@ -118,3 +141,55 @@ def dataset_fingerprint(
             "versions": _canonical({"rows": ROWS_VERSION, "faker": faker_version()}),
         }
     )
+
+
+def _parents(parts: FingerprintParts) -> dict[str, str]:
+    text = parts.parts.get("parents")
+    return dict(json.loads(text)) if text else {}
+
+
+def picked_among(parts: FingerprintParts) -> dict[str, int]:
+    """Parent -> the rows the dataset's seeded picks chose among, as ``parts`` records."""
+    out = {}
+    for name, value in _parents(parts).items():
+        found = _PICKS.match(value)
+        if found is not None and "." not in name:
+            out[name] = int(found["rows"])
+    return out
+
+
+def grown_from(
+    current: FingerprintParts,
+    recorded: FingerprintParts,
+    aliases: Mapping[str, Collection[str]] | None = None,
+    shrunk: bool = False,
+) -> dict[str, int] | None:
+    """The parent counts ``recorded`` picked among, when it differs from ``current`` only
+    in those, each no larger than today's (the parent grew: its rows are kept, and new
+    rows pick among more); None when something else differs or a parent shrank.
+
+    ``aliases``: per parent, digests that stand for the same rows as its lineage today
+    (the specs it grew from, and its own digest, which children recorded before they
+    carried lineages).  ``shrunk``: a parent may have had more rows then (``--replace``
+    regenerating an earlier spec's rows to delete them)."""
+    others = set(current.parts) | set(recorded.parts)
+    if any(current.parts.get(n) != recorded.parts.get(n) for n in others - {"parents"}):
+        return None
+    now, then = _parents(current), _parents(recorded)
+    if set(now) != set(then):
+        return None
+    counts: dict[str, int] = {}
+    for name, value in then.items():
+        if value == now[name]:
+            continue
+        old, new = _PICKS.match(value), _PICKS.match(now[name])
+        if "." in name or (old is None) != (new is None):
+            return None
+        was, today = (old["digest"], new["digest"]) if old and new else (value, now[name])
+        if was != today and was not in (aliases or {}).get(name, ()):
+            return None
+        if old is not None and new is not None and old["rows"] != new["rows"]:
+            if int(old["rows"]) > int(new["rows"]) and not shrunk:
+                return None
+            counts[name] = int(old["rows"])
+    return counts

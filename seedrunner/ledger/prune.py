@@ -8,6 +8,7 @@ straddles the cut is shortened, and so is its list of recorded keys.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -20,11 +21,12 @@ def forget_from(
     table: sa.Table,
     keys: sa.Table,
     step: StepKey,
-    fingerprint: str,
+    fingerprints: Iterable[str],
     start: int,
 ) -> None:
-    """Drop the ranges of ``step`` (under ``fingerprint``) from row ``start`` on, in the
-    ledger ``table`` and its recorded ``keys``."""
+    """Drop the ranges of ``step`` (under any of ``fingerprints``) from row ``start`` on,
+    in the ledger ``table`` and its recorded ``keys``."""
+    fingerprint = sorted(fingerprints)
     _cut(conn, table, step, fingerprint, start)
     if not sa.inspect(conn).has_table(keys.name, schema=keys.schema):
         return
@@ -39,19 +41,21 @@ def forget_from(
 
 
 def _from(
-    table: sa.Table, step: StepKey, fingerprint: str, start: int
+    table: sa.Table, step: StepKey, fingerprint: list[str], start: int
 ) -> list[sa.ColumnElement[bool]]:
     """The ranges that straddle row ``start``."""
     c = table.c
-    return [*of_step(table, step), c.fingerprint == fingerprint, c.row_start < start,
+    return [*of_step(table, step), c.fingerprint.in_(fingerprint), c.row_start < start,
             c.row_stop > start]  # fmt: skip
 
 
-def _cut(conn: Connection, table: sa.Table, step: StepKey, fingerprint: str, start: int) -> None:
+def _cut(
+    conn: Connection, table: sa.Table, step: StepKey, fingerprint: list[str], start: int
+) -> None:
     c = table.c
     conn.execute(
         table.delete().where(
-            *of_step(table, step), c.fingerprint == fingerprint, c.row_start >= start
+            *of_step(table, step), c.fingerprint.in_(fingerprint), c.row_start >= start
         )
     )
     conn.execute(

@@ -161,7 +161,7 @@ class Applied:
     def missing(self, fingerprint: str, start: int, stop: int) -> list[tuple[int, int]]:
         """The parts of ``[start, stop)`` not yet written under ``fingerprint``."""
         out, at = [], start
-        for a, b in _merged(self.ranges.get(fingerprint, [])):
+        for a, b in merged(self.ranges.get(fingerprint, [])):
             if b <= at:
                 continue
             if a >= stop:
@@ -186,7 +186,19 @@ class Applied:
         if at < stop:
             out.append((at, stop))
         theirs = self.theirs.get(fingerprint)
-        return _without(out, _merged(theirs)) if theirs else out
+        return _without(out, merged(theirs)) if theirs else out
+
+    def adopted(self, fingerprint: str, accepted: Iterable[str]) -> Applied:
+        """These ranges with those of ``accepted`` fingerprints (specs this one grew from,
+        ledger/fingerprint.py) counted as ``fingerprint``'s: the rows are the same."""
+        names = set(accepted) - {fingerprint}
+        if not names & (set(self.ranges) | set(self.theirs)):
+            return self
+        out = Applied()
+        for kept, into in ((self.ranges, out.ranges), (self.theirs, out.theirs)):
+            for name, ranges in kept.items():
+                into.setdefault(fingerprint if name in names else name, []).extend(ranges)
+        return out
 
     def add(self, fingerprint: str, start: int, stop: int) -> None:
         self.ranges.setdefault(fingerprint, []).append((start, stop))
@@ -195,7 +207,8 @@ class Applied:
         self.theirs.setdefault(fingerprint, []).append((start, stop))
 
 
-def _merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+def merged(ranges: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """``ranges`` sorted, overlapping and touching ones joined."""
     out: list[tuple[int, int]] = []
     for a, b in sorted(ranges):
         if out and a <= out[-1][1]:
@@ -356,16 +369,22 @@ def record_keys(
 
 
 def read_keys(
-    conn: Connection, table: sa.Table, key: StepKey, fingerprint: str, start: int, stop: int
+    conn: Connection,
+    table: sa.Table,
+    key: StepKey,
+    fingerprints: Iterable[str],
+    start: int,
+    stop: int,
 ) -> dict[int, list[Any]]:
-    """Row index -> recorded key values, for the rows of ``[start, stop)`` on record."""
+    """Row index -> recorded key values, for the rows of ``[start, stop)`` on record
+    under any of ``fingerprints``."""
     if not sa.inspect(conn).has_table(table.name, schema=table.schema):
         return {}
     c = table.c
     found = conn.execute(
         sa.select(c.row_start, c["keys"]).where(
             *of_step(table, key),
-            c.fingerprint == fingerprint,
+            c.fingerprint.in_(sorted(fingerprints)),
             c.row_start < stop,
             c.row_stop > start,
         )

@@ -27,6 +27,7 @@ advisory lock, MariaDB ``GET_LOCK``) is held from a step's open to the end of th
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import uuid
 from collections.abc import Callable, Iterable
@@ -259,6 +260,11 @@ class StoredLedger:
             self._open_store(ctx)
             applied, pending = self.store.read(self.key)
             led = ctx.ledger_step
+            applied = led.own(applied)
+            pending = [
+                dataclasses.replace(p, fingerprint=led.fingerprint) if p.fingerprint in led.accepted
+                else p for p in pending
+            ]  # fmt: skip
             others = (applied.fingerprints | {p.fingerprint for p in pending}) - {led.fingerprint}
             if others:
                 recorded = self.store.recorded_specs(others)
@@ -309,6 +315,7 @@ class StoredLedger:
         applied, pending = self.store.read(self.key)
         for p in pending:
             applied.add(p.fingerprint, p.start, p.stop)
+        applied = ctx.ledger_step.own(applied)
         if applied.fingerprints - {ctx.ledger_step.fingerprint}:
             raise HandlerError(
                 f"dataset '{ctx.dataset}' on target '{ctx.target}' holds rows of another spec "

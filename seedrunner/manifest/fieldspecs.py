@@ -141,14 +141,17 @@ class TableRefSpec(Spec):
 
 
 class RefSpec(Spec):
-    ref: Annotated[
-        str,
-        Field(
-            pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*\.[A-Za-z_][A-Za-z0-9_]*$",
-            description="`DATASET.FIELD`: a value from another dataset's rows (the parent's "
-            "with count.per, else a seeded pick).",
-        ),
-    ] | TableRefSpec = Field(
+    ref: (
+        Annotated[
+            str,
+            Field(
+                pattern=r"^[A-Za-z_][A-Za-z0-9_\-]*\.[A-Za-z_][A-Za-z0-9_]*$",
+                description="`DATASET.FIELD`: a value from another dataset's rows (the parent's "
+                "with count.per, else a seeded pick).",
+            ),
+        ]
+        | TableRefSpec
+    ) = Field(
         description="`DATASET.FIELD` (another dataset's rows), or `{table, column, where}` "
         "(rows already in the database that no dataset seeds)."
     )

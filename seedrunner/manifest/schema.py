@@ -228,9 +228,7 @@ class DefaultsSpec(Spec):
         ge=0,
         description="How deep a model that contains itself (children: list[Node]) is generated.",
     )
-    on_cycle: Annotated[
-        Literal["empty", "null", "error"], BeforeValidator(_null_word)
-    ] = Field(
+    on_cycle: Annotated[Literal["empty", "null", "error"], BeforeValidator(_null_word)] = Field(
         default="empty",
         description="Past max_depth a self-containing field is an empty collection, null, or "
         "a plan error.",

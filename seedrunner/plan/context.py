@@ -36,7 +36,6 @@ class Lookup:
     check: bool = False  # read only to check a spec's values against (not picked from)
 
 
-
 @dataclass
 class DatasetContext:
     """What compiling a dataset's fields needs to know about the rest of the manifest."""

@@ -43,8 +43,8 @@ class Fingerprints:
         self, dp: DatasetPlan, edges: list[Edge], built: dict[str, DatasetPlan]
     ) -> FingerprintParts:
         """``dp``'s fingerprint, with those of the parents its rows take values from."""
-        digests = {
-            e.parent: fp.digest
+        digests = {  # a parent's lineage: its growing leaves the rows children took as they are
+            e.parent: fp.lineage
             for e in edges
             if e.child == dp.name
             and e.path[-2:-1] != ("depends_on",)

@@ -37,6 +37,9 @@ class RefPlan:
     # How a parent value becomes this field's type when they differ (plan.reftypes), e.g.
     # "str" for a UUID or int key into a string column; None: taken as it is.
     convert: str | None = None
+    # Rows written before the parent grew: (start, stop, n) says rows [start, stop) picked
+    # among the parent's first n rows (plan/growth.py); other rows pick among all of them.
+    among: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -166,6 +169,8 @@ class DatasetPlan:
     retries: RetryPolicy = field(default_factory=RetryPolicy)
     location: Any = None  # SourceLocation of the dataset in the manifest, for run errors
     fingerprint: Any = None  # state.fingerprint.FingerprintParts: what decides the rows
+    # digests of specs this one grew from, whose rows count as its own (plan/growth.py)
+    accepted: frozenset[str] = frozenset()
     # cycle edges: those whose child this dataset is (written first), and those this
     # dataset, as their parent, completes (``update``: in its own transaction)
     deferred_fields: list[DeferredRef] = field(default_factory=list)

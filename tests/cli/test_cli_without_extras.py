@@ -19,8 +19,8 @@ def test_demo_applies_with_the_optional_packages_unimportable(tmp_path):
         for name in {BLOCKED!r}:
             sys.modules[name] = None  # import of it raises ImportError
         from seedrunner.cli.app import main
-        sys.argv = ["seedrunner", "apply", "{REPO / 'seeds' / 'staging.yaml'}", "--quiet",
-                    "--set", "targets.db.url=sqlite:///{tmp_path / 'demo.db'}"]
+        sys.argv = ["seedrunner", "apply", "{REPO / "seeds" / "staging.yaml"}", "--quiet",
+                    "--set", "targets.db.url=sqlite:///{tmp_path / "demo.db"}"]
         main()
         """
     )

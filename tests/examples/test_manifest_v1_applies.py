@@ -13,7 +13,7 @@ from tests.httpserver import RecordingServer
 
 EXAMPLE = Path(__file__).with_name("manifest_v1_example.yaml")
 
-MODELS = '''
+MODELS = """
 from decimal import Decimal
 
 from pydantic import BaseModel
@@ -37,16 +37,16 @@ class Order(BaseModel):
     user_id: int
     number: str
     total: Decimal
-'''
+"""
 
-SEEDING = '''
+SEEDING = """
 import hashlib
 
 
 def hash_passwords(batch, ctx):
     hashes = [hashlib.sha256(e.encode()).hexdigest() for e in batch.columns["email"]]
     return batch.replace_columns({**batch.columns, "password_hash": hashes})
-'''
+"""
 
 
 def test_the_format_example_applies(tmp_path):

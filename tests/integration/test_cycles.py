@@ -206,11 +206,7 @@ def _killable(url: str, transaction: str) -> str:
 @pytest.mark.parametrize(
     ("backend", "transaction"),
     [
-        *(
-            (b, t)
-            for b in ("sqlite", "postgresql", "mariadb")
-            for t in ("batch", "dataset", "run")
-        ),
+        *((b, t) for b in ("sqlite", "postgresql", "mariadb") for t in ("batch", "dataset", "run")),
         ("postgresql-async", "dataset"),
         ("mariadb-async", "dataset"),
     ],

@@ -11,7 +11,7 @@ import pytest
 
 from seedrunner import PlanError, apply, build_plan, load_manifest
 
-MODULE = '''
+MODULE = """
 import json
 from typing import ClassVar
 
@@ -43,7 +43,7 @@ class LinesHandler:
 def shout(batch, ctx):
     upper = {k: [str(v).upper() for v in col] for k, col in batch.columns.items()}
     return batch.replace_columns(upper)
-'''
+"""
 
 BROKEN = "raise RuntimeError('plugin import-time failure')\n"
 

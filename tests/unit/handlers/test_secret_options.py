@@ -3,7 +3,7 @@ name (the name-based rules would not catch 'dsn_text')."""
 
 from __future__ import annotations
 
-PLUGIN = '''
+PLUGIN = """
 from typing import ClassVar
 
 from pydantic import Field
@@ -31,7 +31,7 @@ class Leaky:
 
     def close(self, error):
         return None
-'''
+"""
 
 
 def test_secret_marked_option_is_masked_everywhere(cli, manifest):

@@ -184,9 +184,7 @@ def test_decimal_inputs_of_a_generated_total_fit_its_digits():
         sa.MetaData(),
         sa.Column("quantity", sa.Integer, nullable=False),
         sa.Column("unit_price", sa.Numeric(6, 2), nullable=False),
-        sa.Column(
-            "total", sa.Numeric(8, 2), sa.Computed("quantity * unit_price", persisted=True)
-        ),
+        sa.Column("total", sa.Numeric(8, 2), sa.Computed("quantity * unit_price", persisted=True)),
     )
     shape = table_shape(table)
     q, p = shape.field("quantity").type, shape.field("unit_price").type
