@@ -28,7 +28,7 @@ from seedrunner.commands.rekey import adopt_recorded
 from seedrunner.commands.stepledgers import step_ledger, step_recorded
 from seedrunner.db.pool import ResourcePool
 from seedrunner.errors import ManifestError
-from seedrunner.ledger.fingerprint import SPEC_EXCLUDED, FingerprintParts, picked_among
+from seedrunner.ledger.fingerprint import LAYOUT, SPEC_EXCLUDED, FingerprintParts, picked_among
 from seedrunner.manifest import schema as S
 from seedrunner.manifest.loader import Manifest
 from seedrunner.plan.growth import picking_as
@@ -124,6 +124,8 @@ def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
     for name, e in by_dataset.items():
         assert e.parts is not None
         old = json.loads(e.parts.parts["spec"])
+        if LAYOUT in e.parts.parts:  # count.per and its bounds then: which row was whose
+            old["count"] = json.loads(e.parts.parts[LAYOUT])
         kept = datasets[name].model_dump(mode="json", include=set(SPEC_EXCLUDED))
         datasets[name] = S.DatasetSpec.model_validate({**kept, **old})
         nows.add(e.parts.parts["now"])

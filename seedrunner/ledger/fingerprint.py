@@ -39,6 +39,9 @@ from seedrunner.models.shape import ModelShape
 #: bumped when a seedrunner release changes the rows a manifest generates (0.2.0: 2)
 ROWS_VERSION = 2
 SPEC_EXCLUDED = frozenset({"count", "batch_size", "persist", "retries", "depends_on"})
+#: the part holding ``count.per`` with its bounds: they lay the rows out over the parent's
+#: (row i is a child of parent p), so unlike a count they change which rows are which
+LAYOUT = "count.per"
 #: a parent entry of a seeded pick: the parent's digest and the rows picked among
 _PICKS = re.compile(r"^(?P<digest>.*) of (?P<rows>\d+) rows$")
 
@@ -128,6 +131,9 @@ def dataset_fingerprint(
     dumped = spec.model_dump(mode="json", exclude=set(SPEC_EXCLUDED), exclude_defaults=True)
     fields = [(f.name, repr(f.type)) for f in shape.fields]
     extra = {"parents": _canonical(parents)} if parents else {}
+    count = getattr(spec, "count", None)
+    if count is not None and not isinstance(count, int):  # which parent row each row is
+        extra[LAYOUT] = _canonical(count.model_dump(mode="json", exclude_defaults=True))
     if data:
         extra["data"] = _canonical(data)
     return FingerprintParts(
@@ -173,6 +179,8 @@ def grown_from(
     carried lineages).  ``shrunk``: a parent may have had more rows then (``--replace``
     regenerating an earlier spec's rows to delete them)."""
     others = set(current.parts) | set(recorded.parts)
+    if LAYOUT not in recorded.parts:  # recorded before layouts were (0.2): taken as today's
+        others.discard(LAYOUT)
     if any(current.parts.get(n) != recorded.parts.get(n) for n in others - {"parents"}):
         return None
     now, then = _parents(current), _parents(recorded)

@@ -225,3 +225,29 @@ def test_replace_finds_the_way_back_after_a_parent_count_changed(
         assert cli("plan", path, *more, "--detailed-exitcode")[0] == 0
     assert cli("destroy", path, *more, "--yes")[0] == 0
     assert sum(db.scalar(f"SELECT count(*) FROM {t}") for t in ("tags", "items", "item_tags")) == 0
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_raised_count_per_bounds_are_refused_then_replaced(manifest, make_database, cli, backend):
+    """count.per's bounds lay the rows out over the parent's (row i belongs to parent p):
+    raising ``max`` would move rows already written to other parents, so it is a change
+    of spec (``count.per``), refused before any row; --replace rewrites the posts and
+    what picked among them, and every author then has at most the new max."""
+    db = make_database(backend)
+    db.execute(*SCHEMA)
+    path = str(manifest(blog(db.url)))
+    assert cli("apply", path, "-q")[0] == 0
+    before = rows(db)
+    more = ["--set", "datasets.posts.count.max=5"]
+    code, out, err = cli("apply", path, *more)
+    assert code == 2, out + err
+    assert "changed: count.per" in err
+    assert rows(db) == before
+    code, out, err = cli("apply", path, *more, "--replace")
+    assert code == 0, out + err
+    per_author = db.scalar(
+        "SELECT max(n) FROM (SELECT count(*) AS n FROM posts GROUP BY author_id) t"
+    )
+    assert 3 < per_author <= 5
+    assert dangling(db) == 0
+    assert cli("plan", path, *more, "--detailed-exitcode")[0] == 0
