@@ -108,7 +108,7 @@ class BatchBuilder:
             return by_index.values(p, 1)[0] if by_index is not None else earlier[p]
 
         groups = self.plan.count.cumulative if tree.grouped else None
-        parents = tree.forest.parents(start, n, groups)
+        parents = tree.parents(start, n, groups)
         if f.null_column is not None:  # extra roots
             mask = f.null_column.values(start, n)
             parents = [

@@ -93,6 +93,7 @@ class Forest:
     def __init__(
         self, seed: int, total: int, roots: int | None, max_depth: int, chain: bool = False
     ) -> None:
+        self.seed = seed
         self.total = total
         self.max_depth = max_depth
         self.given_roots = roots
@@ -100,6 +101,10 @@ class Forest:
         self._layouts: dict[int, tuple[int, ...]] = {}
         self.bounds = self._layout(total)
         self._stream = Stream(seed)
+
+    def resized(self, total: int) -> Forest:
+        """The same kind of forest (seed, roots, depth) over ``total`` rows."""
+        return Forest(self.seed, total, self.given_roots, self.max_depth, self.chain)
 
     @property
     def roots(self) -> int:

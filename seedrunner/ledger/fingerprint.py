@@ -59,12 +59,12 @@ class FingerprintParts:
 
     @property
     def lineage(self) -> str:
-        """The digest without the parent counts of seeded picks: what children carry, so
-        that a parent growing (rows kept, picks of new rows among more) leaves them as
-        they are.  The same as ``digest`` for a dataset that picks from no parent."""
+        """The digest without the parent counts of seeded picks, nor the size of its own
+        tree: what children carry, so that a parent growing (rows kept, new rows picking
+        among more, or a tree of their own) leaves them as they are.  The same as
+        ``digest`` for a dataset that picks from no parent and is no tree."""
         picks = _parents(self)
-        bare = {name: _PICKS.sub(r"\g<digest>", v) if "." not in name else v
-                for name, v in picks.items()}  # fmt: skip
+        bare = {name: _PICKS.sub(r"\g<digest>", v) for name, v in picks.items()}
         if bare == picks:
             return self.digest
         text = json.dumps({**self.parts, "parents": _canonical(bare)}, sort_keys=True)
@@ -191,7 +191,7 @@ def grown_from(
         if value == now[name]:
             continue
         old, new = _PICKS.match(value), _PICKS.match(now[name])
-        if "." in name or (old is None) != (new is None):
+        if (old is None) != (new is None):  # a pick's or a tree's count ("a.b": a tree)
             return None
         was, today = (old["digest"], new["digest"]) if old and new else (value, now[name])
         if was != today and was not in (aliases or {}).get(name, ()):

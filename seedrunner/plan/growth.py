@@ -55,7 +55,45 @@ def regrow(
     if not grown or _overlap([rs for _, rs in grown.values()], recorded, current):
         return dp
     fields = [_regrown(f, grown) for f in dp.fields]
+    if any(f.tree is not None for f in fields):
+        trees = [_grown_tree(dp, f, grown, recorded) for f in fields]
+        if any(t is None for t in trees):
+            return dp
+        fields = [t for t in trees if t is not None]
     return replace(dp, fields=fields, accepted=frozenset(grown))
+
+
+def _grown_tree(
+    dp: DatasetPlan,
+    f: FieldPlan,
+    grown: Mapping[str, tuple[dict[str, int], Ranges]],
+    recorded: Sequence[Recorded],
+) -> FieldPlan | None:
+    """A self-reference's forest in segments: the rows of each size it had are the forest
+    they were (from their first row), and rows added since a forest of their own; None
+    when that cannot be (a forest per parent row, a chain)."""
+    tree = f.tree
+    if tree is None:
+        return f
+    name = f"{dp.name}.{f.name}"
+    sizes = {fp: counts[name] for fp, (counts, _) in grown.items() if name in counts}
+    if not sizes:
+        return f
+    if tree.grouped or tree.forest.chain:
+        return None
+    firsts: dict[int, int] = {}
+    for fp, size in sizes.items():
+        start = grown[fp][1][0][0]
+        firsts[size] = min(firsts.get(size, start), start)
+    end = max(b for _, ranges in grown.values() for _, b in ranges)
+    total = dp.count.total
+    assert dp.fingerprint is not None
+    mine = [r for rec in recorded for r in rec.applied.ranges.get(dp.fingerprint.digest, [])]
+    firsts.setdefault(total, min([end, *(a for a, _ in mine)]))
+    if any(s >= size for size, s in firsts.items()):
+        return None
+    segments = tuple(sorted((s, tree.forest.resized(size - s)) for size, s in firsts.items()))
+    return replace(f, tree=replace(tree, segments=segments))
 
 
 def picking_as(dp: DatasetPlan, recorded: FingerprintParts) -> DatasetPlan | None:

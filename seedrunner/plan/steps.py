@@ -50,6 +50,22 @@ class TreePlan:
     key: str  # the dataset's own field whose value a child takes from its parent row
     self_roots: bool  # NOT NULL column: a root points at itself instead of holding null
     grouped: bool = False  # count.per: a forest within each parent row's children
+    # Rows added by raised counts (plan/growth.py): (start, forest) says rows from
+    # ``start`` on (to the next segment) are a forest of their own; () is one forest.
+    segments: tuple[tuple[int, Forest], ...] = ()
+
+    def parents(self, start: int, n: int, groups: Sequence[int] | None) -> list[int | None]:
+        """The parent row of rows ``[start, start + n)`` (None: a root)."""
+        if not self.segments:
+            return self.forest.parents(start, n, groups)
+        out: list[int | None] = []
+        bounds = [s for s, _ in self.segments[1:]] + [start + n]
+        for (first, forest), stop in zip(self.segments, bounds, strict=True):
+            a, b = max(start, first), min(start + n, stop)
+            if a < b:
+                local = forest.parents(a - first, b - a)
+                out += [None if p is None else p + first for p in local]
+        return out
 
 
 @dataclass

@@ -34,9 +34,11 @@ def test_a_parent_digest_recorded_before_lineages_is_an_alias():
     assert grown_from(now, then, {"comments": {"full"}}) == {}
 
 
-def test_a_tree_of_own_rows_is_never_grown_from():
+def test_a_tree_of_own_rows_grows_and_is_no_parent_count():
     now = parts({"emp.manager_id": "tree of 30 rows"})
-    assert grown_from(now, parts({"emp.manager_id": "tree of 25 rows"})) is None
+    assert grown_from(now, parts({"emp.manager_id": "tree of 25 rows"})) == {"emp.manager_id": 25}
+    assert grown_from(now, parts({"emp.manager_id": "tree of 31 rows"})) is None
+    assert picked_among(parts({"emp.manager_id": "tree of 25 rows"})) == {}
 
 
 def test_lineage_leaves_pick_counts_out_and_is_the_digest_without_picks():

@@ -229,14 +229,43 @@ def test_roots_on_a_ref_to_another_dataset_is_refused(manifest):
     assert problem.location.line == 5
 
 
-def test_raising_the_count_asks_for_replace_instead_of_moving_parents(manifest, tmp_path):
-    assert apply(build_plan(load_manifest(shop(manifest, "seed.yaml", 50)))).ok
-    grown = apply(build_plan(load_manifest(shop(manifest, "seed.yaml", 50, n=330))))
-    assert not grown.ok
-    assert "changed since: parents" in (grown.error or "")
-    assert "--replace" in (grown.error or "")
-    con = sqlite3.connect(tmp_path / "out.db")
-    assert con.execute("SELECT count(*) FROM employee").fetchone() == (300,)  # untouched
+def _rows(db, table: str) -> dict[object, tuple[object, ...]]:
+    con = sqlite3.connect(db)
+    try:
+        return {r[0]: tuple(r) for r in con.execute(f"SELECT * FROM {table}")}
+    finally:
+        con.close()
+
+
+def test_a_raised_tree_keeps_its_rows_and_the_new_ones_form_trees_of_their_own(
+    manifest, tmp_path, cli
+):
+    """300 -> 330 -> 400 employees (and categories, nodes): every earlier row is kept as
+    written; each batch of added rows is a forest of its own (parents earlier rows of the
+    same addition, depth <= 4), so the whole table stays a forest; destroy removes all."""
+    db = tmp_path / "out.db"
+    path = str(shop(manifest, "seed.yaml", 50))
+    assert cli("apply", path, "-q")[0] == 0
+    tables = ("employee", "category", "node")
+    before = {t: _rows(db, t) for t in tables}
+    for n in (330, 400):
+        path = str(shop(manifest, "seed.yaml", 50, n=n))
+        code, out, err = cli("apply", path)
+        assert code == 0, out + err
+        now = {t: _rows(db, t) for t in tables}
+        for t in tables:
+            assert {k: now[t][k] for k in before[t]} == before[t], t
+        assert len(now["employee"]) == n
+        for table, column in (("employee", "reports_to"), ("category", "parent_id"),
+                              ("node", "parent_id")):  # fmt: skip
+            assert max(walk(db, table, column).values()) <= 4
+        added = [k for k in now["employee"] if k not in before["employee"]]
+        roots = [k for k in added if now["employee"][k][2] is None]
+        assert roots  # the added rows hang from roots of their own
+        assert cli("plan", path, "--detailed-exitcode")[0] == 0
+        before = now
+    assert cli("destroy", path, "--yes")[0] == 0
+    assert all(not _rows(db, t) for t in tables)
 
 
 def test_preview_shows_the_parents_apply_writes(manifest, tmp_path):
