@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from seedrunner.commands.destroykeys import record_destroy_keys
+from seedrunner.commands.destroykeys import ReadOnly, record_destroy_keys
 from seedrunner.commands.grown import grown
 from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.stepledgers import step_recorded, step_ref
@@ -30,7 +30,7 @@ from seedrunner.execute.keys import KeyStore
 from seedrunner.execute.regenerate import dataset_batches
 from seedrunner.generate.rows import Batch
 from seedrunner.handlers.adapters import adapt
-from seedrunner.handlers.caps import DeletesByKeys, UndoSession, undo_of
+from seedrunner.handlers.caps import DeletesByKeys, DeletesRecordedKeys, UndoSession, undo_of
 from seedrunner.handlers.sqlupdate import ColumnUpdate
 from seedrunner.ledger.base import Destroyed, UndoTarget, open_ledger
 from seedrunner.ledger.sqlledger import Applied
@@ -55,11 +55,14 @@ def destroy(
     only: Sequence[str] | None = None,
     lock_timeout: float = 0.0,
     prune: Mapping[tuple[str, str], int] | None = None,
+    by_keys: Mapping[tuple[str, str], str] | None = None,
 ) -> list[Undone]:
     """Delete what the ledgers record for ``plan``'s datasets (all, or ``only``).
 
     ``prune``: (dataset, target) -> the row from which its rows go (apply --prune: the
-    lowered count), children first as for destroy; nothing else is touched."""
+    lowered count), children first as for destroy; nothing else is touched.
+    ``by_keys``: (dataset, target) -> the fingerprint of rows that cannot be regenerated
+    (their model or Faker changed): deleted by the keys the ledger recorded instead."""
     wanted = set(only) if only else {d.name for d in plan.datasets}
     resources = ResourcePool()
     try:
@@ -72,7 +75,7 @@ def destroy(
         for dp in reversed(plan.datasets):  # children before parents
             if dp.name in wanted:
                 out += [
-                    _undo(plan, dp, i, keys, resources, lock_timeout, shared, prune)
+                    _undo(plan, dp, i, keys, resources, lock_timeout, shared, prune, by_keys)
                     for i, t in enumerate(dp.targets)
                     if prune is None or (dp.name, t.name) in prune
                 ]
@@ -98,14 +101,19 @@ def _undo(
     lock_timeout: float,
     shared: set[str] | None = None,
     prune: Mapping[tuple[str, str], int] | None = None,
+    by_keys: Mapping[tuple[str, str], str] | None = None,
 ) -> Undone:
     target = dp.targets[position]
     result = Undone(dp.name, target.name)
+    recorded = (by_keys or {}).get((dp.name, target.name))
 
     def run(session: Any) -> Destroyed:
         if prune is not None:
             start = prune[dp.name, target.name]
             return prune_session(plan, dp, position, keys, resources, lock_timeout, session, start)
+        if recorded is not None:
+            return _recorded_keys_session(plan, dp, position, resources, lock_timeout, session,
+                                          recorded)  # fmt: skip
         return _undo_session(plan, dp, position, keys, resources, lock_timeout, session, shared)
 
     def handler() -> Any:
@@ -160,6 +168,66 @@ def _undo_session(
         return _delete(plan, dp, keys, handler, stop)
 
     return _closing(handler, delete, lambda rows: "done" if stop else "nothing to undo", note)
+
+
+BY_KEYS = (
+    "written by a spec that can no longer be rebuilt (its model or Faker changed); "
+    "deleted by the keys the ledger recorded"
+)
+
+
+def _recorded_keys_session(
+    plan: Plan,
+    dp: DatasetPlan,
+    position: int,
+    resources: ResourcePool,
+    lock_timeout: float,
+    handler: Any,
+    fingerprint: str,
+    read_only: bool = False,
+) -> Destroyed:
+    """Delete a step's rows of ``fingerprint`` by the keys its ledger recorded, last row
+    first (a self-referencing row's parent is an earlier row), and forget them.
+    ``read_only``: only check that every row's key is there (rolled back, no lock)."""
+    if not isinstance(handler, DeletesRecordedKeys):
+        return Destroyed(status="cannot undo", note="its handler records no keys")
+    ctx = handler_context(
+        plan, dp, position, run_id="destroy", resources=resources, lock_timeout=lock_timeout,
+        fingerprint=fingerprint,
+    )  # fmt: skip
+    try:
+        applied = handler.open_undo(ctx, lock=not read_only)
+    except HandlerError as e:
+        handler.close_undo(e)
+        return Destroyed(status="cannot undo", note=scrub(str(e)))
+
+    def delete() -> int:
+        picked = handler.recorded_row_keys(applied.end)
+        if read_only:
+            raise ReadOnly(len(picked))
+        picked.reverse()
+        return int(handler.delete_keys(picked, f"delete the rows of '{dp.name}'"))
+
+    try:
+        return _closing(
+            handler, delete, lambda rows: "done" if rows else "nothing to undo", BY_KEYS
+        )
+    except ReadOnly as counted:
+        return Destroyed(int(counted.args[0]), "nothing to undo", BY_KEYS)
+
+
+def recorded_keys_cover(plan: Plan, dp: DatasetPlan, position: int, fingerprint: str) -> str | None:
+    """Why the rows of ``fingerprint`` on step ``position`` of ``dp`` cannot be deleted by
+    their recorded keys (None: they can), read without deleting or locking."""
+    target = dp.targets[position]
+    resources = ResourcePool()
+    try:
+        handler = adapt(target.handler_cls(target.options))
+        done = _recorded_keys_session(plan, dp, position, resources, 0.0, handler, fingerprint,
+                                      read_only=True)  # fmt: skip
+    finally:
+        resources.close_all()
+    return done.note if done.status != "nothing to undo" else None
 
 
 PRUNE_ONLY = "apply --prune removes rows of SQL targets only: destroy, then apply again"

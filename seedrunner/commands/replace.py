@@ -23,7 +23,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from seedrunner.commands.destroy import Undone, destroy, undo_alone
+from seedrunner.commands.destroy import Undone, destroy, recorded_keys_cover, undo_alone
 from seedrunner.commands.rekey import adopt_recorded
 from seedrunner.commands.stepledgers import step_ledger, step_recorded
 from seedrunner.db.pool import ResourcePool
@@ -58,9 +58,9 @@ def replace_changed(manifest: Manifest, plan: Plan, lock_timeout: float = 0.0) -
     earlier = earlier_specs(plan)
     if not earlier:
         return files
-    old = _rebuilt(manifest, plan, earlier)
+    old, by_keys = _rebuilt(manifest, plan, earlier)
     names = sorted({e.dataset for e in earlier})
-    sql = destroy(old, names, lock_timeout)
+    sql = destroy(old, names, lock_timeout, by_keys=by_keys)
     taken = {(r.dataset, r.target) for r in files}
     return files + [r for r in sql if (r.dataset, r.target) not in taken]
 
@@ -105,19 +105,30 @@ def earlier_specs(plan: Plan) -> list[Earlier]:
     return out
 
 
-def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
-    """The plan of the earlier specs, checked to regenerate exactly their rows."""
+def _rebuilt(
+    manifest: Manifest, plan: Plan, earlier: list[Earlier]
+) -> tuple[Plan, dict[tuple[str, str], str]]:
+    """The plan of the earlier specs, checked to regenerate exactly their rows; and the
+    steps whose earlier rows cannot be regenerated, to be deleted by their recorded keys
+    (checked to be there for every row) instead: (dataset, target) -> fingerprint."""
     by_dataset: dict[str, Earlier] = {}
+    by_keys: dict[tuple[str, str], str] = {}
     for e in earlier:
-        if e.parts is None:
-            _refuse(e, "the ledger holds no record of that spec (written before 0.2 kept them)")
+        lost = _unrebuildable(plan, e)
+        if lost is not None:
+            missing = recorded_keys_cover(
+                plan, plan.dataset(e.dataset), _position(plan, e), e.digest
+            )
+            if missing is not None:
+                _refuse(e, f"{lost}, and its rows cannot be found by recorded keys: {missing}")
+            by_keys[(e.dataset, e.target)] = e.digest
+            continue
         assert e.parts is not None
-        lost = [p for p in _UNREBUILDABLE if e.parts.parts.get(p) != _current(plan, e, p)]
-        if lost:
-            _refuse(e, f"its {' and '.join(lost)} changed, which a manifest cannot put back")
         seen = by_dataset.setdefault(e.dataset, e)
         if seen.digest != e.digest:
             _refuse(e, "its targets hold rows of two different earlier specs")
+    if not by_dataset:
+        return plan, by_keys
     datasets = dict(manifest.spec.datasets)
     nows = set()
     seeds = set()
@@ -156,7 +167,22 @@ def _rebuilt(manifest: Manifest, plan: Plan, earlier: list[Earlier]) -> Plan:
             assert mine is not None
             _refuse(e, "rebuilt, it does not give the same rows (differs in: "
                     + ", ".join(mine.changed(e.parts)) + ")")  # fmt: skip
-    return old_plan
+    return old_plan, by_keys
+
+
+def _unrebuildable(plan: Plan, e: Earlier) -> str | None:
+    """Why no manifest can regenerate the earlier rows (None: one can)."""
+    if e.parts is None:
+        return "the ledger holds no record of that spec (written before 0.2 kept them)"
+    lost = [p for p in _UNREBUILDABLE if e.parts.parts.get(p) != _current(plan, e, p)]
+    if lost:
+        return f"its {' and '.join(lost)} changed, which a manifest cannot put back"
+    return None
+
+
+def _position(plan: Plan, e: Earlier) -> int:
+    targets = plan.dataset(e.dataset).targets
+    return next(i for i, t in enumerate(targets) if t.name == e.target)
 
 
 def _parent_counts(datasets: dict[str, S.DatasetSpec], by_dataset: dict[str, Earlier]) -> None:

@@ -81,6 +81,20 @@ class DeletesByKeys(Protocol):
     def delete_keys(self, keys: list[tuple[Any, ...]], what: str) -> int: ...
 
 
+@runtime_checkable
+class DeletesRecordedKeys(Protocol):
+    """An undo session that can delete rows by the keys its ledger recorded, without
+    regenerating them (their spec can no longer be rebuilt): SQL."""
+
+    def open_undo(self, ctx: Any, shared: bool = False, lock: bool = True) -> Applied: ...
+
+    def recorded_row_keys(self, stop: int) -> list[tuple[Any, ...]]: ...
+
+    def delete_keys(self, keys: list[tuple[Any, ...]], what: str) -> int: ...
+
+    def close_undo(self, error: BaseException | None) -> None: ...
+
+
 def stats(handler: Any) -> tuple[int, int]:
     """(rows skipped, batches retried) as the handler counted them (0 when it does not)."""
     skipped = int(handler.skipped_rows or 0) if isinstance(handler, SkipsRows) else 0

@@ -172,6 +172,10 @@ class SqlAlchemyHandler:
         """``batch`` with the keys the database assigned, as the ledger recorded them."""
         return self._opened_undo().keyed(batch)
 
+    def recorded_row_keys(self, stop: int) -> list[tuple[Any, ...]]:
+        """The primary keys the ledger recorded for the rows before ``stop`` (sqlundo)."""
+        return self._opened_undo().recorded_row_keys(stop)
+
     def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
         """Delete the rows with these primary keys (in this order where it matters)."""
         return self._opened_undo().delete_keys(picked, what)

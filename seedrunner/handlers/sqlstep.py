@@ -8,6 +8,7 @@ and recorded in one transaction, with the keys the database assigned.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -83,7 +84,7 @@ class SqlStep:
                 columns = cut_rows(columns, batch.start, todo)
             inserted = self.inserter.insert(conn, names, columns)
             keys = inserted.keys
-            ledger.record(conn, todo, keys)
+            ledger.record(conn, todo, keys, row_keys(target, names, columns))
             if inserted.there:
                 ledger.record_theirs(conn, to_rows(inserted.there, todo), self.inserter.how)
             there = len(inserted.there)
@@ -146,3 +147,16 @@ def open_step(
         raise
     updates = DeferredUpdates(mode_cls.completes_with_last_batch, ctx.total_rows)
     return SqlStep(target, guard, ledger, mode, updates, Inserter(target, options), counts)
+
+
+def row_keys(target: TableTarget, names: Sequence[str], columns: list[list[Any]]) -> list[Any]:
+    """The primary key of each row written, for the ledger: rows whose spec can no longer
+    be rebuilt (the model's code or Faker changed) are then still found by these.  Empty
+    when the database assigns the key (recorded as it returns them) or no key is written."""
+    if target.returning:
+        return []
+    at = {n: i for i, n in enumerate(names)}
+    pk = [at.get(c.name) for c in target.table.primary_key.columns]
+    if not pk or None in pk:
+        return []
+    return list(zip(*(columns[i] for i in pk if i is not None), strict=True))

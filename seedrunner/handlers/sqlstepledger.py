@@ -73,8 +73,15 @@ class StepLedger(Protocol):
         ...
 
     def record(
-        self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
-    ) -> None: ...
+        self,
+        conn: Connection,
+        ranges: list[tuple[int, int]],
+        keys: list[tuple[Any, ...]],
+        row_keys: list[tuple[Any, ...]] | None = None,
+    ) -> None:
+        """``ranges`` written, with the keys the database assigned them (``keys``) or,
+        for keys seedrunner made, their primary keys (``row_keys``)."""
+        ...
 
     def record_theirs(self, conn: Connection, ranges: list[tuple[int, int]], how: str) -> None:
         """Rows of ranges just recorded that the target held already (not seedrunner's)."""
@@ -113,7 +120,11 @@ class NoLedger:
         return [(batch.start, batch.stop)]
 
     def record(
-        self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
+        self,
+        conn: Connection,
+        ranges: list[tuple[int, int]],
+        keys: list[tuple[Any, ...]],
+        row_keys: list[tuple[Any, ...]] | None = None,
     ) -> None:
         pass
 
@@ -186,7 +197,7 @@ class SqlLedger:
         another spec.  Under ``transaction: run`` the ledger lives in the run's
         transaction (a second connection would wait on its locks), except for MariaDB's
         auto-committing DDL."""
-        assigned = self.keys if self.target.returning else None
+        assigned = self.keys if self.target.table.primary_key.columns else None
         theirs = self.theirs if self.conflicts else None
 
         def create(conn: Connection) -> None:
@@ -238,7 +249,11 @@ class SqlLedger:
         return self.applied.present(self.facts.fingerprint, batch.start, batch.stop)
 
     def record(
-        self, conn: Connection, ranges: list[tuple[int, int]], keys: list[tuple[Any, ...]]
+        self,
+        conn: Connection,
+        ranges: list[tuple[int, int]],
+        keys: list[tuple[Any, ...]],
+        row_keys: list[tuple[Any, ...]] | None = None,
     ) -> None:
         fingerprint = self.facts.fingerprint
         if not self._spec_recorded:
@@ -248,6 +263,8 @@ class SqlLedger:
         record(conn, self.table, self.step, self.run_id, fingerprint, ranges)
         if self.target.returning:
             record_keys(conn, self.keys, self.step, fingerprint, ranges, keys)
+        elif row_keys:
+            record_keys(conn, self.keys, self.step, fingerprint, ranges, row_keys)
         for a, b in ranges:
             self.applied.add(fingerprint, a, b)
 

@@ -118,6 +118,33 @@ class SqlUndo:
     def read(self, what: str, read: Callable[[Connection], T]) -> T:
         return self.guard.read_apart(self.link, what, read)
 
+    def recorded_row_keys(self, stop: int) -> list[tuple[Any, ...]]:
+        """The primary keys the ledger recorded for this step's rows before row ``stop``
+        that are seedrunner's, in row order: rows of a spec that can no longer be rebuilt
+        are deleted by these.  Refused when a row's key was not recorded (written before
+        seedrunner recorded them, or its table's key is none of the written columns)."""
+        led = self.ledger
+        keys = self.target.returning or list(self.target.table.primary_key.columns)
+        found = self.read(
+            "read the recorded keys",
+            lambda c: read_keys(c, led.keys, led.step, led.facts.mine, 0, stop),
+        )
+        types = [python_type(c) for c in keys]
+        out = []
+        for a, b in led.applied.present(led.facts.fingerprint, 0, stop):
+            for i in range(a, b):
+                if i not in found:
+                    raise HandlerError(
+                        f"{self.target.where}: row {i} of dataset '{led.step.dataset}' has no "
+                        "recorded key (written before seedrunner recorded keys): it can only be "
+                        "found by regenerating it with the spec it was written with"
+                    )
+                out.append(tuple(
+                    t(v) if t is not None and v is not None else v
+                    for t, v in zip(types, found[i], strict=True)
+                ))  # fmt: skip
+        return out
+
     def delete_keys(self, picked: list[tuple[Any, ...]], what: str) -> int:
         """Delete the rows with these primary keys, in this order where it matters: on
         MariaDB/MySQL a self-referencing table checks its key row by row, and SQLite runs

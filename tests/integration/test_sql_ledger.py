@@ -432,9 +432,12 @@ def test_apply_replace_deletes_the_earlier_specs_rows_then_writes(
     assert cli("plan", str(path), "--detailed-exitcode")[0] == 0
 
 
-def test_apply_replace_refuses_rows_it_cannot_rebuild(manifest, make_database, cli):
-    """Rows written under another Faker version cannot be regenerated: nothing is deleted,
-    exit 2, and the message says why."""
+def test_apply_replace_deletes_rows_it_cannot_rebuild_by_their_recorded_keys(
+    manifest, make_database, cli
+):
+    """Rows written under another Faker version cannot be regenerated: --replace deletes
+    them by the keys the ledger recorded as it wrote them, then writes seed 2's.  (Without
+    those keys it refuses, deleting nothing: test_recorded_keys.py.)"""
     db = make_database("sqlite")
     text = _REPLACE.replace("URL", db.url)
     path = manifest(text.replace("SEED", "1"), "r.yaml", **{"acctmodels.py": _ACCOUNT})
@@ -449,10 +452,12 @@ def test_apply_replace_refuses_rows_it_cannot_rebuild(manifest, make_database, c
         )
     before = _accounts(db)
     path.write_text(text.replace("SEED", "2"))
-    code, _, err = cli("apply", str(path), "--replace")
-    assert code == 2
-    assert "its versions changed, which a manifest cannot put back" in err
-    assert _accounts(db) == before
+    code, out, err = cli("apply", str(path), "--replace")
+    assert code == 0, out + err
+    assert "deleted 30 rows of dataset 'accounts'" in " ".join(err.split())
+    after = _accounts(db)
+    assert len(after) == 30
+    assert not set(before) & set(after)
 
 
 @pytest.mark.parametrize("backend", ["postgresql", "mariadb"])
