@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from seedrunner.commands.grown import grown
 from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.stepledgers import step_ref
 from seedrunner.db.pool import ResourcePool
-from seedrunner.ledger.base import open_ledger
+from seedrunner.ledger.base import LedgerState, Recorded, open_ledger
 from seedrunner.ledger.fingerprint import changed_since
 from seedrunner.ledger.sqlledger import Applied
+from seedrunner.plan.growth import known, regrow
 from seedrunner.plan.steps import DatasetPlan, Plan, TargetPlan
 
 
@@ -82,24 +82,43 @@ def plan_state(plan: Plan) -> list[TargetState]:
     (commands/grown.py: rows written before a parent grew are the plan's)."""
     resources = ResourcePool()
     try:
-        plan = grown(plan, resources)
-        return [
-            _state(plan, d, position, t, resources)
-            for d in plan.datasets
-            for position, t in enumerate(d.targets)
-        ]
+        out: list[TargetState] = []
+        mine: dict[str, frozenset[str]] = {}  # in plan order: parents are regrown first
+        for d in plan.datasets:
+            read = [_read(plan, d, position, resources) for position in range(len(d.targets))]
+            d = regrow(d, [r for r, _ in read if r is not None], mine)
+            mine[d.name] = known(d)
+            out += [
+                _state(plan, d, position, t, found)
+                for (position, t), (_, found) in zip(enumerate(d.targets), read, strict=True)
+            ]
+        return out
     finally:
         resources.close_all()
 
 
+def _read(
+    plan: Plan, d: DatasetPlan, position: int, resources: ResourcePool
+) -> tuple[Recorded | None, LedgerState | None]:
+    """One step's ledger, read once (a server down costs one connect timeout): what
+    regrowing needs (ledgers that find rows by their spec), and the state."""
+    spec = d.targets[position].ledger
+    if spec is None:
+        return None, None
+    ledger = open_ledger(spec, resources)
+    found = ledger.state(step_ref(plan, d, position))
+    if found.error is not None or not ledger.needs_spec:
+        return None, found
+    return Recorded(found.written, found.specs), found
+
+
 def _state(
-    plan: Plan, d: DatasetPlan, position: int, t: TargetPlan, resources: ResourcePool
+    plan: Plan, d: DatasetPlan, position: int, t: TargetPlan, found: LedgerState | None
 ) -> TargetState:
     total = d.count.total
-    if t.ledger is None:
+    if found is None:
         return TargetState(d.name, t.name, total, ledger=False)
     step = step_ref(plan, d, position)
-    found = open_ledger(t.ledger, resources).state(step)
     if found.error is not None:
         return TargetState(
             d.name, t.name, total, ledger=True, error=found.error, undoable=found.undoable,
