@@ -87,6 +87,13 @@ def _undo_text(state: TargetState | None) -> Text:
             "their keys read nothing that changed)",
             style="bold red",
         )
+    if state.other_spec and state.by_keys:
+        what = f"changed: {', '.join(state.changed)}; " if state.changed else ""
+        return Text(
+            f"  · would delete {state.by_keys:,} rows (written by another spec: {what}"
+            "by the keys the ledger recorded)",
+            style="bold red",
+        )
     if state.other_spec:
         return Text("  · cannot undo: written by another spec", style="yellow")
     gone = state.recorded or state.applied  # every row on record, past the count too

@@ -111,9 +111,10 @@ def _undo(
         if prune is not None:
             start = prune[dp.name, target.name]
             return prune_session(plan, dp, position, keys, resources, lock_timeout, session, start)
-        if recorded is not None:
-            return _recorded_keys_session(plan, dp, position, resources, lock_timeout, session,
-                                          recorded)  # fmt: skip
+        other = recorded or only_other_spec(plan, dp, position, resources)
+        if other is not None and isinstance(session, DeletesRecordedKeys):
+            return recorded_keys_session(plan, dp, position, resources, lock_timeout, session,
+                                          other)  # fmt: skip
         return _undo_session(plan, dp, position, keys, resources, lock_timeout, session, shared)
 
     def handler() -> Any:
@@ -176,7 +177,7 @@ BY_KEYS = (
 )
 
 
-def _recorded_keys_session(
+def recorded_keys_session(
     plan: Plan,
     dp: DatasetPlan,
     position: int,
@@ -223,7 +224,7 @@ def recorded_keys_cover(plan: Plan, dp: DatasetPlan, position: int, fingerprint:
     resources = ResourcePool()
     try:
         handler = adapt(target.handler_cls(target.options))
-        done = _recorded_keys_session(plan, dp, position, resources, 0.0, handler, fingerprint,
+        done = recorded_keys_session(plan, dp, position, resources, 0.0, handler, fingerprint,
                                       read_only=True)  # fmt: skip
     finally:
         resources.close_all()
@@ -289,6 +290,27 @@ def _closing(
         raise
     handler.close_undo(None)
     return Destroyed(rows, status(rows), note)
+
+
+def only_other_spec(
+    plan: Plan, dp: DatasetPlan, position: int, resources: ResourcePool
+) -> str | None:
+    """The one other spec a step's ledger holds rows of, when this spec cannot find them
+    (not grown from, nor found by this spec's keys): destroy deletes them by the keys the
+    ledger recorded (an earlier seed, model or Faker: whatever changed)."""
+    current = dp.fingerprint.digest if dp.fingerprint is not None else ""
+    try:
+        found = step_recorded(plan, dp, position, resources)
+    except Exception:  # unreadable: open_undo reports it, with the handler's words
+        return None
+    if found is None:
+        return None
+    others = found.applied.fingerprints - dp.accepted - {current}
+    if len(others) != 1 or current in found.applied.fingerprints:
+        return None
+    if rekeyed(dp, others, found.specs) is not None:
+        return None
+    return next(iter(others))
 
 
 def _undo_fingerprint(

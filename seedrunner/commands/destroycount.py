@@ -14,7 +14,11 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
-from seedrunner.commands.destroy import regenerated_batches
+from seedrunner.commands.destroy import (
+    only_other_spec,
+    recorded_keys_session,
+    regenerated_batches,
+)
 from seedrunner.commands.destroykeys import ReadOnly, record_destroy_keys
 from seedrunner.commands.grown import grown
 from seedrunner.commands.status import TargetState
@@ -43,7 +47,8 @@ def destroy_counts(wide: Plan, states: Sequence[TargetState]) -> list[TargetStat
     """``states`` with the rows destroy would delete, counted by destroy's own path on the
     plan ``wide`` (destroyall: the counts on record); a failure becomes the step's error."""
     counted = {(st.dataset, st.target) for st in states if _counted(st)}
-    if not counted:
+    others = {(st.dataset, st.target) for st in states if _by_keys(st)}
+    if not counted and not others:
         return list(states)
     found: dict[tuple[str, str], int | str | None] = {}
     resources = ResourcePool()
@@ -60,9 +65,16 @@ def destroy_counts(wide: Plan, states: Sequence[TargetState]) -> list[TargetStat
                 for position, t in enumerate(dp.targets):
                     if (dp.name, t.name) in counted:
                         found[dp.name, t.name] = _count(wide, dp, position, keys, resources)
+        by_keys = {
+            (dp.name, t.name): _count_by_keys(wide, dp, position, resources)
+            for dp in wide.datasets
+            for position, t in enumerate(dp.targets)
+            if (dp.name, t.name) in others
+        }
     finally:
         resources.close_all()
-    return [_with(st, found.get((st.dataset, st.target))) for st in states]
+    out = [_with(st, found.get((st.dataset, st.target))) for st in states]
+    return [replace(st, by_keys=by_keys.get((st.dataset, st.target), 0)) for st in out]
 
 
 def _counted(st: TargetState) -> bool:
@@ -86,6 +98,21 @@ def _count(
         return _why(e)
     finally:
         handler.close_undo(ReadOnly())
+
+
+def _by_keys(st: TargetState) -> bool:
+    return st.ledger and st.error is None and st.other_spec and not st.same_keys
+
+
+def _count_by_keys(plan: Plan, dp: DatasetPlan, position: int, resources: ResourcePool) -> int:
+    """Rows of another spec destroy would delete by their recorded keys (0: it cannot)."""
+    other = only_other_spec(plan, dp, position, resources)
+    target = dp.targets[position]
+    if other is None:
+        return 0
+    handler = adapt(target.handler_cls(target.options))
+    done = recorded_keys_session(plan, dp, position, resources, 0.0, handler, other, True)
+    return done.rows if done.status == "nothing to undo" else 0
 
 
 def _why(e: Exception) -> str:

@@ -43,6 +43,9 @@ class TargetState:
     over: int = 0
     recorded: int = 0  # every row of this spec on record: what destroy deletes
     end: int = 0  # the row after the last one of this spec on record
+    # with other_spec, plan --destroy only: rows of the other spec destroy deletes by the
+    # keys the ledger recorded (commands/destroycount.py)
+    by_keys: int = 0
 
     @property
     def to_write(self) -> int:
@@ -56,7 +59,7 @@ class TargetState:
     def undoes(self) -> bool:
         """Would destroy change something here (or cannot tell): rows it can undo, a file
         it would remove, or a ledger it could not read."""
-        undo = self.recorded or self.applied or self.undo_note or self.same_keys
+        undo = self.recorded or self.applied or self.undo_note or self.same_keys or self.by_keys
         return bool(self.error or (self.undoable and undo))
 
     def as_dict(self) -> dict[str, object]:
@@ -74,6 +77,7 @@ class TargetState:
             "same_keys": self.same_keys,
             "over": self.over,
             "recorded": self.recorded,
+            "by_keys": self.by_keys,
         }
 
 

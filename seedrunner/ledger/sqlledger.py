@@ -43,7 +43,7 @@ those rows get a record, so a step without conflicts writes nothing more.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -352,20 +352,37 @@ def record_keys(
     ranges: Iterable[tuple[int, int]],
     keys: list[tuple[Any, ...]],
 ) -> None:
-    """The assigned ``keys`` of the rows in ``ranges`` (in order), in ``conn``'s transaction."""
+    """The ``keys`` of the rows in ``ranges`` (in order), in ``conn``'s transaction; a
+    range whose keys would not fit one ``keys`` value is recorded in parts."""
     at, rows = 0, []
     for a, b in ranges:
         part = [list(k) for k in keys[at : at + b - a]]
         at += b - a
-        rows.append(
+        rows += [
             {
                 "manifest": key.manifest, "dataset": key.dataset, "target": key.target,
                 "position": key.position, "fingerprint": fingerprint,
-                "row_start": a, "row_stop": b, "keys": json.dumps(part, default=str),
+                "row_start": start, "row_stop": stop, "keys": text,
             }
-        )  # fmt: skip
+            for start, stop, text in _key_texts(a, part)
+        ]  # fmt: skip
     if rows:
         conn.execute(table.insert(), rows)
+
+
+#: the longest ``keys`` text in one row: MariaDB's TEXT holds 65,535 bytes (JSON here is ASCII)
+KEYS_TEXT_LIMIT = 60_000
+
+
+def _key_texts(start: int, part: list[list[Any]]) -> Iterator[tuple[int, int, str]]:
+    """(first row, row after, JSON) for ``part``'s keys, halved until each fits."""
+    text = json.dumps(part, default=str)
+    if len(text) <= KEYS_TEXT_LIMIT or len(part) <= 1:
+        yield start, start + len(part), text
+        return
+    half = len(part) // 2
+    yield from _key_texts(start, part[:half])
+    yield from _key_texts(start + half, part[half:])
 
 
 def read_keys(

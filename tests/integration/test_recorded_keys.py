@@ -84,3 +84,27 @@ def test_replace_refuses_when_a_key_is_not_on_record(manifest, make_database, cl
     assert code == 2, out + err
     assert "no recorded key" in " ".join(err.split())
     assert {t: seeded(db, t) for t in ("teams", "members")} == before
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_destroy_deletes_rows_of_a_changed_model_by_their_recorded_keys(
+    manifest, make_database, cli, backend
+):
+    """destroy removes what the ledger says whatever changed since: rows it cannot
+    regenerate go by their recorded keys, children first; the application's rows stay."""
+    db = make_database(backend)
+    db.execute(*SCHEMA)
+    path = str(manifest(text(db.url)))
+    assert cli("apply", path, "-q")[0] == 0
+    with db.engine.begin() as c:
+        c.execute(sa.text("INSERT INTO teams (id, name) VALUES (1000, 'app')"))
+        c.execute(sa.text("INSERT INTO members (code, team_id, email) VALUES ('app', 1000, 'a@x')"))
+        c.execute(sa.text("ALTER TABLE members ADD COLUMN nickname VARCHAR(50) NULL"))
+    (manifest(text(db.url).replace("seed: 11", "seed: 12")))  # and the seed changed too
+    out = " ".join(cli("plan", path, "--destroy")[1].split())
+    assert "would delete 40 rows (written by another spec" in out  # plan says what goes
+    assert "would delete 6 rows (written by another spec" in out
+    code, out, err = cli("destroy", path, "--yes")
+    assert code == 0, out + err
+    assert seeded(db, "members") == {("app", 1000, "a@x", None)}
+    assert seeded(db, "teams") == {(1000, "app")}
