@@ -45,8 +45,10 @@ def _target_text(t: Any) -> str:
 def _state_text(state: TargetState | None, destroy: bool = False) -> Text:
     if destroy:
         return _undo_text(state)
-    if state is None or not state.ledger:
+    if state is None:
         return Text("")
+    if not state.ledger:
+        return Text(f"  · no ledger: {state.again}" if state.again else "", style="yellow")
     if state.error is not None:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.other_spec:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from seedrunner.commands.rekey import rekeyed
 from seedrunner.commands.stepledgers import step_ref
 from seedrunner.db.pool import ResourcePool
+from seedrunner.handlers.caps import without_ledger
 from seedrunner.ledger.base import LedgerState, Recorded, open_ledger
 from seedrunner.ledger.fingerprint import changed_since
 from seedrunner.ledger.sqlledger import Applied
@@ -46,6 +47,8 @@ class TargetState:
     # with other_spec, plan --destroy only: rows of the other spec destroy deletes by the
     # keys the ledger recorded (commands/destroycount.py)
     by_keys: int = 0
+    # without a ledger: what applying again does (handlers/caps.without_ledger)
+    again: str = ""
 
     @property
     def to_write(self) -> int:
@@ -78,6 +81,7 @@ class TargetState:
             "over": self.over,
             "recorded": self.recorded,
             "by_keys": self.by_keys,
+            "without_ledger": self.again,
         }
 
 
@@ -121,7 +125,9 @@ def _state(
 ) -> TargetState:
     total = d.count.total
     if found is None:
-        return TargetState(d.name, t.name, total, ledger=False)
+        return TargetState(
+            d.name, t.name, total, ledger=False, again=without_ledger(t.handler_cls, total)
+        )
     step = step_ref(plan, d, position)
     if found.error is not None:
         return TargetState(

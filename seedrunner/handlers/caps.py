@@ -95,6 +95,29 @@ class DeletesRecordedKeys(Protocol):
     def close_undo(self, error: BaseException | None) -> None: ...
 
 
+@runtime_checkable
+class ExplainsNoLedger(Protocol):
+    """A handler for which applying again without a ledger is not "every row written
+    again" (a file written anew, the terminal): ``plan`` says what it is instead."""
+
+    @classmethod
+    def without_ledger(cls) -> str: ...
+
+
+#: what plan says of a target that keeps no ledger, unless its handler says otherwise
+WRITES_AGAIN = (
+    "every apply writes all {rows:,} rows again (re-applying duplicates them, or meets "
+    "their keys); set ledger: true to write only what is missing"
+)
+
+
+def without_ledger(handler_cls: type[Any], rows: int) -> str:
+    """What applying again does to a target of ``handler_cls`` that keeps no ledger."""
+    if issubclass(handler_cls, ExplainsNoLedger):
+        return handler_cls.without_ledger()
+    return WRITES_AGAIN.format(rows=rows)
+
+
 def stats(handler: Any) -> tuple[int, int]:
     """(rows skipped, batches retried) as the handler counted them (0 when it does not)."""
     skipped = int(handler.skipped_rows or 0) if isinstance(handler, SkipsRows) else 0

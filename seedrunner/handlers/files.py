@@ -115,6 +115,10 @@ class _FileHandler:
 
     Options: ClassVar[type[HandlerOptions]]
 
+    @classmethod
+    def without_ledger(cls) -> str:
+        return "writes the file anew on every apply (seedrunner owns the whole file)"
+
     def __init__(self, options: AppendableOptions) -> None:
         self.options = options
         self.path: Path | None = None

@@ -29,6 +29,10 @@ class StdoutHandler:
     name: ClassVar[str] = "stdout"
     Options: ClassVar[type[HandlerOptions]] = StdoutOptions
 
+    @classmethod
+    def without_ledger(cls) -> str:
+        return "prints every row on every apply"
+
     def __init__(self, options: StdoutOptions) -> None:
         self.options = options
         self._count = 0

@@ -344,3 +344,34 @@ def test_json_errors_for_a_failed_step(cli, manifest, tmp_path):
     assert e["file"].endswith("seed.yaml")
     assert e["line"] == 6
     assert "constraint" in e["message"]
+
+
+def test_plan_says_what_applying_again_does_to_a_target_without_a_ledger(cli, tmp_path):
+    """No ledger: plan says so per target, and what a second apply does there (written
+    anew, printed again, or every row again)."""
+    (tmp_path / "noledger.yaml").write_text(
+        """version: 1
+seed: 1
+targets:
+  db: {handler: sqlalchemy, url: "sqlite:///nl.db", create_tables: true, ledger: false}
+  docs: {handler: sqlite-json, database: docs.db, table: people}
+  file: {handler: jsonl, path: out.jsonl}
+  screen: {handler: stdout}
+datasets:
+  people:
+    count: 7
+    fields: {id: {sequence: null, start: 1}, name: {faker: name}}
+    persist: [db, docs, file, screen]
+"""
+    )
+    code, out, err = cli("plan", str(tmp_path / "noledger.yaml"), "--json")
+    assert code == 0, out + err
+    said = {
+        t["name"]: t["state"]["without_ledger"] for t in json.loads(out)["datasets"][0]["targets"]
+    }
+    assert said["db"].startswith("every apply writes all 7 rows again")
+    assert said["docs"].startswith("every apply writes all 7 rows again")
+    assert said["file"] == "writes the file anew on every apply (seedrunner owns the whole file)"
+    assert said["screen"] == "prints every row on every apply"
+    flat = " ".join(cli("plan", str(tmp_path / "noledger.yaml"))[1].split())
+    assert "no ledger: every apply writes all 7 rows again" in flat
