@@ -82,18 +82,15 @@ def _undo_text(state: TargetState | None) -> Text:
         return Text(f"  · state unknown: {state.error}", style="yellow")
     if state.undo_note:  # a file: removed whole, whatever spec wrote it
         return Text(f"  · would {state.undo_note}", style="bold red")
-    if state.other_spec and state.same_keys:
+    found = (
+        (state.same_keys, "their keys read nothing that changed")
+        if state.same_keys
+        else (state.by_keys, "by the keys the ledger recorded")
+    )
+    if state.other_spec and found[0]:
         what = f"changed: {', '.join(state.changed)}; " if state.changed else ""
         return Text(
-            f"  · would delete {state.same_keys:,} rows (written by another spec: {what}"
-            "their keys read nothing that changed)",
-            style="bold red",
-        )
-    if state.other_spec and state.by_keys:
-        what = f"changed: {', '.join(state.changed)}; " if state.changed else ""
-        return Text(
-            f"  · would delete {state.by_keys:,} rows (written by another spec: {what}"
-            "by the keys the ledger recorded)",
+            f"  · would delete {found[0]:,} rows (written by another spec: {what}{found[1]})",
             style="bold red",
         )
     if state.other_spec:
